@@ -1,5 +1,9 @@
 from django.urls import path
 
+from config.pending import not_yet
+
 app_name = "api"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", not_yet, name="index"),
+]

@@ -54,9 +54,9 @@ class VersionedModel(models.Model):
         """
         model = type(self)
         with transaction.atomic():
-            updated = model._default_manager.filter(
-                pk=self.pk, version=expected_version
-            ).update(version=F("version") + 1)
+            updated = model._default_manager.filter(pk=self.pk, version=expected_version).update(
+                version=F("version") + 1
+            )
             if not updated:
                 current = model._default_manager.get(pk=self.pk)
                 raise StaleObjectError(current)
@@ -112,9 +112,7 @@ class Conflict(models.Model):
     sides = models.ManyToManyField(Party, through="ConflictSide", related_name="conflicts")
     # Third parties whose reactions are recorded (US, UN, ...). A statement's party must
     # be a side or one of these: adding a reacting party is data, not code.
-    third_parties = models.ManyToManyField(
-        Party, blank=True, related_name="observed_conflicts"
-    )
+    third_parties = models.ManyToManyField(Party, blank=True, related_name="observed_conflicts")
 
     class Meta:
         ordering = ["name"]
@@ -222,7 +220,9 @@ class Source(VersionedModel):
             self.captured_at = timezone.now()
         super().save(*args, **kwargs)
 
-    def excerpt(self, start: int | None, end: int | None, context: int = 160) -> tuple[str, str, str]:
+    def excerpt(
+        self, start: int | None, end: int | None, context: int = 160
+    ) -> tuple[str, str, str]:
         """(before, quoted, after) around [start, end) of the archived text."""
         if start is None or end is None or not self.archived_text:
             return "", "", ""
@@ -473,9 +473,13 @@ class Statement(VersionedModel):
         if self.actor_id and self.party_id and self.actor.party_id != self.party_id:
             raise ValidationError({"actor": "The statement's party must be the actor's party."})
         self._check_party_known()
-        if self.source_start is not None and self.source_id and self.source.archived_text:
-            if self.source_end is None or self.source_end > len(self.source.archived_text):
-                raise ValidationError("The source span lies outside the source's text.")
+        if (
+            self.source_start is not None
+            and self.source_id
+            and self.source.archived_text
+            and (self.source_end is None or self.source_end > len(self.source.archived_text))
+        ):
+            raise ValidationError("The source span lies outside the source's text.")
 
     def _check_party_known(self) -> None:
         if self.actor_id and self.incident_id:
@@ -568,9 +572,7 @@ class SpanQuerySet(models.QuerySet[Any]):
     def visible_to(self, user: Any) -> SpanQuerySet:
         if can_see_unpublished(user):
             return self.all()
-        return self.filter(
-            statement__in=Statement.objects.publicly_visible().values("pk")
-        )
+        return self.filter(statement__in=Statement.objects.publicly_visible().values("pk"))
 
 
 class AnchoredSpan(VersionedModel):

@@ -57,7 +57,9 @@ def test_statement_party_must_match_actor_party_in_the_database():
 
 def test_statement_save_takes_the_actors_party():
     w = f.World()
-    s = Statement(incident=w.incident, actor=w.south_mfa, party=w.north, text="x", issued_on=date.today())
+    s = Statement(
+        incident=w.incident, actor=w.south_mfa, party=w.north, text="x", issued_on=date.today()
+    )
     s.save()
     assert s.party == w.south
 
@@ -133,5 +135,7 @@ def test_reanchor_follows_the_quote_and_flags_lost_spans():
 
 
 def test_quote_verification_ignores_quote_characters_and_whitespace():
-    src = Source.objects.create(title="t", archived_text="He said the troops were “detained\n and disarmed”.")
+    src = Source.objects.create(
+        title="t", archived_text="He said the troops were “detained\n and disarmed”."
+    )
     assert normalise_for_match('"detained and disarmed"') in normalise_for_match(src.archived_text)

@@ -17,12 +17,12 @@ def test_every_model_has_an_admin_with_working_changelist_search_and_change_page
     }
     for model, model_admin in admin.site._registry.items():
         info = (model._meta.app_label, model._meta.model_name)
-        url = reverse("admin:%s_%s_changelist" % info)
+        url = reverse(f"admin:{info[0]}_{info[1]}_changelist")
         assert client.get(url).status_code == 200, url
         if model_admin.search_fields:
             assert client.get(url, {"q": "north"}).status_code == 200, url
         if model in objects:
-            change = reverse("admin:%s_%s_change" % info, args=[objects[model].pk])
+            change = reverse(f"admin:{info[0]}_{info[1]}_change", args=[objects[model].pk])
             assert client.get(change).status_code == 200, change
 
 

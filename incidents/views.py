@@ -1,8 +1,501 @@
-from django.http import HttpRequest, HttpResponse
+"""Public pages: the incident list, the comparison page and the statement, actor, party
+and source pages.
+
+Every query goes through `visible_to(request.user)`: the public sees published
+incidents, their public statements and public annotations; analysts and editors see
+drafts and internal notes too. A partial is checked exactly like its page, because a
+client can request any partial directly.
+
+The comparison page loads an incident's statements once (with their claims and
+annotations prefetched) and arranges them in Python, so its number of queries does
+not grow with the number of statements or annotations.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+from django.views.decorators.vary import vary_on_headers
+
+from accounts.models import can_see_unpublished
+
+from .forms import TABS, IncidentFilterForm, IncidentViewForm
+from .http import HtmxHttpRequest
+from .models import (
+    Actor,
+    Annotation,
+    Claim,
+    ConflictSide,
+    Incident,
+    Party,
+    PlaceName,
+    PointOfContention,
+    Source,
+    Statement,
+)
+
+PAGE_SIZE = 20
+STATEMENTS_PAGE_SIZE = 25
 
 
-def incident_list(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("Parallax")
+def wants_fragment(request: HtmxHttpRequest) -> bool:
+    """An htmx request gets the partial; a history restore after a cache miss needs
+    the whole page, because htmx swaps it in as the document body."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
-incident_detail = statement_detail = actor_detail = party_detail = source_detail = incident_list
+def statements_for(user: Any) -> QuerySet[Statement]:
+    """Statements the user may see, with everything a statement card shows.
+
+    The source's archived text is deferred: cards only link to the source, and one
+    article quoted by fifty statements would otherwise be fetched fifty times.
+    """
+    return (
+        Statement.objects.visible_to(user)
+        .select_related("actor", "party", "leaning_towards", "source", "incident")
+        .defer("source__archived_text")
+        .prefetch_related(
+            Prefetch(
+                "annotations",
+                queryset=Annotation.objects.visible_to(user).order_by("start", "id"),
+            ),
+            Prefetch(
+                "claims",
+                queryset=Claim.objects.select_related("point").order_by("start", "id"),
+            ),
+        )
+    )
+
+
+def visible_sources(user: Any) -> QuerySet[Source]:
+    """Sources quoted by a statement (or cited by an annotation) the user may see.
+
+    A source entered only for draft work stays hidden from the public.
+    """
+    if can_see_unpublished(user):
+        return Source.objects.all()
+    quoted = Statement.objects.publicly_visible().filter(source=OuterRef("pk"))
+    cited = Annotation.objects.visible_to(user).filter(evidence=OuterRef("pk"))
+    return Source.objects.filter(Exists(quoted) | Exists(cited))
+
+
+@dataclass
+class Segment:
+    """A run of text and the numbered marks (annotations, statements) covering it."""
+
+    text: str
+    marks: list[int] = field(default_factory=list)
+    classes: str = ""
+    # Marks that begin in this segment: the anchor a link to the mark jumps to.
+    starts: list[int] = field(default_factory=list)
+
+
+def segment_text(text: str, spans: list[tuple[int, int, int, str]]) -> list[Segment]:
+    """Cut `text` at every span boundary so overlapping spans can each be highlighted.
+
+    `spans` holds (start, end, number, css class); out-of-range spans are clipped.
+    """
+    size = len(text)
+    clipped = [
+        (max(0, s), min(size, e), n, c) for s, e, n, c in spans if s is not None and e is not None
+    ]
+    clipped = [sp for sp in clipped if sp[0] < sp[1]]
+    cuts = sorted({0, size, *(s for s, *_ in clipped), *(e for _, e, *_ in clipped)})
+    segments: list[Segment] = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        covering = [sp for sp in clipped if sp[0] <= a and b <= sp[1]]
+        segments.append(
+            Segment(
+                text=text[a:b],
+                marks=[n for _, _, n, _ in covering],
+                classes=" ".join(dict.fromkeys(t for *_, c in covering for t in c.split())),
+                starts=[n for s, _, n, _ in covering if s == a],
+            )
+        )
+    return segments
+
+
+def describe_delay(days: int, party: Party) -> str:
+    if days == 0:
+        return f"Same day as {party.label}'s first statement"
+    unit = "day" if abs(days) == 1 else "days"
+    if days > 0:
+        return f"{days} {unit} after {party.label}'s first statement"
+    return f"{-days} {unit} before {party.label}'s first statement"
+
+
+# --- incident list -------------------------------------------------------------------
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def incident_list(request: HtmxHttpRequest) -> HttpResponse:
+    user = request.user
+    form = IncidentFilterForm(request.GET or None, user=user)
+    incidents = form.filter(Incident.objects.visible_to(user))
+    statement_count = (
+        Statement.objects.visible_to(user)
+        .filter(incident=OuterRef("pk"))
+        .order_by()
+        .values("incident")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    incidents = (
+        incidents.select_related("conflict")
+        .prefetch_related(
+            "places",
+            Prefetch(
+                "conflict__conflictside_set",
+                queryset=ConflictSide.objects.select_related("party").order_by("order"),
+            ),
+        )
+        .annotate(
+            statement_count=Coalesce(Subquery(statement_count, output_field=IntegerField()), 0)
+        )
+        .order_by("-date_start", "-id")
+    )
+    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    filtered = bool(form.valid_values())
+    context = {"form": form, "page": page, "filtered": filtered}
+    template = "incidents/incident_list.html"
+    if wants_fragment(request):
+        template += "#incident-results"
+    return render(request, template, context)
+
+
+# --- comparison page -----------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    party: Party
+    side_index: int
+    claims: list[Claim] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
+
+    @property
+    def side_class(self) -> str:
+        return f"side-{self.side_index}"
+
+
+@dataclass
+class Row:
+    point: PointOfContention | None
+    cells: list[Cell]
+
+
+@dataclass
+class ReactionGroup:
+    party: Party
+    statements: list[Statement]
+
+
+@dataclass
+class TimelineEntry:
+    statement: Statement
+    side_index: int | None
+    delay: str
+
+    @property
+    def side_class(self) -> str:
+        return "" if self.side_index is None else f"side-{self.side_index}"
+
+
+@dataclass
+class SourceEntry:
+    source: Source
+    statements: list[Statement]
+
+
+def load_comparison(incident: Incident, user: Any) -> dict[str, Any]:
+    """Everything the comparison page shows, in a fixed number of queries."""
+    sides = [
+        cs.party
+        for cs in ConflictSide.objects.filter(conflict=incident.conflict_id)
+        .select_related("party")
+        .order_by("order")
+    ]
+    places = list(
+        incident.places.prefetch_related(
+            Prefetch(
+                "names", queryset=PlaceName.objects.select_related("party").order_by("party__name")
+            )
+        )
+    )
+    points = list(incident.points.order_by("order", "id"))
+    statements = list(statements_for(user).filter(incident=incident).order_by("issued_on", "id"))
+    related = list(
+        Incident.objects.visible_to(user).filter(related=incident).order_by("-date_start")
+    )
+    return {
+        "sides": sides,
+        "places": places,
+        "points": points,
+        "statements": statements,
+        "related": related,
+    }
+
+
+def arrange_grid(
+    sides: list[Party], points: list[PointOfContention], statements: list[Statement]
+) -> list[Row]:
+    """Points x sides: each cell holds that side's claims on that point; a last row
+    holds each side's statements not yet assigned to any point."""
+    side_index = {p.pk: i for i, p in enumerate(sides)}
+    by_point: dict[int, dict[int, list[Claim]]] = defaultdict(lambda: defaultdict(list))
+    unassigned: dict[int, list[Statement]] = defaultdict(list)
+    for s in statements:
+        if s.party_id not in side_index:
+            continue
+        claims = list(s.claims.all())
+        for c in claims:
+            c.statement = s  # the card reads the statement through the claim
+            by_point[c.point_id][s.party_id].append(c)
+        if not claims:
+            unassigned[s.party_id].append(s)
+    rows = [
+        Row(
+            point=p,
+            cells=[
+                Cell(party=side, side_index=side_index[side.pk], claims=by_point[p.pk][side.pk])
+                for side in sides
+            ],
+        )
+        for p in points
+    ]
+    if any(unassigned.values()):
+        rows.append(
+            Row(
+                point=None,
+                cells=[
+                    Cell(party=side, side_index=side_index[side.pk], statements=unassigned[side.pk])
+                    for side in sides
+                ],
+            )
+        )
+    return rows
+
+
+def arrange_timeline(sides: list[Party], statements: list[Statement]) -> list[TimelineEntry]:
+    """Every statement in issue order, with the delay since the first statement of
+    another side (for a side) or of any side (for a third party)."""
+    side_index = {p.pk: i for i, p in enumerate(sides)}
+    first: dict[int, date] = {}
+    for s in statements:
+        if s.party_id in side_index and s.party_id not in first:
+            first[s.party_id] = s.issued_on
+    by_pk = {p.pk: p for p in sides}
+    entries = []
+    for s in statements:
+        others = [(d, pid) for pid, d in first.items() if pid != s.party_id]
+        if others:
+            d, pid = min(others, key=lambda x: (x[0], side_index[x[1]]))
+            delay = describe_delay((s.issued_on - d).days, by_pk[pid])
+        elif s.party_id in side_index:
+            delay = "No statement from another side yet"
+        else:
+            delay = "No statement from a side yet"
+        entries.append(
+            TimelineEntry(statement=s, side_index=side_index.get(s.party_id), delay=delay)
+        )
+    return entries
+
+
+def arrange_sources(statements: list[Statement]) -> list[SourceEntry]:
+    entries: dict[int, SourceEntry] = {}
+    for s in statements:
+        if s.source is not None:
+            entries.setdefault(s.source.pk, SourceEntry(source=s.source, statements=[]))
+            entries[s.source.pk].statements.append(s)
+    return list(entries.values())
+
+
+def arrange_reactions(sides: list[Party], statements: list[Statement]) -> list[ReactionGroup]:
+    side_ids = {p.pk for p in sides}
+    groups: dict[int, ReactionGroup] = {}
+    for s in statements:
+        if s.party_id not in side_ids:
+            groups.setdefault(s.party_id, ReactionGroup(party=s.party, statements=[]))
+            groups[s.party_id].statements.append(s)
+    return list(groups.values())
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def incident_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    user = request.user
+    incident = get_object_or_404(
+        Incident.objects.visible_to(user).select_related("conflict"), slug=slug
+    )
+    data = load_comparison(incident, user)
+    sides: list[Party] = data["sides"]
+    all_statements: list[Statement] = data["statements"]
+
+    parties = list(sides)
+    for s in all_statements:
+        if s.party not in parties:
+            parties.append(s.party)
+    form = IncidentViewForm(request.GET or None, points=data["points"], parties=parties)
+    values = form.valid_values()
+    tab = values.get("tab", "grid")
+    point_id = values.get("point")
+    party_slug = values.get("party")
+
+    statements = all_statements
+    points = data["points"]
+    shown_sides = sides
+    if party_slug:
+        statements = [s for s in statements if s.party.slug == party_slug]
+        if any(p.slug == party_slug for p in sides):
+            shown_sides = [p for p in sides if p.slug == party_slug]
+    if point_id:
+        points = [p for p in points if p.pk == point_id]
+        statements = [s for s in statements if any(c.point_id == point_id for c in s.claims.all())]
+
+    context: dict[str, Any] = {
+        "incident": incident,
+        "form": form,
+        "tab": tab,
+        "tabs": TABS,
+        "sides": sides,
+        "shown_sides": shown_sides,
+        "places": data["places"],
+        "related": data["related"],
+        "points": data["points"],
+        "filtered": bool(point_id or party_slug),
+        "statement_count": len(all_statements),
+        "sources_count": len({s.source_id for s in all_statements if s.source_id}),
+        "first_issued": all_statements[0].issued_on if all_statements else None,
+    }
+    if tab == "grid":
+        # The side index keeps each side's colour stable when the grid is filtered.
+        index = {p.pk: i for i, p in enumerate(sides)}
+        rows = arrange_grid(sides, points, statements)
+        for row in rows:
+            row.cells = [c for c in row.cells if c.party in shown_sides]
+            for c in row.cells:
+                c.side_index = index[c.party.pk]
+        context["rows"] = rows
+        context["reactions"] = arrange_reactions(sides, statements)
+        context["side_headers"] = [(p, index[p.pk]) for p in shown_sides]
+    elif tab == "timeline":
+        context["timeline"] = arrange_timeline(sides, all_statements)
+        shown = {s.pk for s in statements}
+        context["timeline"] = [e for e in context["timeline"] if e.statement.pk in shown]
+    else:
+        context["sources"] = arrange_sources(statements)
+
+    template = "incidents/incident_detail.html"
+    if wants_fragment(request):
+        template += "#incident-view"
+    return render(request, template, context)
+
+
+# --- statement, actor, party and source pages -----------------------------------------
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def statement_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    statement = get_object_or_404(statements_for(user), pk=pk)
+    annotations = list(statement.annotations.all())
+    spans = [
+        (a.start, a.end, n, f"ann ann-{a.tag}{' ann-internal' if a.is_internal else ''}")
+        for n, a in enumerate(annotations, start=1)
+    ]
+    for n, a in enumerate(annotations, start=1):
+        a.number = n  # type: ignore[attr-defined]
+    source = None
+    excerpt = ("", "", "")
+    if statement.source_id:
+        # The card query defers the archived text; the excerpt needs it.
+        source = visible_sources(user).filter(pk=statement.source_id).first()
+        if source is not None:
+            statement.source = source
+            excerpt = statement.source_excerpt()
+    context = {
+        "statement": statement,
+        "annotations": annotations,
+        "segments": segment_text(statement.text, spans),
+        "excerpt": excerpt,
+        "source": source,
+        "claims": list(statement.claims.all()),
+        "incident": statement.incident,
+    }
+    template = "incidents/statement_detail.html"
+    if wants_fragment(request):
+        template += "#statement-full"
+    return render(request, template, context)
+
+
+def paginate_statements(request: HtmxHttpRequest, statements: QuerySet[Statement]) -> Any:
+    return Paginator(statements.order_by("-issued_on", "-id"), STATEMENTS_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def actor_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    actor = get_object_or_404(Actor.objects.select_related("party"), slug=slug)
+    page = paginate_statements(request, statements_for(request.user).filter(actor=actor))
+    template = "incidents/actor_detail.html"
+    if wants_fragment(request):
+        template += "#actor-statements"
+    return render(request, template, {"actor": actor, "page": page})
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def party_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    party = get_object_or_404(Party, slug=slug)
+    page = paginate_statements(request, statements_for(request.user).filter(party=party))
+    context = {
+        "party": party,
+        "page": page,
+        "side_of": list(party.conflicts.order_by("name")),
+        "observer_of": list(party.observed_conflicts.order_by("name")),
+        "actors": list(party.actors.order_by("name")),
+    }
+    template = "incidents/party_detail.html"
+    if wants_fragment(request):
+        template += "#party-statements"
+    return render(request, template, context)
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def source_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    source = get_object_or_404(visible_sources(user), pk=pk)
+    quoting = list(
+        statements_for(user)
+        .filter(source=source)
+        .order_by(Coalesce("source_start", 0), "issued_on", "id")
+    )
+    spans = []
+    for n, s in enumerate(quoting, start=1):
+        s.number = n  # type: ignore[attr-defined]
+        if s.source_start is not None and s.source_end is not None:
+            spans.append((s.source_start, s.source_end, n, "quoted"))
+    context = {
+        "source": source,
+        "statements": quoting,
+        "segments": segment_text(source.archived_text, spans),
+        "text_length": len(source.archived_text),
+    }
+    template = "incidents/source_detail.html"
+    if wants_fragment(request):
+        template += "#source-body"
+    return render(request, template, context)

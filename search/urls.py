@@ -1,9 +1,9 @@
 from django.urls import path
 
-from config.pending import not_yet
+from . import views
 
 app_name = "search"
 
 urlpatterns = [
-    path("", not_yet, name="results"),
+    path("", views.results, name="results"),
 ]

@@ -5,6 +5,7 @@ default; with PARALLAX_ENV=production the unsafe defaults are refused (see READM
 """
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -177,6 +178,8 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "parallax_cache",
+            # Room for the anonymous pages of a busy day (incidents.cache).
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "20000"))},
         }
     }
 
@@ -263,6 +266,9 @@ if PRODUCTION:
 # Anonymous pages are cached in the shared cache (incidents.cache) for this long at
 # most; publishing or editing invalidates them at once, whatever this value.
 PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "600"))
+# On by default; off under pytest, whose tests count each view's own SQL queries
+# (tests/test_cache.py turns it on where it is what is tested).
+PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", "pytest" not in sys.modules)
 
 LOGGING = {
     "version": 1,

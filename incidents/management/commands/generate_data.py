@@ -27,12 +27,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from tqdm import tqdm
 
+from incidents.cache import bump_generation
 from incidents.models import (
     Actor,
     Annotation,
@@ -306,10 +308,21 @@ class Command(BaseCommand):
             # A synthetic party that real data came to use (never by design) is kept.
             Party.objects.filter(**synthetic).exclude(actors__isnull=False),
         ]
+        # Rows of other apps that point at synthetic statements (the search index).
+        outside = [
+            rel.related_model._default_manager.filter(
+                **{f"{rel.field.name}__incident__is_synthetic": True}
+            )
+            for rel in Statement._meta.related_objects
+            if rel.related_model._meta.app_label != "incidents"
+            and not rel.related_model.__name__.startswith("Historical")
+            and not rel.many_to_many
+        ]
         with transaction.atomic():
-            for qs in querysets:
+            for qs in [*outside, *querysets]:
                 # _raw_delete: one DELETE statement, no signals, no cascade collection.
                 qs._raw_delete(qs.db)
+        bump_generation()
         self.stdout.write("Synthetic data removed.")
 
     # --- generation -------------------------------------------------------------
@@ -338,6 +351,10 @@ class Command(BaseCommand):
                 written = self.write_chunk(batch, sizes, registry, rng)
             bar.update(written)
         bar.close()
+        # bulk_create sent no signals: refresh what signals would have kept in step.
+        bump_generation()
+        if "rebuild_search_index" in get_commands():
+            call_command("rebuild_search_index", stdout=self.stdout)
         if connection.vendor == "postgresql":
             with connection.cursor() as cur:
                 cur.execute("ANALYZE")

@@ -1,0 +1,1 @@
+"""Benchmark and load-test support (see docs/performance.md)."""

@@ -1,9 +1,44 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from config.pending import not_yet
+from . import feeds, views
 
 app_name = "api"
 
 urlpatterns = [
-    path("", not_yet, name="index"),
+    path("", views.index, name="index"),
+    path("incidents/", views.incident_list, name="incident_list"),
+    path("incidents/<slug:slug>/", views.incident_detail, name="incident_detail"),
+    path(
+        "incidents/<slug:slug>/annotations/",
+        views.incident_annotations,
+        name="incident_annotations",
+    ),
+    path("statements/", views.statement_list, name="statement_list"),
+    path("statements/<int:pk>/", views.statement_detail, name="statement_detail"),
+    path(
+        "statements/<int:pk>/annotations/",
+        views.statement_annotations,
+        name="statement_annotations",
+    ),
+    path("statements/<int:pk>/claim.jsonld", views.statement_claim, name="statement_claim"),
+    path("actors/", views.actor_list, name="actor_list"),
+    path("actors/<slug:slug>/", views.actor_detail, name="actor_detail"),
+    path("parties/", views.party_list, name="party_list"),
+    path("parties/<slug:slug>/", views.party_detail, name="party_detail"),
+    path("sources/", views.source_list, name="source_list"),
+    path("sources/<int:pk>/", views.source_detail, name="source_detail"),
+    path("sources/<int:pk>/archive.txt", views.source_archive, name="source_archive"),
+    path("annotations/", views.annotation_collection, name="annotation_collection"),
+    path("annotations/<int:pk>/", views.annotation_detail, name="annotation_detail"),
+    re_path(
+        r"^export/incidents\.(?P<fmt>csv|json)$",
+        views.export_incidents_view,
+        name="export_incidents",
+    ),
+    re_path(
+        r"^export/statements\.(?P<fmt>csv|json)$",
+        views.export_statements_view,
+        name="export_statements",
+    ),
+    path("feeds/incidents/", feeds.incident_feed, name="incident_feed"),
 ]

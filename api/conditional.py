@@ -1,0 +1,100 @@
+"""Conditional GETs for the API: ETag and Last-Modified, 304 Not Modified.
+
+Where the listed models carry `updated_at`, the validators come from one aggregate
+query over the filtered, visibility-limited queryset (count and latest change) before
+any row is serialised, so a 304 costs that one query. Where they do not (actors,
+parties), the ETag is a hash of the body: still correct, only not cheaper.
+
+The ETag also covers what the requester may see (public or internal) and the full
+URL, so a public client can never be told "not modified" about an analyst's copy;
+responses vary on Cookie for the same reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
+
+from accounts.models import can_see_unpublished
+
+# Bumped whenever a representation changes, so cached copies are not reused.
+REPRESENTATION_VERSION = "1"
+JSON = "application/json"
+
+
+def audience(request: HttpRequest) -> str:
+    return "internal" if can_see_unpublished(request.user) else "public"
+
+
+def make_etag(request: HttpRequest, parts: list[Any]) -> str:
+    key = json.dumps(
+        [REPRESENTATION_VERSION, audience(request), request.get_full_path(), *parts],
+        cls=DjangoJSONEncoder,
+    )
+    return 'W/"' + hashlib.sha256(key.encode()).hexdigest()[:40] + '"'
+
+
+def latest(*values: datetime | None) -> datetime | None:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def finish(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Headers every API response carries, 304s included."""
+    patch_vary_headers(response, ("Cookie",))
+    if can_see_unpublished(request.user):
+        patch_cache_control(response, private=True, max_age=0, must_revalidate=True)
+    else:
+        patch_cache_control(response, max_age=0, must_revalidate=True)
+    return response
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+
+
+def conditional_json(
+    request: HttpRequest,
+    build: Callable[[], Any],
+    *,
+    parts: list[Any] | None = None,
+    last_modified: datetime | None = None,
+    content_type: str = JSON,
+    status: int = 200,
+) -> HttpResponse:
+    """Answer 304 when the client's copy is current, else build and send the body.
+
+    `parts` (e.g. count and latest updated_at) make the ETag without building the
+    body; without them the ETag hashes the body.
+    """
+    etag = make_etag(request, parts) if parts is not None else None
+    timestamp = int(last_modified.timestamp()) if last_modified else None
+    if etag is not None:
+        not_modified = get_conditional_response(request, etag=etag, last_modified=timestamp)
+        if not_modified is not None:
+            _set_validators(not_modified, etag, last_modified)
+            return finish(request, not_modified)
+    body = dumps(build())
+    if etag is None:
+        etag = make_etag(request, [hashlib.sha256(body.encode()).hexdigest()])
+        not_modified = get_conditional_response(request, etag=etag, last_modified=timestamp)
+        if not_modified is not None:
+            _set_validators(not_modified, etag, last_modified)
+            return finish(request, not_modified)
+    response = HttpResponse(body, content_type=content_type, status=status)
+    _set_validators(response, etag, last_modified)
+    return finish(request, response)
+
+
+def _set_validators(response: HttpResponse, etag: str, last_modified: datetime | None) -> None:
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified.timestamp())

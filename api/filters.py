@@ -1,0 +1,227 @@
+"""Query-string filters shared by the JSON API and the CSV/JSON exports.
+
+Each form validates the query string (a bad date or page is a 400 with the form's
+messages, never a 500) and narrows a queryset that the caller has *already* limited
+with `visible_to(user)`: filters only ever remove rows, so no filter can reveal
+something the user may not see. Parameters the forms do not know are ignored
+(cache-busters, tracking parameters), as documented in docs/api.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+
+from accounts.models import can_see_unpublished
+from incidents.models import (
+    Actor,
+    Annotation,
+    Conflict,
+    ConflictSide,
+    Incident,
+    Party,
+    Source,
+    Statement,
+)
+
+ISO_DATE = ["%Y-%m-%d"]
+MAX_PAGE_SIZE = 200
+
+
+class PageForm(forms.Form):
+    """`page` and `page_size` for every paginated list."""
+
+    page = forms.IntegerField(required=False, min_value=1)
+    page_size = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
+
+
+class DateRangeMixin(forms.Form):
+    date_from = forms.DateField(required=False, input_formats=ISO_DATE)
+    date_to = forms.DateField(required=False, input_formats=ISO_DATE)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError("date_from must not be after date_to.")
+        return cleaned
+
+
+def _choice(choices: list[tuple[str, str]]) -> forms.ChoiceField:
+    return forms.ChoiceField(required=False, choices=[("", "any"), *choices])
+
+
+class IncidentFilterForm(DateRangeMixin):
+    conflict = forms.SlugField(required=False)
+    party = forms.SlugField(required=False, help_text="A party with a statement on it.")
+    actor = forms.SlugField(required=False, help_text="An actor with a statement on it.")
+    place = forms.SlugField(required=False)
+    status = _choice(Incident.Status.choices)
+    q = forms.CharField(required=False, max_length=200, strip=True)
+
+    def filter(self, qs: QuerySet[Incident], user: Any) -> QuerySet[Incident]:
+        d = self.cleaned_data
+        if d.get("conflict"):
+            qs = qs.filter(conflict__slug=d["conflict"])
+        if d.get("place"):
+            qs = qs.filter(places__slug=d["place"])
+        # Party and actor are matched through statements the user may see: a draft
+        # statement must not make a published incident turn up under its party.
+        spoken = Statement.objects.visible_to(user)
+        if d.get("party"):
+            qs = qs.filter(pk__in=spoken.filter(party__slug=d["party"]).values("incident_id"))
+        if d.get("actor"):
+            qs = qs.filter(pk__in=spoken.filter(actor__slug=d["actor"]).values("incident_id"))
+        if d.get("date_from"):
+            # An incident spanning days matches when any of its days is in range.
+            qs = qs.filter(
+                Q(date_end__gte=d["date_from"])
+                | Q(date_end__isnull=True, date_start__gte=d["date_from"])
+            )
+        if d.get("date_to"):
+            qs = qs.filter(date_start__lte=d["date_to"])
+        if d.get("status"):
+            qs = qs.filter(status=d["status"])
+        if d.get("q"):
+            q = d["q"]
+            qs = qs.filter(Q(title__icontains=q) | Q(summary__icontains=q))
+        return qs
+
+
+class StatementFilterForm(DateRangeMixin):
+    conflict = forms.SlugField(required=False)
+    incident = forms.SlugField(required=False)
+    party = forms.SlugField(required=False)
+    actor = forms.SlugField(required=False)
+    place = forms.SlugField(required=False, help_text="Where the statement's incident happened.")
+    source = forms.IntegerField(required=False, min_value=1, help_text="A source's id.")
+    status = _choice(Statement.Status.choices)
+    type = _choice(Statement.Type.choices)
+    kind = _choice(Statement.Kind.choices)
+    q = forms.CharField(required=False, max_length=200, strip=True)
+
+    def filter(self, qs: QuerySet[Statement], user: Any) -> QuerySet[Statement]:
+        d = self.cleaned_data
+        if d.get("conflict"):
+            qs = qs.filter(incident__conflict__slug=d["conflict"])
+        if d.get("incident"):
+            qs = qs.filter(incident__slug=d["incident"])
+        if d.get("party"):
+            qs = qs.filter(party__slug=d["party"])
+        if d.get("actor"):
+            qs = qs.filter(actor__slug=d["actor"])
+        if d.get("source"):
+            qs = qs.filter(source_id=d["source"])
+        if d.get("place"):
+            qs = qs.filter(
+                incident__in=Incident.objects.filter(places__slug=d["place"]).values("pk")
+            )
+        if d.get("date_from"):
+            qs = qs.filter(issued_on__gte=d["date_from"])
+        if d.get("date_to"):
+            qs = qs.filter(issued_on__lte=d["date_to"])
+        if d.get("status"):
+            qs = qs.filter(status=d["status"])
+        if d.get("type"):
+            qs = qs.filter(statement_type=d["type"])
+        if d.get("kind"):
+            qs = qs.filter(kind=d["kind"])
+        if d.get("q"):
+            qs = qs.filter(text__icontains=d["q"])
+        return qs
+
+
+class ActorFilterForm(forms.Form):
+    party = forms.SlugField(required=False)
+    kind = _choice(Actor.Kind.choices)
+    q = forms.CharField(required=False, max_length=200, strip=True)
+
+    def filter(self, qs: QuerySet[Actor], user: Any) -> QuerySet[Actor]:
+        d = self.cleaned_data
+        if d.get("party"):
+            qs = qs.filter(party__slug=d["party"])
+        if d.get("kind"):
+            qs = qs.filter(kind=d["kind"])
+        if d.get("q"):
+            qs = qs.filter(name__icontains=d["q"])
+        return qs
+
+
+class PartyFilterForm(forms.Form):
+    conflict = forms.SlugField(required=False, help_text="Sides and third parties of it.")
+    kind = _choice(Party.Kind.choices)
+
+    def filter(self, qs: QuerySet[Party], user: Any) -> QuerySet[Party]:
+        d = self.cleaned_data
+        if d.get("conflict"):
+            # Subqueries rather than joins: a party is listed once even when it is
+            # both a side and (mistakenly) a third party.
+            qs = qs.filter(
+                Q(pk__in=ConflictSide.objects.filter(conflict__slug=d["conflict"]).values("party"))
+                | Q(
+                    pk__in=Conflict.third_parties.through.objects.filter(
+                        conflict__slug=d["conflict"]
+                    ).values("party")
+                )
+            )
+        if d.get("kind"):
+            qs = qs.filter(kind=d["kind"])
+        return qs
+
+
+class SourceFilterForm(DateRangeMixin):
+    kind = _choice(Source.Kind.choices)
+    publisher = forms.CharField(required=False, max_length=200, strip=True)
+    q = forms.CharField(required=False, max_length=200, strip=True)
+
+    def filter(self, qs: QuerySet[Source], user: Any) -> QuerySet[Source]:
+        d = self.cleaned_data
+        if d.get("kind"):
+            qs = qs.filter(kind=d["kind"])
+        if d.get("publisher"):
+            qs = qs.filter(publisher__iexact=d["publisher"])
+        if d.get("date_from"):
+            qs = qs.filter(published_on__gte=d["date_from"])
+        if d.get("date_to"):
+            qs = qs.filter(published_on__lte=d["date_to"])
+        if d.get("q"):
+            qs = qs.filter(title__icontains=d["q"])
+        return qs
+
+
+class AnnotationFilterForm(forms.Form):
+    tag = _choice(Annotation.Tag.choices)
+    visibility = _choice(Annotation.Visibility.choices)
+
+    def filter(self, qs: QuerySet[Annotation], user: Any) -> QuerySet[Annotation]:
+        d = self.cleaned_data
+        if d.get("tag"):
+            qs = qs.filter(tag=d["tag"])
+        if d.get("visibility"):
+            qs = qs.filter(visibility=d["visibility"])
+        return qs
+
+
+# --- visibility of the registry ------------------------------------------------------
+
+
+def visible_actors(user: Any) -> QuerySet[Actor]:
+    """Actors the user may see: for the public, those with a publicly visible
+    statement (an actor proposed by an import for a draft is not yet public)."""
+    if can_see_unpublished(user):
+        return Actor.objects.all()
+    return Actor.objects.filter(pk__in=Statement.objects.publicly_visible().values("actor_id"))
+
+
+def visible_sources(user: Any) -> QuerySet[Source]:
+    """Sources the user may see: for the public, those cited by a publicly visible
+    statement or given as evidence by a public annotation. Material gathered for a
+    draft stays internal."""
+    if can_see_unpublished(user):
+        return Source.objects.all()
+    return Source.objects.filter(
+        Q(pk__in=Statement.objects.publicly_visible().values("source_id"))
+        | Q(pk__in=Annotation.objects.visible_to(user).values("evidence_id"))
+    )

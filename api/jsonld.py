@@ -1,0 +1,208 @@
+"""Linked-data documents: W3C Web Annotations and schema.org Claims.
+
+Web Annotation Data Model: https://www.w3.org/TR/annotation-model/
+- target: the statement's text (its permalink), located by a TextQuoteSelector
+  (exact/prefix/suffix, for re-anchoring after a correction) and a TextPositionSelector
+  (start/end in Unicode code points, which are Python string indices);
+- target state: a TimeState whose cached copy is the source's archived text, with that
+  copy's SHA-256 (SPDX checksum terms), so a reader can check the quote against what
+  the source said when it was captured;
+- bodies: a TextualBody with the editor's note (purpose commenting) and one with the tag
+  (purpose tagging);
+- audience: who may see it (public or internal), the visibility field.
+
+schema.org: a statement is a `Claim` (author, appearance, datePublished, text). Never a
+ClaimReview: Parallax attributes claims, it does not rate them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+
+from incidents.models import Actor, Annotation, Party, Statement
+
+from .representations import absolute, iso
+
+ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+SCHEMA_CONTEXT = "https://schema.org"
+ANNO_PROFILE = f'application/ld+json; profile="{ANNO_CONTEXT}"'
+
+# Terms the Web Annotation context lacks: the archived copy's checksum (SPDX) and the
+# audience's type (schema.org, whose prefix the anno context already defines).
+EXTRA_CONTEXT: dict[str, Any] = {
+    "spdx": "http://spdx.org/rdf/terms#",
+    "checksum": {"@id": "spdx:checksum"},
+    "algorithm": {"@id": "spdx:algorithm", "@type": "@vocab"},
+    "checksumValue": "spdx:checksumValue",
+    "sha256": "spdx:checksumAlgorithm_sha256",
+    "audienceType": "schema:audienceType",
+}
+ANNO_CONTEXTS: list[Any] = [ANNO_CONTEXT, EXTRA_CONTEXT]
+
+
+def annotation_document(
+    request: HttpRequest, ann: Annotation, *, with_context: bool = True
+) -> dict[str, Any]:
+    """One annotation (needs select_related statement__source, author, evidence)."""
+    statement = ann.statement
+    target: dict[str, Any] = {
+        "type": "SpecificResource",
+        "source": {
+            "id": request.build_absolute_uri(statement.get_absolute_url()),
+            "type": "Text",
+            "format": "text/plain",
+        },
+        "selector": [
+            {
+                "type": "TextQuoteSelector",
+                "exact": ann.quote,
+                "prefix": ann.prefix,
+                "suffix": ann.suffix,
+            },
+            {"type": "TextPositionSelector", "start": ann.start, "end": ann.end},
+        ],
+    }
+    source = statement.source
+    if source is not None and source.sha256:
+        target["state"] = {
+            "type": "TimeState",
+            "sourceDate": iso(source.captured_at),
+            "cached": {
+                "id": absolute(request, "api:source_archive", source.pk),
+                "checksum": {"algorithm": "sha256", "checksumValue": source.sha256},
+            },
+        }
+        if source.captured_at is None:
+            del target["state"]["sourceDate"]
+
+    bodies: list[dict[str, Any]] = []
+    if ann.body:
+        bodies.append(
+            {
+                "type": "TextualBody",
+                "purpose": "commenting",
+                "value": ann.body,
+                "format": "text/plain",
+            }
+        )
+    bodies.append({"type": "TextualBody", "purpose": "tagging", "value": ann.tag})
+    if ann.evidence_id is not None and ann.evidence is not None:
+        evidence = ann.evidence
+        bodies.append(
+            {
+                "type": "SpecificResource",
+                "purpose": "linking",
+                "source": {
+                    "id": evidence.url or absolute(request, "api:source_detail", evidence.pk),
+                    "type": "Text",
+                    "label": str(evidence),
+                },
+            }
+        )
+
+    doc: dict[str, Any] = {}
+    if with_context:
+        doc["@context"] = ANNO_CONTEXTS
+    doc.update(
+        {
+            "id": absolute(request, "api:annotation_detail", ann.pk),
+            "type": "Annotation",
+            "motivation": "commenting" if ann.body else "tagging",
+            "created": iso(ann.created_at),
+            "modified": iso(ann.updated_at),
+            "audience": {"type": "Audience", "audienceType": ann.visibility},
+            "body": bodies,
+            "target": target,
+        }
+    )
+    if ann.author_id is not None and ann.author is not None:
+        doc["creator"] = {"type": "Person", "name": str(ann.author)}
+    if ann.needs_review:
+        # The quote could not be found again after a text correction: say so rather
+        # than point readers at the wrong words.
+        doc["label"] = "Needs review: the annotated words changed."
+    return doc
+
+
+# --- schema.org Claim -----------------------------------------------------------------
+
+
+def _party_org(party: Party) -> dict[str, Any]:
+    return {"@type": "Organization", "name": party.name}
+
+
+def _author(actor: Actor) -> dict[str, Any]:
+    if actor.kind == Actor.Kind.PERSON:
+        author: dict[str, Any] = {"@type": "Person", "name": actor.name}
+        if actor.role:
+            author["jobTitle"] = actor.role
+        author["affiliation"] = _party_org(actor.party)
+        return author
+    return {
+        "@type": "Organization",
+        "name": actor.name,
+        "parentOrganization": _party_org(actor.party),
+    }
+
+
+def claim_document(request: HttpRequest | None, statement: Statement) -> dict[str, Any]:
+    """The statement as a schema.org Claim (needs actor__party, source and incident).
+
+    `request` makes URLs absolute; without one (e.g. a template rendered outside a
+    request) they stay site-relative.
+    """
+
+    def url(path: str) -> str:
+        return request.build_absolute_uri(path) if request is not None else path
+
+    page = url(statement.get_absolute_url())
+    doc: dict[str, Any] = {
+        "@context": SCHEMA_CONTEXT,
+        "@type": "Claim",
+        "@id": page + "#claim",
+        "url": page,
+        "text": statement.text,
+        "datePublished": iso(statement.issued_on),
+        "author": _author(statement.actor),
+        "about": {
+            "@type": "Event",
+            "name": statement.incident.title,
+            "startDate": iso(statement.incident.date_start),
+            "url": url(statement.incident.get_absolute_url()),
+        },
+    }
+    if statement.original_language:
+        doc["inLanguage"] = statement.original_language
+    source = statement.source
+    if source is not None:
+        appearance: dict[str, Any] = {"@type": "CreativeWork", "name": source.title}
+        if source.url:
+            appearance["url"] = source.url
+        if source.publisher:
+            appearance["publisher"] = {"@type": "Organization", "name": source.publisher}
+        if source.published_on:
+            appearance["datePublished"] = iso(source.published_on)
+        if source.sha256:
+            appearance["archivedAt"] = url(reverse("api:source_archive", args=[source.pk]))
+        doc["appearance"] = appearance
+    return doc
+
+
+# Like django.utils.html.json_script: characters that could end the <script> element or
+# start an HTML comment are escaped inside the JSON strings, where they mean the same.
+_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def ld_json_script(document: dict[str, Any]) -> SafeString:
+    """A `<script type="application/ld+json">` data block, safe inside HTML. A data
+    block is not executed, so the Content Security Policy does not forbid it."""
+    payload = json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False)
+    return mark_safe(  # noqa: S308 - every <, > and & in the payload is escaped above
+        '<script type="application/ld+json">' + payload.translate(_SCRIPT_ESCAPES) + "</script>"
+    )

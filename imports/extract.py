@@ -1,0 +1,892 @@
+"""Who said what: attributed statements from a parsed article.
+
+The rules work on spaCy's dependency parse, not on sentence templates:
+
+* a *cue* is a verb whose lemma is a speech act (say, accuse, urge, call on/for...)
+  with a grammatical subject, its own or inherited (a coordinated verb "... and added",
+  a participle "released a statement condemning ...", "by claiming that ..."), or the
+  phrase "according to X";
+* the *content* is the reported clause (the cue's clausal complement or its object and
+  complements), cut where a coordinated cue of the same speaker begins and widened to
+  whole quotations, so mixed quotes stay whole and a quotation running over two
+  sentences is kept in one statement; a cue with nothing to its right takes the
+  quotation (or clause) before it ("“...,” the minister added");
+* the *speaker* is the cue's subject, resolved through the mentions met so far: a
+  pronoun to the last matching speaker, "the ministry" to the last mention with the
+  same head noun, "the release"/"the statement" to the last speaker, a surname to the
+  full name; then matched to the registry's actors and parties.
+
+The article is parsed once; analyse_many() batches articles through nlp.pipe.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from spacy.tokens import Doc, Span, Token
+
+from .registry import ActorEntry, Registry, norm
+
+# Verbs whose complement is what was said.
+SAY_LEMMAS = {
+    "say", "state", "add", "claim", "insist", "stress", "note", "announce", "declare",
+    "confirm", "tell", "allege", "argue", "reiterate", "explain", "emphasise", "emphasize",
+    "underline", "underscore", "assert", "maintain", "suggest", "acknowledge", "admit",
+    "reply", "respond", "write", "tweet", "post", "report", "warn", "deny", "affirm",
+    "contend", "charge", "complain", "remark", "observe", "point", "recall", "vow",
+    "pledge", "promise", "threaten", "predict", "reaffirm", "propose", "assure",
+    "clarify", "counter", "retort", "comment", "caution", "signal", "indicate", "hint",
+    "describe", "insinuate", "repeat", "quote",
+}  # fmt: skip
+# Verbs whose object and complements are what was said ("accused X of Y").
+OBJECT_LEMMAS = {
+    "accuse", "blame", "condemn", "denounce", "criticise", "criticize", "dismiss",
+    "reject", "urge", "call", "ask", "demand", "welcome", "deplore", "express", "voice",
+    "slam", "praise", "appeal", "implore", "request", "encourage", "invite", "refute",
+    "deny", "warn", "rule", "label", "brand", "hail", "protest", "decry", "lament",
+}  # fmt: skip
+CUE_LEMMAS = SAY_LEMMAS | OBJECT_LEMMAS
+# Verbs that carry the statement's meaning themselves: the content starts with them
+# ("condemning ...", "blamed X for ...", "calling for ...").
+VERB_INCLUDED = {
+    "condemn", "denounce", "deplore", "blame", "criticise", "criticize", "welcome",
+    "express", "voice", "slam", "praise", "decry", "lament", "hail",
+}  # fmt: skip
+# Nouns that stand for a document rather than a speaker ("the release said").
+DOC_NOUNS = {
+    "release", "statement", "communique", "communiqué", "report", "letter", "note",
+    "declaration", "readout", "post", "tweet", "message", "bulletin", "announcement",
+    "briefing", "notice",
+}  # fmt: skip
+# Prepositional objects that say where or when something was said, not what.
+MEDIUM_NOUNS = DOC_NOUNS | {
+    "interview", "conference", "press", "twitter", "telegram", "facebook", "x", "reporter",
+    "journalist", "media", "television", "tv", "radio", "channel", "website", "call",
+    "meeting", "speech", "address", "session", "parliament", "behalf", "response",
+    "reaction", "time", "day", "week", "month", "year", "morning", "evening", "night",
+    "afternoon", "weekend",
+}  # fmt: skip
+PERSON_NOUNS = {
+    "spokesperson", "spokesman", "spokeswoman", "minister", "president", "ambassador",
+    "envoy", "secretary", "commander", "general", "leader", "adviser", "advisor",
+    "official", "diplomat", "chief", "head", "representative", "premier", "chancellor",
+    "senator", "deputy", "lawmaker", "governor", "mayor", "colonel", "major", "captain",
+    "lieutenant", "officer", "aide", "negotiator", "mediator", "prosecutor", "ombudsman",
+    "chair", "chairman", "chairwoman", "director", "coordinator", "emissary",
+}  # fmt: skip
+SPEAKER_NOUNS = PERSON_NOUNS | {
+    "ministry", "government", "department", "office", "army", "military", "command",
+    "service", "embassy", "agency", "authority", "authorities", "administration",
+    "forces", "force", "cabinet", "council", "presidency", "kremlin", "mission",
+    "delegation", "committee", "commission", "union", "organisation", "organization",
+    "group", "bloc", "side", "country", "state", "officials", "source", "sources",
+    "headquarters", "staff", "guard", "police", "parliament", "assembly", "co-chairs",
+}  # fmt: skip
+SKIP_DEPS = {
+    "punct", "cc", "conj", "advmod", "aux", "auxpass", "neg", "mark", "nsubj", "nsubjpass",
+    "expl", "dep", "prt", "npadvmod", "intj", "meta", "csubj",
+}  # fmt: skip
+OPEN_QUOTES = "“„«‹\"'‘"
+CLOSE_QUOTES = "”»›\"'’"
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+MONTHS = [
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+]  # fmt: skip
+
+
+@dataclass
+class Speaker:
+    text: str  # as the article names it (pronouns resolved to the nearest naming)
+    party: str = ""  # party slug or ""
+    actor: str = ""  # actor slug or "" when unknown
+    actor_name: str = ""
+    is_person: bool = False
+    head: str = ""  # head noun lemma, for "the ministry" style coreference
+    start: int = 0
+    end: int = 0
+    resolved_from: str = ""  # the surface form when it was a pronoun or "the ministry"
+
+
+@dataclass
+class ProposedStatement:
+    start: int
+    end: int
+    text: str
+    kind: str  # direct / reported / mixed (Statement.Kind values)
+    speaker: str
+    party: str
+    actor: str
+    actor_name: str
+    speaker_start: int
+    speaker_end: int
+    speaker_surface: str
+    cue: str
+    cue_start: int
+    cue_end: int
+    sentence_start: int
+    sentence_end: int
+    statement_type: str = "other"
+    leaning: str = ""
+    leaning_towards: str = ""
+    points: list[str] = field(default_factory=list)
+    new_actor: dict[str, str] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Analysis:
+    text: str
+    statements: list[ProposedStatement]
+    incident_date: date | None
+    incident_date_text: str
+    places: list[dict[str, str]]
+    parties: list[str]
+    word_count: int
+    sides: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "statements": [s.as_dict() for s in self.statements],
+            "incident_date": self.incident_date.isoformat() if self.incident_date else "",
+            "incident_date_text": self.incident_date_text,
+            "places": self.places,
+            "parties": self.parties,
+            "word_count": self.word_count,
+        }
+
+
+# --- quotations --------------------------------------------------------------------
+
+
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    """[start, end) of each quotation, marks included, within one paragraph.
+
+    Typographic pairs are matched first; straight double quotes alternate. An
+    apostrophe-like single quote is only a quotation mark when it opens after a
+    space and closes before one, so "Armenia's" never opens a quotation."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for para in re.split(r"(\n\s*\n)", text):
+        if not para.strip() or para.startswith("\n"):
+            pos += len(para)
+            continue
+        opened: int | None = None
+        straight: int | None = None
+        for i, ch in enumerate(para):
+            if ch in "“„«":
+                opened = i
+            elif ch in "”»" and opened is not None:
+                spans.append((pos + opened, pos + i + 1))
+                opened = None
+            elif ch == '"':
+                if straight is None:
+                    straight = i
+                else:
+                    spans.append((pos + straight, pos + i + 1))
+                    straight = None
+        pos += len(para)
+    spans.sort()
+    return spans
+
+
+class _Quotes:
+    def __init__(self, text: str) -> None:
+        self.spans = quote_spans(text)
+        self.starts = [s for s, _ in self.spans]
+
+    def containing(self, i: int) -> tuple[int, int] | None:
+        k = bisect.bisect_right(self.starts, i) - 1
+        if k >= 0:
+            s, e = self.spans[k]
+            if s <= i < e:
+                return s, e
+        return None
+
+    def strictly_inside(self, i: int) -> bool:
+        """i is a character within a quotation (not its opening mark)."""
+        span = self.containing(i)
+        return span is not None and span[0] < i < span[1] - 1
+
+    def widen(self, start: int, end: int) -> tuple[int, int]:
+        """Widen [start, end) so that no quotation is cut in two."""
+        span = self.containing(start)
+        if span and span[0] < start:
+            start = span[0]
+        span = self.containing(end - 1)
+        if span and end < span[1]:
+            end = span[1]
+        return start, end
+
+    def within(self, start: int, end: int) -> list[tuple[int, int]]:
+        return [(s, e) for s, e in self.spans if s >= start and e <= end]
+
+
+# --- syntax helpers ----------------------------------------------------------------
+
+
+def _own_subject(v: Token) -> Token | None:
+    for c in v.children:
+        if c.dep_ == "nsubj":
+            return c
+    return None
+
+
+def _is_cue_lemma(t: Token) -> bool:
+    return t.pos_ in ("VERB", "AUX") and t.lemma_.lower() in CUE_LEMMAS
+
+
+def _inherited_subject(v: Token) -> Token | None:
+    """The subject of a cue that has none of its own: a coordinated verb ("... and
+    added that"), a participle ("released a statement condemning", "by claiming")."""
+    if v.dep_ == "conj":
+        a = v.head
+        for _ in range(6):
+            s = _own_subject(a)
+            if s is not None and _is_cue_lemma(a):
+                return s
+            if a.dep_ in ("conj", "ccomp") and a.head is not a:
+                a = a.head
+                continue
+            break
+        s = _own_subject(v.head)
+        if s is not None:
+            return s
+        return _inherited_subject(v.head) if v.head is not v else None
+    if v.tag_ == "VBG" and v.dep_ in ("advcl", "acl", "pcomp", "xcomp"):
+        h = v.head
+        for _ in range(4):
+            if h.dep_ in ("prep", "dobj", "pobj", "acl", "appos", "attr") and h.head is not h:
+                h = h.head
+            else:
+                break
+        if h.pos_ in ("VERB", "AUX"):
+            return _own_subject(h) or (_inherited_subject(h) if h.dep_ == "conj" else None)
+        return None
+    if v.dep_ == "xcomp" and v.head is not v:
+        return _own_subject(v.head)
+    return None
+
+
+def _surnames(doc: Doc) -> set[str]:
+    """Last words of the people named in the article: a later "Price" (which the
+    tagger may take for a common noun) is a surname."""
+    cached = doc.user_data.get("parallax_surnames")
+    if cached is None:
+        cached = {
+            ent[-1].text
+            for ent in doc.ents
+            if ent.label_ == "PERSON" and len(ent) > 1 and ent[-1].text[:1].isupper()
+        }
+        doc.user_data["parallax_surnames"] = cached
+    return cached
+
+
+def _strip(doc: Doc, i: int, j: int) -> tuple[int, int]:
+    """Trim punctuation (other than opening quotes) and spaces off a token range."""
+    while i <= j and (doc[i].is_space or (doc[i].is_punct and doc[i].text not in OPEN_QUOTES)):
+        i += 1
+    while j >= i and (doc[j].is_space or doc[j].is_punct):
+        j -= 1
+    return i, j
+
+
+def _span_text_range(doc: Doc, i: int, j: int) -> tuple[int, int]:
+    return doc[i].idx, doc[j].idx + len(doc[j].text)
+
+
+def _is_adjunct_prep(prep: Token, verb: Token) -> bool:
+    """'on Thursday', 'in a statement', 'to reporters', 'on Twitter': said where or
+    when, not what. 'called on X' names the addressee."""
+    lemma = verb.lemma_.lower()
+    if lemma == "call" and prep.lower_ in ("on", "upon"):
+        return True
+    if lemma in ("say", "tell", "add", "write", "state", "announce", "report") and prep.lower_ in (
+        "to",
+        "in",
+        "on",
+        "at",
+        "during",
+        "after",
+        "before",
+        "via",
+        "through",
+        "from",
+        "with",
+    ):
+        return True
+    objs = [c for c in prep.children if c.dep_ == "pobj"]
+    if not objs:
+        return prep.lower_ in ("on", "in", "at", "during")
+    obj = objs[0]
+    if obj.ent_type_ in ("DATE", "TIME"):
+        return True
+    return obj.lemma_.lower() in MEDIUM_NOUNS and prep.lower_ in (
+        "in",
+        "on",
+        "at",
+        "during",
+        "to",
+        "via",
+    )
+
+
+# --- the extractor -----------------------------------------------------------------
+
+
+@dataclass
+class _Cue:
+    token: Token
+    subject: Token
+    inherited: bool
+    according: bool = False
+    start: int = 0  # content char span
+    end: int = 0
+    dropped: bool = False
+
+
+class Extractor:
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+
+    # 1. cues ---------------------------------------------------------------------
+    def _cues(self, doc: Doc, quotes: _Quotes) -> list[_Cue]:
+        cues: list[_Cue] = []
+        surnames = _surnames(doc)
+        for tok in doc:
+            if quotes.strictly_inside(tok.idx):
+                continue
+            if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
+                objs = [c for c in doc[tok.i + 1].children if c.dep_ == "pobj"]
+                if objs:
+                    cues.append(_Cue(tok, self._speaker_token(objs[0]), False, according=True))
+                continue
+            if not _is_cue_lemma(tok) or tok.tag_ == "VBN" and tok.dep_ in ("amod", "acl"):
+                continue
+            subj = _own_subject(tok)
+            inherited = False
+            if subj is None:
+                subj = _inherited_subject(tok)
+                inherited = subj is not None
+            if subj is None or subj.lower_ in ("i", "we", "you", "this", "that", "there", "which"):
+                continue
+            if subj.pos_ not in ("PRON", "PROPN") and not self._speakerish(subj, surnames):
+                continue
+            if not self._has_content(tok):
+                continue
+            cues.append(_Cue(tok, self._speaker_token(subj), inherited))
+        return cues
+
+    def _speakerish(self, subj: Token, surnames: set[str]) -> bool:
+        span = subj.doc[subj.left_edge.i : subj.right_edge.i + 1]
+        if len(span) == 1 and subj.text in surnames:
+            return True
+        if any(t.pos_ == "PROPN" for t in span) or subj.ent_type_:
+            return True
+        if subj.lemma_.lower() in SPEAKER_NOUNS or subj.lemma_.lower() in DOC_NOUNS:
+            return True
+        return bool(self.registry.party_of_text(span.text))
+
+    @staticmethod
+    def _speaker_token(subj: Token) -> Token:
+        """ "The ministry's statement" speaks for the ministry."""
+        if subj.lemma_.lower() in DOC_NOUNS:
+            for c in subj.children:
+                if c.dep_ == "poss":
+                    return c
+            for c in subj.children:
+                if c.dep_ == "prep" and c.lower_ in ("by", "from", "of"):
+                    for o in c.children:
+                        if o.dep_ == "pobj":
+                            return o
+        return subj
+
+    @staticmethod
+    def _has_content(v: Token) -> bool:
+        deps = {c.dep_ for c in v.children}
+        if deps & {"ccomp", "xcomp", "dobj", "dative", "oprd", "prep", "advcl", "attr"}:
+            return True
+        # "“...,” the minister added." has only punctuation and the subject.
+        return any(c.dep_ == "punct" and c.text in CLOSE_QUOTES + "”" for c in v.children) or (
+            v.i > 0 and v.doc[v.i - 1].text in CLOSE_QUOTES
+        )
+
+    # 2. content spans ------------------------------------------------------------
+    def _content(self, doc: Doc, cue: _Cue, cues: list[_Cue], quotes: _Quotes) -> None:
+        if cue.according:
+            self._according_content(doc, cue, quotes)
+            return
+        v = cue.token
+        sent = v.sent
+        lemma = v.lemma_.lower()
+        kids: list[Token] = []
+        skipped: list[Token] = []
+        for c in v.rights:
+            if c.dep_ in SKIP_DEPS or c is cue.subject:
+                continue
+            if c.dep_ == "prep" and _is_adjunct_prep(c, v):
+                skipped.append(c)
+                continue
+            if c.dep_ in ("dobj", "dative") and lemma in ("tell", "assure", "inform", "brief"):
+                skipped.append(c)
+                continue
+            kids.append(c)
+        included = lemma in VERB_INCLUDED or (
+            lemma == "call" and any(c.dep_ == "prep" and c.lower_ == "for" for c in v.children)
+        )
+        participle = v.tag_ == "VBG" and v.dep_ in ("advcl", "acl", "pcomp")
+        boundary = self._boundary(doc, cue, cues)
+        end_tok = min(sent.end - 1, boundary)
+        if kids or included:
+            ccomps = [c for c in kids if c.dep_ == "ccomp"]
+            first = ccomps[0] if ccomps and not included else (kids[0] if kids else v)
+            start_tok = v.i if included else first.left_edge.i
+            if start_tok < v.i:
+                start_tok = v.i + 1
+            # Skip the complementiser and any leading punctuation.
+            while start_tok <= end_tok and (
+                doc[start_tok].dep_ == "mark" and doc[start_tok].lower_ in ("that", "whether")
+            ):
+                start_tok += 1
+            if not participle:
+                right = max((c.right_edge.i for c in kids), default=v.i)
+                end_tok = min(end_tok, right)
+        elif skipped and skipped[-1].right_edge.i < end_tok:
+            # "called on both sides “to ...”": what follows the addressee.
+            start_tok = skipped[-1].right_edge.i + 1
+        else:
+            self._left_content(doc, cue, quotes)
+            return
+        i, j = _strip(doc, start_tok, end_tok)
+        if j < i:
+            cue.dropped = True
+            return
+        s, e = _span_text_range(doc, i, j)
+        cue.start, cue.end = quotes.widen(s, e)
+
+    def _boundary(self, doc: Doc, cue: _Cue, cues: list[_Cue]) -> int:
+        """Last token the content may reach: before the next cue of the same speaker
+        ("... and added that") or before another speaker's subject in the same
+        sentence (a sentence the parser failed to split)."""
+        v = cue.token
+        sent = v.sent
+        limit = sent.end - 1
+        first_child = next(
+            (c for c in v.rights if c.dep_ not in SKIP_DEPS and c is not cue.subject), None
+        )
+        for other in cues:
+            t = other.token
+            if other is cue or t.i <= v.i or t.i > limit or other.according:
+                continue
+            if other.subject is cue.subject or (other.inherited and other.subject.i < v.i):
+                b = t.i - 1
+            elif other.subject.i > v.i and not (
+                first_child is not None
+                and first_child.left_edge.i <= t.i <= first_child.right_edge.i
+            ):
+                if t.head is v and t.dep_ == "ccomp" and any(c.dep_ == "mark" for c in t.children):
+                    continue
+                b = other.subject.left_edge.i - 1
+            else:
+                continue
+            while b > v.i and (
+                doc[b].is_space
+                or doc[b].dep_ in ("cc", "punct", "advmod")
+                and doc[b].text not in CLOSE_QUOTES
+            ):
+                b -= 1
+            limit = min(limit, b)
+        return limit
+
+    def _left_content(self, doc: Doc, cue: _Cue, quotes: _Quotes) -> None:
+        """Content before the cue: “...,” Dujarric added / ..., the ministry said."""
+        v = cue.token
+        subj = cue.subject
+        left = min(v.i, subj.left_edge.i)
+        left_char = doc[left].idx
+        # A quotation that ends right before the speaker.
+        for s, e in reversed(quotes.spans):
+            if e <= left_char:
+                if re.fullmatch(r"[\s,;:\-–—]*", doc.text[e:left_char]):
+                    cue.start, cue.end = s, e
+                    return
+                break
+        # A quotation right after the cue ("... said: “...”").
+        after = doc[v.i].idx + len(v.text)
+        for s, e in quotes.spans:
+            if s >= after:
+                if re.fullmatch(r"[\s,:\-–—]*", doc.text[after:s]):
+                    cue.start, cue.end = s, e
+                    return
+                break
+        ccomps = [c for c in v.children if c.dep_ == "ccomp" and c.i < left]
+        if ccomps:
+            i, j = _strip(doc, ccomps[0].left_edge.i, left - 1)
+            if i <= j:
+                cue.start, cue.end = quotes.widen(*_span_text_range(doc, i, j))
+                return
+        cue.dropped = True
+
+    def _according_content(self, doc: Doc, cue: _Cue, quotes: _Quotes) -> None:
+        acc = cue.token
+        head = acc.head if acc.head is not acc else acc
+        sent = acc.sent
+        phrase_lo, phrase_hi = acc.i, acc.right_edge.i
+        lo, hi = (
+            (head.left_edge.i, head.right_edge.i) if head is not acc else (sent.start, sent.end - 1)
+        )
+        lo, hi = max(lo, sent.start), min(hi, sent.end - 1)
+        if phrase_lo <= lo + 1:  # "According to X, ..."
+            i, j = _strip(doc, phrase_hi + 1, hi)
+        elif phrase_hi >= hi - 1:  # "..., according to X."
+            i, j = _strip(doc, lo, phrase_lo - 1)
+        else:
+            i, j = _strip(doc, lo, hi)
+        if j < i:
+            cue.dropped = True
+            return
+        s, e = quotes.widen(*_span_text_range(doc, i, j))
+        inner = quotes.within(s, e)
+        if inner:
+            # When a quotation carries the statement and the rest of the clause is
+            # the writer's framing ("This, according to X, would ensure “...”"),
+            # the quotation is what X said.
+            qs, qe = inner[0][0], inner[-1][1]
+            p0, p1 = doc[phrase_lo].idx, doc[phrase_hi].idx + len(doc[phrase_hi].text)
+            outside = re.findall(r"\w+", doc.text[s:qs].replace(doc.text[p0:p1], "")) + re.findall(
+                r"\w+", doc.text[qe:e]
+            )
+            if len(outside) <= 4 and len(re.findall(r"\w+", doc.text[qs:qe])) >= 4:
+                s, e = qs, qe
+        cue.start, cue.end = s, e
+
+    # 3. speakers -----------------------------------------------------------------
+    def _mention(self, tok: Token) -> tuple[int, int]:
+        doc = tok.doc
+        i, j = tok.left_edge.i, tok.right_edge.i
+        i, j = _strip(doc, i, j)
+        return i, j
+
+    def _explicit(self, doc: Doc, tok: Token) -> Speaker:
+        i, j = self._mention(tok)
+        span = doc[i : j + 1]
+        text = span.text
+        actor: ActorEntry | None = self.registry.actor_for(text)
+        if actor is None and tok.pos_ == "PROPN" and i == j:
+            actor = self.registry.actor_by_surname(text)
+        party = actor.party if actor else self.registry.party_of_text(text)
+        is_person = bool(
+            (actor and actor.is_person)
+            or any(t.ent_type_ == "PERSON" for t in span)
+            or tok.lemma_.lower() in PERSON_NOUNS
+            or (tok.pos_ == "PROPN" and not party and tok.ent_type_ not in ("ORG", "GPE", "NORP"))
+        )
+        return Speaker(
+            text=text,
+            party=party,
+            actor=actor.slug if actor else "",
+            actor_name=actor.name if actor else "",
+            is_person=is_person,
+            head=tok.lemma_.lower(),
+            start=span.start_char,
+            end=span.end_char,
+        )
+
+    def _resolve(self, doc: Doc, tok: Token, history: list[Speaker]) -> Speaker | None:
+        low = tok.lower_
+        i, j = self._mention(tok)
+        span = doc[i : j + 1]
+        surface = Speaker(
+            text=span.text, start=span.start_char, end=span.end_char, head=tok.lemma_.lower()
+        )
+
+        def inherit(ante: Speaker) -> Speaker:
+            return Speaker(
+                text=ante.text,
+                party=ante.party,
+                actor=ante.actor,
+                actor_name=ante.actor_name,
+                is_person=ante.is_person,
+                head=ante.head,
+                start=surface.start,
+                end=surface.end,
+                resolved_from=surface.text,
+            )
+
+        if tok.pos_ == "PRON":
+            if low in ("he", "she", "him", "her"):
+                ante = next((h for h in reversed(history) if h.is_person), None)
+            elif low in ("it", "they"):
+                ante = next((h for h in reversed(history) if not h.is_person), None)
+                if ante is None and low == "they":
+                    ante = history[-1] if history else None
+            else:
+                ante = None
+            return inherit(ante) if ante else None
+        has_proper = any(t.pos_ == "PROPN" for t in span)
+        party = self.registry.party_of_text(span.text)
+        actor = self.registry.actor_for(span.text)
+        if (
+            i == j
+            and tok.text[:1].isupper()
+            and (tok.pos_ == "PROPN" or tok.text in _surnames(doc))
+            and not party
+        ):
+            # A surname alone names the person met before under the full name.
+            ante = next(
+                (
+                    h
+                    for h in reversed(history)
+                    if h.is_person and norm(h.text).split()[-1:] == [low]
+                ),
+                None,
+            )
+            if ante:
+                resolved = inherit(ante)
+                resolved.text = surface.text
+                resolved.resolved_from = ""
+                return resolved
+        if not has_proper and not party and actor is None:
+            head = tok.lemma_.lower()
+            if head in DOC_NOUNS:
+                ante = history[-1] if history else None
+            else:
+                ante = next(
+                    (
+                        h
+                        for h in reversed(history)
+                        if h.head == head or head in norm(h.text).split()
+                    ),
+                    None,
+                )
+            if ante:
+                return inherit(ante)
+            surface.is_person = head in PERSON_NOUNS
+            return surface
+        return self._explicit(doc, tok)
+
+    # 4. the article --------------------------------------------------------------
+    def analyse(self, doc: Doc, published: date | None = None) -> Analysis:
+        quotes = _Quotes(doc.text)
+        cues = self._cues(doc, quotes)
+        for cue in cues:
+            self._content(doc, cue, cues, quotes)
+        cues = [c for c in cues if not c.dropped and c.end > c.start]
+        # A cue inside another statement's content is part of what was said.
+        kept: list[_Cue] = []
+        for cue in cues:
+            inside = any(
+                o is not cue and o.start <= cue.token.idx < o.end and o.subject is not cue.subject
+                for o in cues
+            )
+            if not inside:
+                kept.append(cue)
+        kept.sort(key=lambda c: (c.start, c.token.i))
+        # Deduplicate identical spans (two cues on one clause).
+        seen: set[tuple[int, int]] = set()
+        unique: list[_Cue] = []
+        for cue in kept:
+            if (cue.start, cue.end) in seen:
+                continue
+            seen.add((cue.start, cue.end))
+            unique.append(cue)
+        spans = [(c.start, c.end) for c in unique]
+
+        # Mentions in document order: the cue subjects and other subjects outside the
+        # statements' content, so "he" and "the ministry" find their antecedents.
+        def outside(idx: int) -> bool:
+            return not any(s <= idx < e for s, e in spans) and not quotes.strictly_inside(idx)
+
+        subject_ids = {c.subject.i for c in unique}
+        events: list[tuple[int, str, Any]] = []
+        for c in unique:
+            events.append((c.subject.idx, "cue", c))
+        for tok in doc:
+            proper = tok.pos_ == "PROPN" or tok.ent_type_ in ("PERSON", "ORG", "GPE", "NORP")
+            if proper and tok.dep_ == "nsubj" and tok.i not in subject_ids and outside(tok.idx):
+                events.append((tok.idx, "mention", tok))
+        events.sort(key=lambda e: (e[0], e[1] == "cue"))
+        history: list[Speaker] = []
+        resolved: dict[int, Speaker] = {}
+        for _, what, obj in events:
+            if what == "mention":
+                history.append(self._explicit(doc, obj))
+                continue
+            cue = obj
+            if cue.subject.i in resolved:
+                resolved[id(cue)] = resolved[cue.subject.i]
+                continue
+            spk = self._resolve(doc, cue.subject, history)
+            if spk is None:
+                continue
+            resolved[cue.subject.i] = spk
+            resolved[id(cue)] = spk
+            history.append(spk)
+
+        statements: list[ProposedStatement] = []
+        for cue in unique:
+            spk = resolved.get(id(cue))
+            if spk is None:
+                continue
+            sent = cue.token.sent
+            text = doc.text[cue.start : cue.end]
+            inner = quotes.within(cue.start, cue.end)
+            if len(inner) == 1 and inner[0] == (cue.start, cue.end):
+                kind = "direct"
+            elif inner:
+                kind = "mixed"
+            else:
+                kind = "reported"
+            cue_end = cue.token.idx + len(cue.token.text)
+            statements.append(
+                ProposedStatement(
+                    start=cue.start,
+                    end=cue.end,
+                    text=text,
+                    kind=kind,
+                    speaker=spk.text,
+                    party=spk.party,
+                    actor=spk.actor,
+                    actor_name=spk.actor_name,
+                    speaker_start=spk.start,
+                    speaker_end=spk.end,
+                    speaker_surface=spk.resolved_from or spk.text,
+                    cue=("according to" if cue.according else cue.token.lemma_.lower()),
+                    cue_start=cue.token.idx,
+                    cue_end=cue_end,
+                    sentence_start=min(sent.start_char, cue.start),
+                    sentence_end=max(sent.end_char, cue.end),
+                    new_actor=None
+                    if spk.actor
+                    else {
+                        "name": spk.text,
+                        "kind": "person" if spk.is_person else "body",
+                        "party": spk.party or self._guess_party(doc, cue),
+                    },
+                )
+            )
+        statements.sort(key=lambda s: s.start)
+        parties = list(dict.fromkeys(s.party for s in statements if s.party))
+        when, when_text = proposed_date(doc, published)
+        analysis = Analysis(
+            text=doc.text,
+            statements=statements,
+            incident_date=when,
+            incident_date_text=when_text,
+            places=self._places(doc),
+            parties=parties,
+            word_count=sum(1 for t in doc if not (t.is_space or t.is_punct)),
+        )
+        from .proposals import propose_types_and_points
+
+        propose_types_and_points(analysis, self.registry)
+        return analysis
+
+    def _guess_party(self, doc: Doc, cue: _Cue) -> str:
+        """A new speaker's party: the first party named in its sentence outside what
+        was said ("Colonel X of the Northern army said ...")."""
+        sent = cue.token.sent
+        before = doc.text[sent.start_char : cue.start] if cue.start > sent.start_char else ""
+        return self.registry.party_of_text(before)
+
+    def _places(self, doc: Doc) -> list[dict[str, str]]:
+        found: dict[str, dict[str, str]] = {}
+        for pl in self.registry.places_in(doc.text):
+            found[pl.name] = {"name": pl.name, "party": pl.party, "slug": pl.slug}
+        # Unknown places: "the X region", "the region of X", and GPE/LOC names that are
+        # not parties (a capital names its government, not a place of the incident).
+        area_nouns = {
+            "region", "province", "district", "village", "town", "city", "area", "border",
+            "valley", "lake", "river", "mountain", "pass", "corridor",
+        }  # fmt: skip
+        for tok in doc:
+            name = ""
+            if tok.pos_ == "PROPN" and tok.dep_ == "compound" and tok.head.lemma_ in area_nouns:
+                name = doc[tok.left_edge.i : tok.i + 1].text
+            elif tok.lemma_ in area_nouns and tok.pos_ == "NOUN":
+                for c in tok.children:
+                    if c.dep_ == "prep" and c.lower_ == "of":
+                        objs = [o for o in c.children if o.dep_ == "pobj" and o.pos_ == "PROPN"]
+                        if objs and not self.registry.is_party_name(objs[0].text):
+                            name = objs[0].text
+            if name and not self.registry.is_party_name(name):
+                name = re.sub(r"^(?:the)\s+", "", name, flags=re.I)
+                found.setdefault(name, {"name": name, "party": "", "slug": ""})
+        for ent in doc.ents:
+            if ent.label_ in ("GPE", "LOC", "FAC") and not self.registry.is_party_name(ent.text):
+                name = re.sub(r"^(?:the)\s+", "", ent.text, flags=re.I)
+                if name and not self.registry.parties_in(name):
+                    found.setdefault(name, {"name": name, "party": "", "slug": ""})
+        return list(found.values())
+
+    def analyse_many(
+        self, texts: Iterable[tuple[str, date | None]], batch_size: int = 16
+    ) -> Iterator[Analysis]:
+        from .nlp import get_nlp
+
+        nlp = get_nlp()
+        items = list(texts)
+        docs = nlp.pipe((t for t, _ in items), batch_size=batch_size)
+        for doc, (_, published) in zip(docs, items, strict=True):
+            yield self.analyse(doc, published)
+
+
+def analyse_text(text: str, registry: Registry, published: date | None = None) -> Analysis:
+    from .nlp import get_nlp
+
+    return Extractor(registry).analyse(get_nlp()(text), published)
+
+
+# --- dates -------------------------------------------------------------------------
+
+
+def proposed_date(doc: Doc | Span, published: date | None) -> tuple[date | None, str]:
+    """The incident's date from the first date expression that names a day: a
+    weekday ("on Thursday") or "yesterday"/"today" against the article's date, or a
+    calendar date. Falls back to the article's date."""
+    for ent in doc.ents:
+        if ent.label_ != "DATE":
+            continue
+        d = parse_date(ent.text, published)
+        if d is not None:
+            return d, ent.text
+    return published, ""
+
+
+def parse_date(text: str, published: date | None) -> date | None:
+    low = text.lower().strip()
+    words = re.findall(r"[a-z]+|\d+", low)
+    if published is not None:
+        if "yesterday" in words:
+            return published - timedelta(days=1)
+        if "today" in words or "tonight" in words:
+            return published
+        for n, day in enumerate(WEEKDAYS):
+            if day in words and not any(m in words for m in MONTHS):
+                delta = (published.weekday() - n) % 7
+                if "next" in words:
+                    return published + timedelta(days=(n - published.weekday()) % 7 or 7)
+                if "last" in words and delta == 0:
+                    delta = 7
+                return published - timedelta(days=delta)
+    month = next((k + 1 for k, m in enumerate(MONTHS) if m in words or m[:3] in words), None)
+    nums = [int(w) for w in words if w.isdigit()]
+    if month:
+        day = next((n for n in nums if 1 <= n <= 31), None)
+        year = next((n for n in nums if n > 1900), published.year if published else None)
+        if day and year:
+            try:
+                d = date(year, month, day)
+            except ValueError:
+                return None
+            if published and d > published and not any(n > 1900 for n in nums):
+                d = date(year - 1, month, day)
+            return d
+    return None

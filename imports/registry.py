@@ -1,0 +1,260 @@
+"""Who can speak: parties and actors the extractor resolves speakers to.
+
+A Registry is built from the database (Party, Actor and Place rows) for imports, or
+from JSON data for the evaluation of gold files, which must run without a database.
+imports/registry_default.json is the shipped data (the demo loader can use it too); a
+gold directory may add a registry.json of its own, e.g. for a conflict whose parties
+exist only in the tests. Nothing here knows any particular conflict.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PATH = Path(__file__).with_name("registry_default.json")
+
+_QUOTE_FOLD = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"'})
+_ARTICLES = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+
+
+def norm(text: str) -> str:
+    """Lower-case, quote-folded, whitespace-collapsed, without a leading article."""
+    text = " ".join(text.translate(_QUOTE_FOLD).split())
+    return _ARTICLES.sub("", text).strip(" ,.;:").lower()
+
+
+@dataclass
+class PartyEntry:
+    slug: str
+    name: str
+    names: list[str] = field(default_factory=list)  # aliases, demonyms, capitals
+    kind: str = "state"
+    pk: int | None = None
+
+
+@dataclass
+class ActorEntry:
+    slug: str
+    name: str
+    party: str  # party slug
+    kind: str = "body"
+    role: str = ""
+    aliases: list[str] = field(default_factory=list)
+    pk: int | None = None
+
+    @property
+    def is_person(self) -> bool:
+        return self.kind == "person"
+
+
+@dataclass
+class PlaceEntry:
+    name: str
+    aliases: list[str] = field(default_factory=list)
+    party: str = ""
+    slug: str = ""
+    pk: int | None = None
+
+
+def _word_pattern(name: str) -> re.Pattern[str]:
+    # Short all-capital names ("US", "UN", "EU") only match in capitals, so the word
+    # "us" never makes a speaker American.
+    escaped = re.escape(name.translate(_QUOTE_FOLD)).replace(r"\ ", r"\s+")
+    flags = 0 if (name.isupper() and len(name) <= 5) else re.IGNORECASE
+    return re.compile(rf"(?<![\w-]){escaped}(?![\w-])", flags)
+
+
+class Registry:
+    def __init__(
+        self,
+        parties: list[PartyEntry],
+        actors: list[ActorEntry],
+        places: list[PlaceEntry] | None = None,
+    ) -> None:
+        self.parties = {p.slug: p for p in parties}
+        self.actors = list(actors)
+        self.places = list(places or [])
+
+    # --- construction -----------------------------------------------------------
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Registry:
+        parties = [
+            PartyEntry(
+                slug=p["slug"],
+                name=p["name"],
+                names=[
+                    n
+                    for n in [
+                        p.get("short_name", ""),
+                        *p.get("aliases", []),
+                        *p.get("demonyms", []),
+                    ]
+                    if n
+                ],
+                kind=p.get("kind", "state"),
+            )
+            for p in data.get("parties", [])
+        ]
+        actors = [
+            ActorEntry(
+                slug=a.get("slug") or re.sub(r"[^a-z0-9]+", "-", a["name"].lower()).strip("-"),
+                name=a["name"],
+                party=a["party"],
+                kind=a.get("kind", "body"),
+                role=a.get("role", ""),
+                aliases=list(a.get("aliases", [])),
+            )
+            for a in data.get("actors", [])
+        ]
+        places = [
+            PlaceEntry(
+                name=p["name"],
+                aliases=list(p.get("aliases", [])),
+                party=p.get("administered_by", "") or "",
+                slug=p.get("slug", ""),
+            )
+            for p in data.get("places", [])
+        ]
+        return cls(parties, actors, places)
+
+    @classmethod
+    def from_json(cls, *paths: Path) -> Registry:
+        """Merge JSON files; later files add to (and override by slug) earlier ones."""
+        merged: dict[str, dict[str, dict[str, Any]]] = {"parties": {}, "actors": {}, "places": {}}
+        for path in paths:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            for key, ident in (("parties", "slug"), ("actors", "name"), ("places", "name")):
+                for item in data.get(key, []):
+                    merged[key][item[ident]] = item
+        return cls.from_data({k: list(v.values()) for k, v in merged.items()})
+
+    @classmethod
+    def default(cls) -> Registry:
+        return cls.from_json(DEFAULT_PATH)
+
+    @classmethod
+    def from_db(cls) -> Registry:
+        from incidents.models import Actor, Party, Place
+
+        parties = [
+            PartyEntry(slug=p.slug, name=p.name, names=p.all_names()[1:], kind=p.kind, pk=p.pk)
+            for p in Party.objects.all()
+        ]
+        actors = [
+            ActorEntry(
+                slug=a.slug,
+                name=a.name,
+                party=a.party.slug,
+                kind=a.kind,
+                role=a.role,
+                aliases=list(a.aliases or []),
+                pk=a.pk,
+            )
+            for a in Actor.objects.select_related("party")
+        ]
+        places = [
+            PlaceEntry(
+                name=pl.name,
+                aliases=[*(pl.aliases or []), *(n.name for n in pl.names.all())],
+                party=pl.administered_by.slug if pl.administered_by else "",
+                slug=pl.slug,
+                pk=pl.pk,
+            )
+            for pl in Place.objects.select_related("administered_by").prefetch_related("names")
+        ]
+        return cls(parties, actors, places)
+
+    # --- matching ---------------------------------------------------------------
+    @cached_property
+    def _party_patterns(self) -> list[tuple[re.Pattern[str], str, int]]:
+        pats = []
+        for p in self.parties.values():
+            for name in dict.fromkeys([p.name, *p.names]):
+                if name:
+                    pats.append((_word_pattern(name), p.slug, len(name)))
+        return pats
+
+    @cached_property
+    def _actor_index(self) -> list[tuple[str, ActorEntry]]:
+        out = []
+        for a in self.actors:
+            for name in dict.fromkeys([a.name, *a.aliases]):
+                if name:
+                    out.append((norm(name), a))
+        # Longest names first: "Armenian Ministry of Foreign Affairs" before "Armenia".
+        out.sort(key=lambda item: -len(item[0]))
+        return out
+
+    @cached_property
+    def _place_patterns(self) -> list[tuple[re.Pattern[str], PlaceEntry]]:
+        return [
+            (_word_pattern(name), pl)
+            for pl in self.places
+            for name in dict.fromkeys([pl.name, *pl.aliases])
+            if name
+        ]
+
+    def parties_in(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, party slug) of each party name in `text`, longest match wins."""
+        folded = text.translate(_QUOTE_FOLD)
+        hits: list[tuple[int, int, str]] = []
+        for pat, slug, _length in self._party_patterns:
+            for m in pat.finditer(folded):
+                hits.append((m.start(), m.end(), slug))
+        hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+        out: list[tuple[int, int, str]] = []
+        last_end = -1
+        for h in hits:
+            if h[0] >= last_end:
+                out.append(h)
+                last_end = h[1]
+        return out
+
+    def party_of_text(self, text: str) -> str:
+        """The first party named in a speaker's words ("the UN Secretary General's
+        spokesperson" -> un), or ""."""
+        hits = self.parties_in(text)
+        return hits[0][2] if hits else ""
+
+    def actor_for(self, mention: str) -> ActorEntry | None:
+        """The actor a speaker mention names: an exact alias, or an alias whose words
+        all appear in the mention ("Armenian acting Prime Minister Nikol Pashinyan")."""
+        m = norm(mention)
+        if not m:
+            return None
+        words = set(re.findall(r"[\w']+", m))
+        for name, actor in self._actor_index:
+            if name == m:
+                return actor
+        for name, actor in self._actor_index:
+            name_words = re.findall(r"[\w']+", name)
+            # A single-word alias only counts on its own (handled above), so a surname
+            # alias never matches inside an unrelated longer phrase.
+            if len(name_words) > 1 and set(name_words) <= words:
+                return actor
+        return None
+
+    def actor_by_surname(self, surname: str) -> ActorEntry | None:
+        s = norm(surname)
+        for a in self.actors:
+            if a.is_person and norm(a.name).split()[-1:] == [s]:
+                return a
+        return None
+
+    def places_in(self, text: str) -> list[PlaceEntry]:
+        found: dict[str, tuple[int, PlaceEntry]] = {}
+        folded = text.translate(_QUOTE_FOLD)
+        for pat, pl in self._place_patterns:
+            m = pat.search(folded)
+            if m and (pl.name not in found or m.start() < found[pl.name][0]):
+                found[pl.name] = (m.start(), pl)
+        return [pl for _, pl in sorted(found.values(), key=lambda item: item[0])]
+
+    def is_party_name(self, text: str) -> bool:
+        t = norm(text)
+        return any(norm(n) == t for p in self.parties.values() for n in [p.name, *p.names] if n)

@@ -126,11 +126,11 @@ def segment_text(text: str, spans: list[tuple[int, int, int, str]]) -> list[Segm
 
 def describe_delay(days: int, party: Party) -> str:
     if days == 0:
-        return f"Same day as {party.label}'s first statement"
+        return f"Same day as {party.label}’s first statement"
     unit = "day" if abs(days) == 1 else "days"
     if days > 0:
-        return f"{days} {unit} after {party.label}'s first statement"
-    return f"{-days} {unit} before {party.label}'s first statement"
+        return f"{days} {unit} after {party.label}’s first statement"
+    return f"{-days} {unit} before {party.label}’s first statement"
 
 
 # --- incident list -------------------------------------------------------------------

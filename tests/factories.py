@@ -6,10 +6,14 @@ from datetime import date
 
 from incidents.models import (
     Actor,
+    Annotation,
+    Claim,
     Conflict,
     ConflictSide,
     Incident,
     Party,
+    Place,
+    PlaceName,
     PointOfContention,
     Source,
     Statement,
@@ -83,3 +87,57 @@ class World:
             leaning=Statement.Leaning.BOTH,
             statement_type=Statement.Type.RESTRAINT,
         )
+
+
+# --- builders added for the public pages (tests/test_pages.py, test_visibility.py) ---
+
+
+def place(name: str, slug: str, names: dict[Party, str] | None = None, **kw) -> Place:
+    """A place, with each party's own name for it ({party: "its name"})."""
+    p = Place.objects.create(name=name, slug=slug, **kw)
+    for party_, own_name in (names or {}).items():
+        PlaceName.objects.create(place=p, party=party_, name=own_name)
+    return p
+
+
+def quoted_statement(
+    inc: Incident, a: Actor, src: Source, words: str, published: bool = True, **kw
+) -> Statement:
+    """A statement whose words are found in `src`'s archived text, with its position."""
+    start = src.archived_text.index(words)
+    kw.setdefault("kind", Statement.Kind.DIRECT)
+    return statement(
+        inc,
+        a,
+        words,
+        published=published,
+        source=src,
+        source_start=start,
+        source_end=start + len(words),
+        quote_verified=True,
+        **kw,
+    )
+
+
+def claim(s: Statement, pt: PointOfContention, words: str) -> Claim:
+    """A claim on the first occurrence of `words` in the statement's text."""
+    c = Claim(statement=s, point=pt)
+    start = s.text.index(words)
+    c.set_span(s.text, start, start + len(words))
+    c.save()
+    return c
+
+
+def annotation(
+    s: Statement, words: str, tag: str = "disputed", body: str = "", public: bool = True
+) -> Annotation:
+    a = Annotation(
+        statement=s,
+        tag=tag,
+        body=body,
+        visibility=Annotation.Visibility.PUBLIC if public else Annotation.Visibility.INTERNAL,
+    )
+    start = s.text.index(words)
+    a.set_span(s.text, start, start + len(words))
+    a.save()
+    return a

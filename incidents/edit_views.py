@@ -167,8 +167,8 @@ def _reanchor_spans(statement: Statement) -> int:
 # --- the editor's desk --------------------------------------------------------------
 
 
-@require_GET
 @editor_required
+@require_GET
 def index(request: HtmxHttpRequest) -> HttpResponse:
     drafts = Incident.objects.filter(status=Incident.Status.DRAFT).select_related("conflict")[:50]
     draft_statements = (
@@ -199,14 +199,14 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
 # --- incidents ----------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
 @editor_required
+@require_http_methods(["GET", "POST"])
 def incident_create(request: HtmxHttpRequest) -> HttpResponse:
     return _incident_form(request, Incident())
 
 
-@require_http_methods(["GET", "POST"])
 @editor_required
+@require_http_methods(["GET", "POST"])
 def incident_edit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return _incident_form(request, get_object_or_404(Incident, slug=slug))
 
@@ -246,8 +246,8 @@ def _incident_form(request: HtmxHttpRequest, incident: Incident) -> HttpResponse
     return render(request, template, context, status=status)
 
 
-@require_POST
 @editor_required
+@require_POST
 def incident_publish(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     incident = get_object_or_404(Incident, slug=slug)
     if request.POST.get("action") == "unpublish":
@@ -277,15 +277,15 @@ def _actor_matches(query: str, incident: Incident) -> list[Actor]:
     return list(actors.distinct().order_by("name")[:20])
 
 
-@require_http_methods(["GET", "POST"])
 @editor_required
+@require_http_methods(["GET", "POST"])
 def statement_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     incident = get_object_or_404(Incident.objects.select_related("conflict"), slug=slug)
     return _statement_form(request, Statement(incident=incident), incident)
 
 
-@require_http_methods(["GET", "POST"])
 @editor_required
+@require_http_methods(["GET", "POST"])
 def statement_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     statement = get_object_or_404(
         Statement.objects.select_related("incident__conflict", "actor__party"), pk=pk
@@ -366,8 +366,8 @@ def _selected_actor(form: StatementForm) -> Actor | None:
         return None
 
 
-@require_GET
 @editor_required
+@require_GET
 def actor_search(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """htmx autocomplete: radio buttons named `actor` for the statement form."""
     incident = get_object_or_404(Incident.objects.select_related("conflict"), slug=slug)
@@ -384,8 +384,8 @@ def actor_search(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return render(request, "editing/statement_form.html#actor-results", context)
 
 
-@require_POST
 @editor_required
+@require_POST
 def actor_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """Create a speaker inline from the statement form. htmx gets the results list with
     the new speaker chosen; a plain post returns to the form with what was typed."""
@@ -426,8 +426,8 @@ def actor_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return redirect(back)
 
 
-@require_POST
 @editor_required
+@require_POST
 def statement_publish(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     statement = get_object_or_404(Statement.objects.select_related("incident"), pk=pk)
     action = request.POST.get("action", "publish")
@@ -451,8 +451,8 @@ def statement_publish(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _after_status_change(request, statement, status=409 if error else 200)
 
 
-@require_http_methods(["GET", "POST"])
 @editor_required
+@require_http_methods(["GET", "POST"])
 def statement_withdraw(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     statement = get_object_or_404(Statement.objects.select_related("incident", "actor"), pk=pk)
     form = WithdrawForm(request.POST or None)
@@ -571,8 +571,8 @@ def _statement_for_spans(pk: int) -> Statement:
     )
 
 
-@require_GET
 @editor_required
+@require_GET
 def statement_spans(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     statement = _statement_for_spans(pk)
     template = "editing/statement_spans.html"
@@ -602,8 +602,8 @@ def _workspace_response(
     return redirect("editing:statement_spans", pk=statement.pk)
 
 
-@require_POST
 @editor_required
+@require_POST
 def annotation_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     statement = _statement_for_spans(pk)
     form = AnnotationForm(request.POST, statement=statement)
@@ -619,8 +619,8 @@ def annotation_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _workspace_response(request, statement, 400, annotation_form=form)
 
 
-@require_http_methods(["GET", "POST"])
 @editor_required
+@require_http_methods(["GET", "POST"])
 def annotation_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     annotation = get_object_or_404(
         Annotation.objects.select_related("statement__incident", "statement__actor"), pk=pk
@@ -657,8 +657,8 @@ def annotation_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
 @editor_required
+@require_POST
 def annotation_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     annotation = get_object_or_404(Annotation.objects.select_related("statement"), pk=pk)
     statement = annotation.statement
@@ -668,8 +668,8 @@ def annotation_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _workspace_response(request, _statement_for_spans(statement.pk))
 
 
-@require_POST
 @editor_required
+@require_POST
 def claim_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     statement = _statement_for_spans(pk)
     form = ClaimForm(request.POST, statement=statement)
@@ -684,8 +684,8 @@ def claim_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _workspace_response(request, statement, 400, claim_form=form)
 
 
-@require_POST
 @editor_required
+@require_POST
 def claim_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(Claim, pk=pk)
     statement_pk = claim.statement_id
@@ -695,8 +695,8 @@ def claim_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _workspace_response(request, _statement_for_spans(statement_pk))
 
 
-@require_POST
 @editor_required
+@require_POST
 def relation_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(Claim.objects.select_related("statement"), pk=pk)
     form = ClaimRelationForm(request.POST, from_claim=claim, prefix=f"rel{claim.pk}")
@@ -718,8 +718,8 @@ def relation_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _workspace_response(request, statement, 400)
 
 
-@require_POST
 @editor_required
+@require_POST
 def relation_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     relation = get_object_or_404(ClaimRelation.objects.select_related("from_claim"), pk=pk)
     statement_pk = relation.from_claim.statement_id
@@ -731,14 +731,14 @@ def relation_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 # --- sources ------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
 @editor_required
+@require_http_methods(["GET", "POST"])
 def source_create(request: HtmxHttpRequest) -> HttpResponse:
     return _source_form(request, Source())
 
 
-@require_http_methods(["GET", "POST"])
 @editor_required
+@require_http_methods(["GET", "POST"])
 def source_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _source_form(request, get_object_or_404(Source, pk=pk))
 
@@ -803,14 +803,14 @@ def _points_response(
     return redirect("editing:points", slug=incident.slug)
 
 
-@require_GET
 @editor_required
+@require_GET
 def points(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return _points_response(request, get_object_or_404(Incident, slug=slug))
 
 
-@require_POST
 @editor_required
+@require_POST
 def point_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     incident = get_object_or_404(Incident, slug=slug)
     form = PointForm(request.POST, prefix="new")
@@ -824,8 +824,8 @@ def point_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return _points_response(request, incident, 400, add_form=form)
 
 
-@require_POST
 @editor_required
+@require_POST
 def point_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     point = get_object_or_404(PointOfContention.objects.select_related("incident"), pk=pk)
     incident = point.incident
@@ -848,8 +848,8 @@ def point_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return _points_response(request, incident, 400, forms={pk: form})
 
 
-@require_POST
 @editor_required
+@require_POST
 def point_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     point = get_object_or_404(PointOfContention.objects.select_related("incident"), pk=pk)
     incident = point.incident
@@ -950,8 +950,8 @@ def _m2m_names(field: Any, rows: list[dict[str, Any]]) -> list[str]:
     return [str(o) for o in target._default_manager.filter(pk__in=ids)]
 
 
-@require_GET
 @editor_required
+@require_GET
 def history(request: HtmxHttpRequest, kind: str, pk: int) -> HttpResponse:
     model = _history_model(kind)
     records = list(
@@ -976,8 +976,8 @@ def history(request: HtmxHttpRequest, kind: str, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
 @editor_required
+@require_POST
 def history_revert(request: HtmxHttpRequest, kind: str, pk: int, history_id: int) -> HttpResponse:
     model = _history_model(kind)
     record = get_object_or_404(model.history.all(), id=pk, history_id=history_id)

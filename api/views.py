@@ -775,7 +775,8 @@ def _stream(
             yield dumps(head)[:-1] + ', "results": ['
             first = True
             for row in rows:
-                yield ("\n" if first else ",\n") + dumps(dict(zip(header, row, strict=True)))
+                values = [iso(v) if hasattr(v, "isoformat") else v for v in row]
+                yield ("\n" if first else ",\n") + dumps(dict(zip(header, values, strict=True)))
                 first = False
             yield "\n]}\n"
 

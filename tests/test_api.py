@@ -643,13 +643,13 @@ def test_feed_has_only_published_incidents_for_everyone(as_role, role, world):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/atom+xml")
     assert b"SECRET" not in response.content
-    feed = ElementTree.fromstring(response.content)
+    feed = ElementTree.fromstring(response.content)  # noqa: S314 - the app's own output
     titles = [e.find(f"{ATOM}title").text for e in feed.findall(f"{ATOM}entry")]
     assert titles == ["Drone seen over the ridge", "Patrol stopped at the river crossing"]
 
     other = f.conflict("East–West", [f.party("Eastland", "eastland"), world.south])
     f.incident(other, "Boat held in the bay")
     narrowed = client.get(reverse("api:incident_feed"), {"conflict": other.slug})
-    entries = ElementTree.fromstring(narrowed.content).findall(f"{ATOM}entry")
+    entries = ElementTree.fromstring(narrowed.content).findall(f"{ATOM}entry")  # noqa: S314
     assert [e.find(f"{ATOM}title").text for e in entries] == ["Boat held in the bay"]
     assert client.get(reverse("api:incident_feed"), {"conflict": "nowhere"}).status_code == 404

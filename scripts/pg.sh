@@ -14,7 +14,7 @@ fi
 
 as_owner() {
   if [ "$(id -u)" = 0 ]; then
-    runuser -u parallax-pg -- "$@"
+    (cd / && runuser -u parallax-pg -- "$@")
   else
     "$@"
   fi

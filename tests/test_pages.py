@@ -213,8 +213,11 @@ def test_detail_htmx_returns_only_the_view_fragment(client):
 def test_tabs_are_real_urls_with_htmx_push(client):
     s = Scene()
     html = client.get(f"/incidents/{s.incident.slug}/").content.decode()
-    assert 'href="?tab=timeline" hx-get="?tab=timeline"' in html
-    assert 'href="?tab=sources"' in html and 'hx-target="#incident-view"' in html
+    # Absolute: after a statement expands in place the document's URL is the
+    # statement's permalink, and a relative "?tab=" would resolve against it.
+    base = f"/incidents/{s.incident.slug}/"
+    assert f'href="{base}?tab=timeline" hx-get="{base}?tab=timeline"' in html
+    assert f'href="{base}?tab=sources"' in html and 'hx-target="#incident-view"' in html
 
 
 def test_timeline_lists_every_statement_in_issue_order_with_delays(client):

@@ -169,6 +169,10 @@ class StatementForm(VersionedForm):
         if towards and leaning != Statement.Leaning.SIDE:
             self.add_error("leaning", "Choose “leans towards one side” to name a side.")
         actor = data.get("actor")
+        if actor:
+            # The party always follows the speaker (Statement.save() does the same);
+            # set it now so that the model's clean() compares the right pair.
+            self.instance.party_id = actor.party_id
         if (
             actor
             and leaning

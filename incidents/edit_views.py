@@ -159,8 +159,11 @@ def _reanchor_spans(statement: Statement) -> int:
                 span.start = min(span.start, span.end - 1)
             if (span.start, span.end, span.quote, span.needs_review) != old:
                 span._change_reason = "re-anchored after a text correction"
-                # Versioned: an editor holding the old offsets gets a conflict.
-                span.save_versioned(span.version)
+                # Bump the version so that an editor holding the old offsets gets a
+                # conflict. (One UPDATE with the new offsets: the database refuses
+                # any intermediate row whose span lies outside the new text.)
+                span.version += 1
+                span.save()
     return lost
 
 
@@ -401,7 +404,7 @@ def actor_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             return render(
                 request,
                 "editing/statement_form.html#actor-results",
-                {"actors": [actor], "selected_actor": actor, "incident": incident},
+                {"actors": [actor], "checked_actor": actor, "incident": incident},
             )
         keep = QueryDict(mutable=True)
         for key in StatementForm.Meta.fields:

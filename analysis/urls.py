@@ -1,10 +1,14 @@
 from django.urls import path
 
-from config.pending import not_yet
+from . import views
 
 app_name = "analysis"
 
 urlpatterns = [
-    path("", not_yet, name="index"),
-    path("incidents/<slug:slug>/framing/", not_yet, name="incident_framing"),
+    path("", views.index, name="index"),
+    path("conflicts/<slug:slug>/", views.conflict_timeline, name="conflict_timeline"),
+    path("conflicts/<slug:slug>/leanings/", views.conflict_leanings, name="conflict_leanings"),
+    path("conflicts/<slug:slug>/terms/", views.conflict_terms, name="conflict_terms"),
+    path("incidents/<slug:slug>/framing/", views.incident_framing, name="incident_framing"),
+    path("incidents/<slug:slug>/figures/", views.incident_figures, name="incident_figures"),
 ]

@@ -394,6 +394,17 @@ class Extractor:
             return True
         return bool(self.registry.party_of_text(span.text))
 
+    def _is_mention(self, tok: Token) -> bool:
+        """A subject that names a possible speaker (for later pronouns)."""
+        if tok.pos_ == "PROPN" or tok.ent_type_ in ("PERSON", "ORG", "GPE", "NORP"):
+            return True
+        if tok.lemma_.lower() in SPEAKER_NOUNS:
+            span = tok.doc[tok.left_edge.i : tok.right_edge.i + 1]
+            return any(t.pos_ == "PROPN" for t in span) or bool(
+                self.registry.party_of_text(span.text)
+            )
+        return False
+
     @staticmethod
     def _speaker_token(subj: Token) -> Token:
         """ "The ministry's statement" speaks for the ministry."""
@@ -427,49 +438,59 @@ class Extractor:
         sent = v.sent
         lemma = v.lemma_.lower()
         kids: list[Token] = []
-        skipped: list[Token] = []
+        adjuncts: list[Token] = []  # said when, where, to whom: "on Thursday", "to reporters"
+        addressees: list[Token] = []  # "called on both sides", "told reporters"
         for c in v.rights:
             if c.dep_ in SKIP_DEPS or c is cue.subject:
                 continue
-            if c.dep_ == "prep" and _is_adjunct_prep(c, v):
-                skipped.append(c)
-                continue
-            if c.dep_ in ("dobj", "dative") and lemma in ("tell", "assure", "inform", "brief"):
-                skipped.append(c)
-                continue
-            kids.append(c)
+            if c.dep_ == "prep" and lemma == "call" and c.lower_ in ("on", "upon"):
+                addressees.append(c)
+            elif c.dep_ == "prep" and _is_adjunct_prep(c, v):
+                adjuncts.append(c)
+            elif c.dep_ in ("dobj", "dative") and lemma in ("tell", "assure", "inform", "brief"):
+                addressees.append(c)
+            else:
+                kids.append(c)
         included = lemma in VERB_INCLUDED or (
             lemma == "call" and any(c.dep_ == "prep" and c.lower_ == "for" for c in v.children)
         )
         participle = v.tag_ == "VBG" and v.dep_ in ("advcl", "acl", "pcomp")
         boundary = self._boundary(doc, cue, cues)
         end_tok = min(sent.end - 1, boundary)
+        start_tok = -1
         if kids or included:
             ccomps = [c for c in kids if c.dep_ == "ccomp"]
             first = ccomps[0] if ccomps and not included else (kids[0] if kids else v)
             start_tok = v.i if included else first.left_edge.i
             if start_tok < v.i:
                 start_tok = v.i + 1
-            # Skip the complementiser and any leading punctuation.
+            # Skip the complementiser.
             while start_tok <= end_tok and (
                 doc[start_tok].dep_ == "mark" and doc[start_tok].lower_ in ("that", "whether")
             ):
                 start_tok += 1
             if not participle:
                 right = max((c.right_edge.i for c in kids), default=v.i)
+                # A time phrase after the content belongs to it ("the ceasefire agreed
+                # in November 2020"); a medium ("in a statement") does not.
+                for a in adjuncts:
+                    if (
+                        a.i > start_tok
+                        and a.i == right + 1
+                        and any(o.ent_type_ in ("DATE", "TIME") for o in a.children)
+                    ):
+                        right = a.right_edge.i
                 end_tok = min(end_tok, right)
-        elif skipped and skipped[-1].right_edge.i < end_tok:
+        elif addressees and addressees[-1].right_edge.i < end_tok:
             # "called on both sides “to ...”": what follows the addressee.
-            start_tok = skipped[-1].right_edge.i + 1
-        else:
-            self._left_content(doc, cue, quotes)
-            return
-        i, j = _strip(doc, start_tok, end_tok)
-        if j < i:
-            cue.dropped = True
-            return
-        s, e = _span_text_range(doc, i, j)
-        cue.start, cue.end = quotes.widen(s, e)
+            start_tok = max([addressees[-1].right_edge.i, *(a.right_edge.i for a in adjuncts)]) + 1
+        if start_tok >= 0:
+            i, j = _strip(doc, start_tok, end_tok)
+            if i <= j:
+                s, e = _span_text_range(doc, i, j)
+                cue.start, cue.end = quotes.widen(s, e)
+                return
+        self._left_content(doc, cue, quotes)
 
     def _boundary(self, doc: Doc, cue: _Cue, cues: list[_Cue]) -> int:
         """Last token the content may reach: before the next cue of the same speaker
@@ -539,16 +560,14 @@ class Extractor:
         head = acc.head if acc.head is not acc else acc
         sent = acc.sent
         phrase_lo, phrase_hi = acc.i, acc.right_edge.i
-        lo, hi = (
-            (head.left_edge.i, head.right_edge.i) if head is not acc else (sent.start, sent.end - 1)
-        )
-        lo, hi = max(lo, sent.start), min(hi, sent.end - 1)
-        if phrase_lo <= lo + 1:  # "According to X, ..."
-            i, j = _strip(doc, phrase_hi + 1, hi)
-        elif phrase_hi >= hi - 1:  # "..., according to X."
-            i, j = _strip(doc, lo, phrase_lo - 1)
-        else:
-            i, j = _strip(doc, lo, hi)
+        first, last = _strip(doc, sent.start, sent.end - 1)
+        if phrase_lo <= first:  # "According to X, ..."
+            i, j = _strip(doc, phrase_hi + 1, sent.end - 1)
+        elif phrase_hi >= last:  # "..., according to X."
+            i, j = _strip(doc, sent.start, phrase_lo - 1)
+        else:  # "This, according to X, would ..."
+            lo, hi = (head.left_edge.i, head.right_edge.i) if head is not acc else (first, last)
+            i, j = _strip(doc, max(lo, sent.start), min(hi, sent.end - 1))
         if j < i:
             cue.dropped = True
             return
@@ -582,12 +601,14 @@ class Extractor:
         if actor is None and tok.pos_ == "PROPN" and i == j:
             actor = self.registry.actor_by_surname(text)
         party = actor.party if actor else self.registry.party_of_text(text)
-        is_person = bool(
-            (actor and actor.is_person)
-            or any(t.ent_type_ == "PERSON" for t in span)
-            or tok.lemma_.lower() in PERSON_NOUNS
-            or (tok.pos_ == "PROPN" and not party and tok.ent_type_ not in ("ORG", "GPE", "NORP"))
-        )
+        if actor is not None:
+            is_person = actor.is_person
+        elif tok.lemma_.lower() in SPEAKER_NOUNS:
+            is_person = tok.lemma_.lower() in PERSON_NOUNS
+        else:
+            is_person = tok.ent_type_ == "PERSON" or (
+                tok.pos_ == "PROPN" and not party and tok.ent_type_ not in ("ORG", "GPE", "NORP")
+            )
         return Speaker(
             text=text,
             party=party,
@@ -653,24 +674,65 @@ class Extractor:
                 resolved.text = surface.text
                 resolved.resolved_from = ""
                 return resolved
-        if not has_proper and not party and actor is None:
-            head = tok.lemma_.lower()
-            if head in DOC_NOUNS:
-                ante = history[-1] if history else None
-            else:
-                ante = next(
+        head = tok.lemma_.lower()
+        if head in DOC_NOUNS:
+            # "The release said", "The French statement also said": the last speaker
+            # (of the party the phrase names, if it names one).
+            ante = next(
+                (h for h in reversed(history) if not party or h.party == party),
+                None,
+            )
+            if ante:
+                return inherit(ante)
+        possessive = next(
+            (c for c in tok.children if c.dep_ == "poss" and c.lower_ in ("its", "their")), None
+        )
+        if possessive is not None and not has_proper and not party:
+            # "Its interior ministry": the body of the party met last.
+            ante = next((h for h in reversed(history) if not h.is_person and h.party), None)
+            if ante:
+                rest = norm(doc[possessive.i + 1 : j + 1].text)
+                found = next(
                     (
-                        h
-                        for h in reversed(history)
-                        if h.head == head or head in norm(h.text).split()
+                        a
+                        for a in self.registry.actors
+                        if a.party == ante.party and rest and rest in norm(a.name)
                     ),
                     None,
                 )
+                resolved = inherit(ante)
+                if found:
+                    resolved.text, resolved.actor, resolved.actor_name = (
+                        found.name,
+                        found.slug,
+                        found.name,
+                    )
+                    resolved.is_person = found.is_person
+                else:
+                    resolved.text, resolved.actor, resolved.actor_name = surface.text, "", ""
+                    resolved.resolved_from = ""
+                return resolved
+        if not has_proper and not party and actor is None:
+            ante = next(
+                (h for h in reversed(history) if h.head == head or head in norm(h.text).split()),
+                None,
+            )
             if ante:
                 return inherit(ante)
             surface.is_person = head in PERSON_NOUNS
             return surface
-        return self._explicit(doc, tok)
+        explicit = self._explicit(doc, tok)
+        if not explicit.party:
+            # "A government spokesman, Pavel Hruby": the party of the government met
+            # before.
+            nouns = {t.lemma_.lower() for t in span if t.pos_ == "NOUN"} & SPEAKER_NOUNS
+            ante = next(
+                (h for h in reversed(history) if h.party and h.head in nouns - PERSON_NOUNS),
+                None,
+            )
+            if ante:
+                explicit.party = ante.party
+        return explicit
 
     # 4. the article --------------------------------------------------------------
     def analyse(self, doc: Doc, published: date | None = None) -> Analysis:
@@ -709,8 +771,12 @@ class Extractor:
         for c in unique:
             events.append((c.subject.idx, "cue", c))
         for tok in doc:
-            proper = tok.pos_ == "PROPN" or tok.ent_type_ in ("PERSON", "ORG", "GPE", "NORP")
-            if proper and tok.dep_ == "nsubj" and tok.i not in subject_ids and outside(tok.idx):
+            if (
+                tok.dep_ == "nsubj"
+                and tok.i not in subject_ids
+                and outside(tok.idx)
+                and self._is_mention(tok)
+            ):
                 events.append((tok.idx, "mention", tok))
         events.sort(key=lambda e: (e[0], e[1] == "cue"))
         history: list[Speaker] = []

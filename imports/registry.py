@@ -231,13 +231,23 @@ class Registry:
         for name, actor in self._actor_index:
             if name == m:
                 return actor
+        # The mention's head: its last word before any apposition ("Stéphane Dujarric,
+        # the UN Secretary General's spokesperson" -> dujarric). An actor named with the
+        # head wins over one merely mentioned in a modifier ("Russian Foreign Ministry
+        # spokesperson Maria Zakharova" is Zakharova, not the ministry).
+        head_words = re.findall(r"[\w']+", m.split(",")[0])
+        head = head_words[-1] if head_words else ""
+        candidates = []
         for name, actor in self._actor_index:
             name_words = re.findall(r"[\w']+", name)
             # A single-word alias only counts on its own (handled above), so a surname
             # alias never matches inside an unrelated longer phrase.
             if len(name_words) > 1 and set(name_words) <= words:
-                return actor
-        return None
+                candidates.append((head in name_words, len(name), actor))
+        if not candidates:
+            return None
+        candidates.sort(key=lambda c: (not c[0], -c[1]))
+        return candidates[0][2]
 
     def actor_by_surname(self, surname: str) -> ActorEntry | None:
         s = norm(surname)

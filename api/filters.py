@@ -25,6 +25,7 @@ from incidents.models import (
     Source,
     Statement,
 )
+from search.backends import MAX_QUERY_CHARS, ParsedQuery, get_backend, parse_query
 
 ISO_DATE = ["%Y-%m-%d"]
 MAX_PAGE_SIZE = 200
@@ -53,13 +54,38 @@ def _choice(choices: list[tuple[str, str]]) -> forms.ChoiceField:
     return forms.ChoiceField(required=False, choices=[("", "any"), *choices])
 
 
+class SearchField(forms.CharField):
+    """`q`: the search box's websearch syntax (words, "phrases", OR, -exclusions),
+    matched by the search app's full-text index (PostgreSQL text search, SQLite FTS5),
+    which covers incident title, statement text, speaker and source."""
+
+    def __init__(self) -> None:
+        super().__init__(required=False, max_length=MAX_QUERY_CHARS, strip=True)
+
+    def clean(self, value: Any) -> ParsedQuery | None:
+        text = super().clean(value)
+        if not text:
+            return None
+        parsed = parse_query(text)
+        if not parsed.is_searchable:
+            raise forms.ValidationError(
+                "Add at least one word to look for: a query made only of excluded words "
+                "or punctuation finds nothing."
+            )
+        return parsed
+
+
+def matching(qs: QuerySet[Statement], parsed: ParsedQuery) -> QuerySet[Statement]:
+    return qs.filter(pk__in=get_backend().matching_ids(parsed))
+
+
 class IncidentFilterForm(DateRangeMixin):
     conflict = forms.SlugField(required=False)
     party = forms.SlugField(required=False, help_text="A party with a statement on it.")
     actor = forms.SlugField(required=False, help_text="An actor with a statement on it.")
     place = forms.SlugField(required=False)
     status = _choice(Incident.Status.choices)
-    q = forms.CharField(required=False, max_length=200, strip=True)
+    q = SearchField()
 
     def filter(self, qs: QuerySet[Incident], user: Any) -> QuerySet[Incident]:
         d = self.cleaned_data
@@ -85,8 +111,8 @@ class IncidentFilterForm(DateRangeMixin):
         if d.get("status"):
             qs = qs.filter(status=d["status"])
         if d.get("q"):
-            q = d["q"]
-            qs = qs.filter(Q(title__icontains=q) | Q(summary__icontains=q))
+            # Incidents with a statement the user may see that matches.
+            qs = qs.filter(pk__in=matching(spoken, d["q"]).values("incident_id"))
         return qs
 
 
@@ -100,7 +126,7 @@ class StatementFilterForm(DateRangeMixin):
     status = _choice(Statement.Status.choices)
     type = _choice(Statement.Type.choices)
     kind = _choice(Statement.Kind.choices)
-    q = forms.CharField(required=False, max_length=200, strip=True)
+    q = SearchField()
 
     def filter(self, qs: QuerySet[Statement], user: Any) -> QuerySet[Statement]:
         d = self.cleaned_data
@@ -129,7 +155,7 @@ class StatementFilterForm(DateRangeMixin):
         if d.get("kind"):
             qs = qs.filter(kind=d["kind"])
         if d.get("q"):
-            qs = qs.filter(text__icontains=d["q"])
+            qs = matching(qs, d["q"])
         return qs
 
 

@@ -102,7 +102,8 @@ def handles_bad_input(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
 
 def active_filters(form: forms.Form) -> dict[str, Any]:
-    return {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+    """The filters applied, echoed back (a parsed search query as its text)."""
+    return {k: getattr(v, "raw", v) for k, v in form.cleaned_data.items() if v not in (None, "")}
 
 
 # --- pagination -----------------------------------------------------------------------

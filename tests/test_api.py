@@ -281,10 +281,31 @@ def test_filters_narrow_lists(client, world, analyst):
     assert ids(status="withdrawn") == {world.withdrawn.pk}
     assert ids(source=world.source.pk) == {world.north_says.pk}
     assert ids(incident=elsewhere.slug, q="waters") == {s.pk for s in elsewhere.statements.all()}
+    # q is the search box's syntax, run by the search app's full-text index.
+    assert ids(q='"repairing a bridge"') == {world.north_says.pk}
+    # The index covers the incident's title too: every statement on it but one.
+    assert ids(q="patrol -bridge") == {
+        world.south_says.pk,
+        world.league_says.pk,
+        world.withdrawn.pk,
+    }
+    assert ids(q="bridge OR mines") == {
+        world.north_says.pk,
+        world.south_says.pk,
+        world.withdrawn.pk,
+    }
+    assert ids(q="SECRET") == set()
+    body = get_json(client, "api:statement_list", q="waters")
+    assert body["filters"] == {"q": "waters"}
+    only_excluded = client.get(reverse("api:statement_list"), {"q": "-bridge"})
+    assert only_excluded.status_code == 400
+    assert "at least one word" in only_excluded.json()["details"]["q"][0]
 
     client.force_login(analyst)
     assert slugs(actor=world.shadow.slug) == [world.incident.slug]
     assert slugs(status="draft") == [world.draft_incident.slug]
+    assert slugs(q="SECRET") == [world.draft_incident.slug, world.incident.slug]
+    assert ids(q="SECRET") == {world.draft_statement.pk, world.statement_on_draft.pk}
 
 
 @pytest.mark.parametrize(

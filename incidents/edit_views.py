@@ -17,7 +17,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Model, Q
+from django.db.models import Max, Model, Q, TextField
 from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -939,7 +939,7 @@ def _history_entries(model: type[Model], records: list[Any]) -> list[dict[str, A
                 old = _display(model, change.field, change.old)
                 new = _display(model, change.field, change.new)
                 row = {"label": label, "old": old, "new": new}
-                if isinstance(field, type(Statement._meta.get_field("text"))) and len(old) > 60:
+                if isinstance(field, TextField) and change.old and change.new:
                     row["words"] = _word_diff(old, new)
                 changes.append(row)
         entries.append({"record": record, "previous": previous, "changes": changes})

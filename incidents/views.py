@@ -424,8 +424,18 @@ def statement_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         if source is not None:
             statement.source = source
             excerpt = statement.source_excerpt()
+    # The expanded card keeps the colour of its side's column on the comparison page.
+    side_ids = list(
+        ConflictSide.objects.filter(conflict=statement.incident.conflict_id)
+        .order_by("order")
+        .values_list("party_id", flat=True)
+    )
+    side_class = (
+        f"side-{side_ids.index(statement.party_id)}" if statement.party_id in side_ids else ""
+    )
     context = {
         "statement": statement,
+        "side_class": side_class,
         "annotations": annotations,
         "segments": segment_text(statement.text, spans),
         "excerpt": excerpt,

@@ -103,3 +103,37 @@ def test_list_and_comparison_pages_have_no_serious_axe_violations(live_server, b
             assert serious == [], (path, serious)
     finally:
         context.close()
+
+
+def test_demo_incident_expand_and_timeline_without_csp_errors(live_server, page):
+    """The demo incident from `load_demo`, reached from the list as a visitor would."""
+    from django.core.management import call_command
+
+    from incidents.models import Incident
+
+    call_command("load_demo", verbosity=0)
+    demo = Incident.objects.published().order_by("-date_start").first()
+    assert demo is not None
+    csp_errors: list[str] = []
+    page.on(
+        "console",
+        lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    page.goto(f"{live_server.url}/")
+    page.locator(f'#incident-results a[href="/incidents/{demo.slug}/"]').click()
+    expect(page).to_have_url(f"{live_server.url}/incidents/{demo.slug}/")
+    grid = page.locator("#points-grid")
+    expect(grid.locator(".grid-row").first).to_be_visible()
+    first_card = grid.locator(".statement-card").first
+    expand = first_card.locator("a.expand")
+    statement_url = expand.get_attribute("href")
+    expand.click()
+    expanded = page.locator(".statement-card.is-expanded")
+    expect(expanded).to_have_count(1)
+    expect(expanded.locator(".source-excerpt")).to_contain_text("In the source")
+    expect(expanded.locator(".excerpt mark.quoted")).not_to_be_empty()
+    expect(page).to_have_url(live_server.url + statement_url)
+    page.get_by_role("link", name="Timeline").click()
+    expect(page).to_have_url(f"{live_server.url}/incidents/{demo.slug}/?tab=timeline")
+    expect(page.locator("#timeline .timeline-entry").first).to_be_visible()
+    assert csp_errors == []

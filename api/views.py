@@ -80,9 +80,18 @@ class BadRequest(Exception):
         self.details = {field: [e["message"] for e in errs] for field, errs in errors.items()}
 
 
-def read(form_class: type[forms.Form], request: HttpRequest) -> forms.Form:
+def read(form_class: type[forms.Form], request: HttpRequest, *, paged: bool = False) -> forms.Form:
+    """The validated form, or BadRequest. With `paged`, `page` and `page_size` are
+    checked too, so one 400 reports every bad parameter at once."""
     form = form_class(request.GET)
-    if not form.is_valid():
+    valid = form.is_valid()
+    if paged:
+        paging = filters.PageForm(request.GET)
+        if not paging.is_valid():
+            for field, errors in paging.errors.items():
+                form.errors[field] = errors
+            valid = False
+    if not valid:
         raise BadRequest(form)
     return form
 
@@ -240,7 +249,7 @@ def _incident_page(qs: QuerySet[Incident]) -> QuerySet[Incident]:
 @require_safe
 @handles_bad_input
 def incident_list(request: HttpRequest) -> HttpResponse:
-    form = read(filters.IncidentFilterForm, request)
+    form = read(filters.IncidentFilterForm, request, paged=True)
     qs = form.filter(Incident.objects.visible_to(request.user), request.user)
     return list_response(
         request,
@@ -326,7 +335,7 @@ def _statement_page(qs: QuerySet[Statement]) -> QuerySet[Statement]:
 @require_safe
 @handles_bad_input
 def statement_list(request: HttpRequest) -> HttpResponse:
-    form = read(filters.StatementFilterForm, request)
+    form = read(filters.StatementFilterForm, request, paged=True)
     qs = form.filter(Statement.objects.visible_to(request.user), request.user)
     return list_response(
         request,
@@ -442,7 +451,7 @@ def _actor_page(request: HttpRequest, qs: QuerySet[Actor]) -> QuerySet[Actor]:
 @require_safe
 @handles_bad_input
 def actor_list(request: HttpRequest) -> HttpResponse:
-    form = read(filters.ActorFilterForm, request)
+    form = read(filters.ActorFilterForm, request, paged=True)
     qs = form.filter(filters.visible_actors(request.user), request.user)
     return list_response(
         request,
@@ -488,7 +497,7 @@ def _party_page(request: HttpRequest, qs: QuerySet[Party]) -> QuerySet[Party]:
 @require_safe
 @handles_bad_input
 def party_list(request: HttpRequest) -> HttpResponse:
-    form = read(filters.PartyFilterForm, request)
+    form = read(filters.PartyFilterForm, request, paged=True)
     qs = form.filter(Party.objects.all(), request.user)
     return list_response(
         request, qs, form, party_item, stamps=None, page_qs=lambda q: _party_page(request, q)
@@ -532,7 +541,7 @@ def _source_page(request: HttpRequest, qs: QuerySet[Source]) -> QuerySet[Source]
 @require_safe
 @handles_bad_input
 def source_list(request: HttpRequest) -> HttpResponse:
-    form = read(filters.SourceFilterForm, request)
+    form = read(filters.SourceFilterForm, request, paged=True)
     qs = form.filter(filters.visible_sources(request.user), request.user)
     return list_response(
         request,
@@ -603,7 +612,7 @@ def annotation_collection_response(
 ) -> HttpResponse:
     """An AnnotationCollection with its first page embedded; `?page=N` answers with
     that AnnotationPage on its own (Web Annotation Protocol, section 4)."""
-    form = read(filters.AnnotationFilterForm, request)
+    form = read(filters.AnnotationFilterForm, request, paged=True)
     qs = form.filter(qs, request.user)
     agg = qs.aggregate(n=Count("pk"), changed=Max("updated_at"))
     paging = Paging(request, agg["n"], ANNOTATION_PAGE_SIZE)

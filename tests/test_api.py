@@ -341,6 +341,8 @@ def test_bad_input_on_every_list_is_a_400(client, world):
         assert response.status_code == 400, name
         assert "page" in response.json()["details"]
     assert client.get(reverse("api:statement_list"), {"type": "rumour"}).status_code == 400
+    both = client.get(reverse("api:incident_list"), {"page": "abc", "date_from": "2024-13-01"})
+    assert set(both.json()["details"]) == {"page", "date_from"}
     assert client.get(reverse("api:annotation_collection"), {"tag": "x"}).status_code == 400
 
 

@@ -64,8 +64,10 @@ class Scene:
         self.draft = f.statement(
             self.incident, w.north_mod, "DRAFT-WORDS never to be public.", published=False
         )
+        # As if the words had been edited after import and no longer match the source
+        # (update(): saving would re-run the check).
+        Statement.objects.filter(pk=self.draft.pk).update(quote_verified=False)
         self.draft.quote_verified = False
-        self.draft.save()
 
 
 def assert_fragment(response, element_id: str) -> str:

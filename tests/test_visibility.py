@@ -8,7 +8,7 @@ import re
 import pytest
 from django.test import Client
 
-from incidents.models import Incident
+from incidents.models import Incident, Statement
 from tests import factories as f
 from tests.test_pages import Scene
 
@@ -46,6 +46,7 @@ class HiddenWorld(Scene):
             len(self.draft.text),
         )
         self.draft.save()
+        Statement.objects.filter(pk=self.draft.pk).update(quote_verified=False)
         # A public statement quoting the draft source would make it public: none does.
 
 

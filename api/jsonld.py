@@ -17,6 +17,7 @@ ClaimReview: Parallax attributes claims, it does not rate them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -25,11 +26,14 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
-from incidents.models import Actor, Annotation, Party, Statement
+from incidents.models import Actor, Annotation, Party, Source, Statement
 
 from .representations import absolute, iso
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
+# Source.save() hashes the archived text even when there is none: this hash means
+# "no archived copy", and nothing should point readers at an empty file.
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 SCHEMA_CONTEXT = "https://schema.org"
 ANNO_PROFILE = f'application/ld+json; profile="{ANNO_CONTEXT}"'
 
@@ -44,6 +48,10 @@ EXTRA_CONTEXT: dict[str, Any] = {
     "audienceType": "schema:audienceType",
 }
 ANNO_CONTEXTS: list[Any] = [ANNO_CONTEXT, EXTRA_CONTEXT]
+
+
+def has_archive(source: Source) -> bool:
+    return bool(source.sha256) and source.sha256 != EMPTY_SHA256
 
 
 def annotation_document(
@@ -69,7 +77,7 @@ def annotation_document(
         ],
     }
     source = statement.source
-    if source is not None and source.sha256:
+    if source is not None and has_archive(source):
         target["state"] = {
             "type": "TimeState",
             "sourceDate": iso(source.captured_at),
@@ -188,7 +196,7 @@ def claim_document(request: HttpRequest | None, statement: Statement) -> dict[st
             appearance["publisher"] = {"@type": "Organization", "name": source.publisher}
         if source.published_on:
             appearance["datePublished"] = iso(source.published_on)
-        if source.sha256:
+        if has_archive(source):
             appearance["archivedAt"] = url(reverse("api:source_archive", args=[source.pk]))
         doc["appearance"] = appearance
     return doc

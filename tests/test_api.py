@@ -676,3 +676,17 @@ def test_feed_has_only_published_incidents_for_everyone(as_role, role, world):
     entries = ElementTree.fromstring(narrowed.content).findall(f"{ATOM}entry")  # noqa: S314
     assert [e.find(f"{ATOM}title").text for e in entries] == ["Boat held in the bay"]
     assert client.get(reverse("api:incident_feed"), {"conflict": "nowhere"}).status_code == 404
+
+
+def test_no_archived_copy_means_no_state_and_no_archive_link(client, world):
+    bare = f.source("Televised briefing", "", url="https://tv.example/briefing")
+    world.league_says.source = bare
+    world.league_says.save()
+    note = annotate(world.league_says, "restraint", "context", "Said on air.", "public")
+    doc = client.get(reverse("api:annotation_detail", args=[note.pk])).json()
+    assert "state" not in doc["target"]
+    [node] = expand(doc)
+    assert types(node[OA + "hasTarget"][0]) == [OA + "SpecificResource"]
+    claim = client.get(reverse("api:statement_claim", args=[world.league_says.pk])).json()
+    assert claim["appearance"]["url"] == "https://tv.example/briefing"
+    assert "archivedAt" not in claim["appearance"]

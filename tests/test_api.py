@@ -488,9 +488,9 @@ LIST_URLS = [
 ]
 
 
-def count_queries(client, url: str) -> int:
+def count_queries(client, url: str, page_size: int = 200) -> int:
     with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url, {"page_size": 200})
+        response = client.get(url, {"page_size": page_size})
     assert response.status_code == 200
     return len(ctx.captured_queries)
 
@@ -513,6 +513,8 @@ def test_list_query_counts_do_not_grow_with_data(as_role, role, world):
         f.party(f"More party {i}", f"more-{i}")
     large = {name: count_queries(client, reverse(name)) for name in LIST_URLS}
     assert large == small
+    one_per_page = {name: count_queries(client, reverse(name), 1) for name in LIST_URLS}
+    assert one_per_page == small
     # Fixed and small: aggregate + page (+ prefetches: places; a party's conflicts),
     # plus session, user and groups for a signed-in analyst.
     assert max(small.values()) <= (4 if role == "anonymous" else 7)

@@ -18,6 +18,7 @@ PLOT_LEFT = 48
 PLOT_RIGHT = 16
 PLOT_TOP = 16
 PLOT_BOTTOM = 36
+BARS_UP_TO_MONTHS = 18
 
 
 def nice_max(value: float) -> int:
@@ -44,6 +45,8 @@ class Series:
     values: list[int]
     points: str = ""
     dots: list[tuple[float, float, int, str]] = field(default_factory=list)
+    # (x, y, width, height, value, month label) when drawn as grouped bars.
+    bars: list[tuple[float, float, float, float, int, str]] = field(default_factory=list)
     total: int = 0
 
 
@@ -60,6 +63,7 @@ class LineChart:
     y_ticks: list[Tick]
     empty: bool
     title: str
+    as_bars: bool = False
 
     @property
     def center_x(self) -> float:
@@ -86,16 +90,37 @@ def line_chart(
     empty = not months or not any(sum(s.values) for s in series)
     top_value = nice_max(max((max(s.values, default=0) for s in series), default=0))
     n = len(months)
+    # Few months: grouped bars (lines through one or two points say little, and equal
+    # values would hide each other). Many months: one line per party.
+    as_bars = 0 < n <= BARS_UP_TO_MONTHS
+    slot = (right - left) / max(n, 1)
+    bar_w = slot * 0.8 / max(len(series), 1)
 
     def x(i: int) -> float:
+        if as_bars:
+            return left + slot * (i + 0.5)
         return left + (right - left) / 2 if n == 1 else left + (right - left) * i / (n - 1)
 
     def y(v: int) -> float:
         return bottom - (bottom - top) * v / top_value
 
-    for s in series:
+    for k, s in enumerate(series):
         s.total = sum(s.values)
         coords = [(round(x(i), 1), round(y(v), 1)) for i, v in enumerate(s.values)]
+        if as_bars:
+            s.bars = [
+                (
+                    round(left + slot * i + slot * 0.1 + bar_w * k, 1),
+                    round(y(v), 1),
+                    round(bar_w, 1),
+                    round(bottom - y(v), 1),
+                    v,
+                    f"{months[i]:%b %Y}",
+                )
+                for i, v in enumerate(s.values)
+                if v
+            ]
+            continue
         s.points = " ".join(f"{a},{b}" for a, b in coords)
         # Dots only where they can be told apart; the table has every number.
         if n <= 60:
@@ -128,6 +153,7 @@ class LagDot:
     css: str
     party: str
     days: int
+    dy: float = 0.0
 
 
 @dataclass
@@ -170,6 +196,9 @@ def lag_chart(entries: list[dict], label_width: int = 250) -> LagChart:
     rows = []
     for i, e in enumerate(entries):
         dots = [LagDot(x(d), css, party, d) for d, css, party in e["dots"]]
+        # Sides that spoke on the same day would hide each other: spread them a little.
+        for k, dot in enumerate(dots):
+            dot.dy = round((k - (len(dots) - 1) / 2) * 5, 1)
         rows.append(
             LagRow(
                 label=e["label"],

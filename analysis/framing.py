@@ -26,7 +26,8 @@ from django.core.cache import cache
 
 from incidents.models import Claim, Incident, Party, Statement
 
-CACHE_VERSION = "framing-v1"
+# Bump when parse_doc() changes: cached parses of the old kind are then ignored.
+CACHE_VERSION = "framing-v2"
 CACHE_SECONDS = 60 * 60 * 24 * 30
 MAX_TERMS = 10
 CONTENT_POS = {"NOUN", "PROPN", "ADJ", "VERB", "NUM"}
@@ -69,7 +70,9 @@ def parse_doc(doc: Any) -> dict[str, list]:
     """Reduce one parsed text to JSON-serialisable terms: (display, lemma key) pairs."""
     actions: list[tuple[str, str]] = []
     for token in doc:
-        if token.pos_ != "VERB" or token.dep_ == "conj" and token.head.pos_ == "VERB":
+        if token.pos_ != "VERB" or token.dep_ == "amod":  # "so-called", "armed"
+            continue
+        if token.dep_ == "conj" and token.head.pos_ == "VERB":
             continue
         chain = [token] + [t for t in token.subtree if t.dep_ == "conj" and t.pos_ == "VERB"]
         chain = sorted(
@@ -86,13 +89,15 @@ def parse_doc(doc: Any) -> dict[str, list]:
                     particle = "".join(
                         " " + c.text.lower() for c in verb.children if c.dep_ == "prt"
                     )
-                    obj_words = [t for t in obj.subtree if t.pos_ in ("NOUN", "PROPN", "ADJ")]
-                    obj_words = [t for t in obj_words if t.i <= obj.i][-3:]
-                    obj_text = " ".join(t.text for t in obj_words) or obj.text
+                    obj_span = _trimmed(doc, obj.left_edge.i, obj.i + 1, max_tokens=4)
+                    if obj_span is None:
+                        continue
                     verb_lemma = verb.lemma_.lower()
-                    obj_lemmas = " ".join(t.lemma_.lower() for t in obj_words)
                     with_object.append(
-                        (f"{verb_lemma}{particle} {obj_text}", f"{verb_lemma} {obj_lemmas}")
+                        (
+                            f"{verb_lemma}{particle} {obj_span.text}",
+                            f"{verb_lemma} {_key(obj_span)}",
+                        )
                     )
         # A lone verb is shown with its object when it has one ("lay mines").
         if len(chain) > 1 or not with_object:
@@ -103,16 +108,40 @@ def parse_doc(doc: Any) -> dict[str, list]:
     for chunk in doc.noun_chunks:
         if chunk.root.pos_ == "PRON":
             continue
-        words = [t for t in chunk if t.pos_ not in ("DET", "PRON", "PUNCT") and not t.is_space]
-        if not words:
-            continue
-        descriptions.append(
-            (" ".join(t.text for t in words), " ".join(t.lemma_.lower() for t in words))
-        )
+        span = _trimmed(doc, chunk.start, chunk.end, max_tokens=6)
+        if span is not None:
+            descriptions.append((span.text, _key(span)))
     lemmas = sorted(
         {t.lemma_.lower() for t in doc if t.pos_ in CONTENT_POS and not t.is_stop and t.is_alpha}
     )
     return {"actions": actions, "descriptions": descriptions, "lemmas": lemmas}
+
+
+def _trimmed(doc: Any, start: int, end: int, max_tokens: int) -> Any:
+    """doc[start:end] without leading determiners, pronouns and punctuation, cut to its
+    last `max_tokens` tokens; None when no real word is left. A span (not joined
+    tokens) keeps hyphenated words whole: "de-escalation", not "de - escalation"."""
+    start = max(start, end - max_tokens)
+    # Take back the parts of a hyphenated word the parser left outside ("de-" of
+    # "de-escalation"): dropping them can reverse the meaning.
+    while (
+        start > 0
+        and doc[start - 1].whitespace_ == ""
+        and (doc[start - 1].text == "-" or doc[start - 1].is_alpha)
+    ):
+        start -= 1
+    while start < end and (
+        doc[start].pos_ in ("DET", "PRON", "PUNCT", "CCONJ") or doc[start].is_space
+    ):
+        start += 1
+    span = doc[start:end]
+    if not any(t.is_alpha and len(t.text) > 2 for t in span):
+        return None
+    return span
+
+
+def _key(span: Any) -> str:
+    return " ".join(t.lemma_.lower() for t in span if t.is_alpha)
 
 
 def _coordinated(t: Any, root: Any) -> bool:

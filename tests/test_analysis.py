@@ -95,8 +95,8 @@ def test_framing_view_fragment_for_htmx_and_page_otherwise(client, world, framed
     body = fragment.content.decode()
     assert fragment.status_code == 200
     assert "<html" not in body and 'id="framing"' not in body
-    assert "<strong>surrounded and captured</strong>" in body
-    assert "<strong>detained and disarmed</strong>" in body
+    assert '<li class="term-own">surrounded and captured</li>' in body
+    assert '<li class="term-own">detained and disarmed</li>' in body
     assert "HX-Request" in fragment["Vary"]
     page = client.get(url).content.decode()
     assert "<html" in page and '<section id="framing"' in page
@@ -178,7 +178,9 @@ def test_monthly_counts_and_response_delay(client, world):
     assert summary["northland"].response_days == [10]
     response = client.get(reverse("analysis:conflict_timeline", args=[w.conflict.slug]))
     body = response.content.decode()
-    assert "<polyline" in body and "<circle" in body
+    # Four months: grouped bars, one per party and month with statements.
+    assert body.count('<rect class="series-bar"') == 3 + 2  # March, June
+    assert 'class="lag-dot side-1"' in body
     assert "June 2024" in body and "September 2024" not in body
     assert "+10 d" in body
     analyst_monthly = measures.monthly(w.conflict, _analyst())
@@ -220,7 +222,8 @@ def test_charts_render_with_a_lot_of_data_in_fixed_queries(client, world):
     assert response.status_code == 200
     monthly = response.context["monthly"]
     assert len(monthly.months) > 130 and sum(t for *_, t in monthly.rows) == 723
-    # Year labels, not one per month.
+    # A line per party, and year labels, not one per month.
+    assert body.count("<polyline") == 3 and '<rect class="series-bar"' not in body
     assert len(monthly.chart.x_ticks) <= 13
     assert body.count('class="lag-row"') == measures.LAG_PAGE_SIZE
     page3 = client.get(url, {"page": 3})

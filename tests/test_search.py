@@ -344,3 +344,39 @@ def test_analyst_query_count_is_fixed(analyst_client, world):
     with CaptureQueriesContext(connection) as ctx2:
         analyst_client.get(URL, {"q": "harbour", "page": 2})
     assert len(ctx2) == len(ctx) <= 13
+
+
+def test_fallback_without_fts5_behaves_alike(world):
+    # SQLite builds without FTS5 use substring matching behind the same interface.
+    from search.backends import SqliteLikeBackend
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    backend = SqliteLikeBackend()
+    ids = lambda q: set(  # noqa: E731
+        Statement.objects.filter(pk__in=backend.matching_ids(parse_query(q))).values_list(
+            "pk", flat=True
+        )
+    )
+    w = world
+    assert ids("river -mines") == {w.north_says.pk, w.league_says.pk}
+    assert ids('"lay mines" OR bridge') == {w.north_says.pk, w.south_says.pk}
+    candidates = Statement.objects.values("pk").query.sql_with_params()
+    hits = backend.ranked(parse_query("bridge"), candidates, 10, 0)
+    assert [h.statement_id for h in hits] == [w.north_says.pk]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_live_search_from_the_header(live_server, page):
+    f.World()
+    page.goto(live_server.url + reverse("incidents:list"))
+    page.fill("#site-search", "mines")
+    page.wait_for_selector("#search-results mark")
+    assert page.url.endswith("/search/?q=mines")
+    assert page.locator("#search-results mark").first.inner_text().lower() == "mines"
+    assert page.locator("html").count() == 1  # swapped into the page, not a new page
+    # A facet link narrows the results in place and keeps the URL citable.
+    page.click("#search-results .search-facets a:has-text('Southland')")
+    page.wait_for_url("**party=southland**")
+    assert page.locator(".search-hit").count() == 1

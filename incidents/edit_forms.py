@@ -298,6 +298,8 @@ class SpanFormMixin(forms.ModelForm):
 
 
 class AnnotationForm(SpanFormMixin, VersionedForm):
+    field_order = ["span_quote", "tag", "body", "evidence", "visibility"]
+
     class Meta:
         model = Annotation
         fields = ["tag", "body", "evidence", "visibility"]
@@ -326,6 +328,8 @@ class AnnotationForm(SpanFormMixin, VersionedForm):
 
 
 class ClaimForm(SpanFormMixin, VersionedForm):
+    field_order = ["span_quote", "point", "figure", "figure_unit"]
+
     class Meta:
         model = Claim
         fields = ["point", "figure", "figure_unit"]

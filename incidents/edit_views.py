@@ -11,6 +11,7 @@ conflicts are answered 200 to htmx (htmx does not swap 4xx answers by default) a
 from __future__ import annotations
 
 import difflib
+from datetime import date, datetime
 from collections.abc import Callable
 from typing import Any
 
@@ -904,6 +905,10 @@ def _display(model: type[Model], field_name: str, value: Any) -> str:
     if field.is_relation and field.related_model is not None:
         obj = field.related_model._default_manager.filter(pk=value).first()
         return str(obj) if obj else f"#{value} (deleted)"
+    if isinstance(value, datetime):
+        return f"{value:%d %b %Y, %H:%M:%S} UTC"
+    if isinstance(value, date):
+        return f"{value:%d %b %Y}"
     return str(value)
 
 

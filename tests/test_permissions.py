@@ -26,7 +26,6 @@ LOGIN = "login"  # a redirect to the sign-in page
 # (anonymous, analyst, editor) for a GET without parameters beyond the path.
 PUBLIC = (200, 200, 200)
 SIGNED_IN = (LOGIN, 200, 200)
-ANALYST = (LOGIN, 200, 200)
 EDITOR = (LOGIN, 403, 200)
 EDITOR_POST = (LOGIN, 403, 405)  # POST-only editing actions
 PLAIN_GET_REDIRECT = (LOGIN, 403, 302)  # htmx-only endpoint: plain GET is sent to its page
@@ -121,9 +120,14 @@ EXPECTED: dict[str, Entry] = {
     "api:export_incidents": Entry(PUBLIC, {"fmt": "csv"}),
     "api:export_statements": Entry(PUBLIC, {"fmt": "json"}),
     "api:incident_feed": Entry(PUBLIC),
-    # cross-incident analysis: analysts and editors (DESIGN.md, roles)
-    "analysis:index": Entry(ANALYST),
-    "analysis:incident_framing": Entry(ANALYST),
+    # analysis pages: read-only, built from what the user may see (published data for
+    # the public), so open to everyone
+    "analysis:index": Entry(PUBLIC),
+    "analysis:conflict_timeline": Entry(PUBLIC),
+    "analysis:conflict_leanings": Entry(PUBLIC),
+    "analysis:conflict_terms": Entry(PUBLIC),
+    "analysis:incident_framing": Entry(PUBLIC),
+    "analysis:incident_figures": Entry(PUBLIC),
 }
 
 
@@ -215,6 +219,7 @@ class Data:
         w = self.world
         return {
             "incidents": w.incident.slug,
+            "conflicts": w.conflict.slug,
             "statements": w.north_says.pk,
             "actors": w.north_mod.slug,
             "parties": w.north.slug,

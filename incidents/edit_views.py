@@ -11,8 +11,8 @@ conflicts are answered 200 to htmx (htmx does not swap 4xx answers by default) a
 from __future__ import annotations
 
 import difflib
-from datetime import date, datetime
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib import messages

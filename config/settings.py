@@ -122,6 +122,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
+# `manage.py backup` writes datetimes to the microsecond (Django's JSON stops at ms).
+SERIALIZATION_MODULES = {"pjson": "incidents.management.commands.backup"}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

@@ -1,15 +1,19 @@
 from django.urls import path
 
 from . import views
+from .cache import public_page
 
 app_name = "incidents"
 
+# Public pages: anonymous requests are served from the shared page cache
+# (incidents.cache), invalidated on every editorial change; signed-in users
+# always get a freshly rendered page.
 urlpatterns = [
-    path("", views.incident_list, name="home"),
-    path("incidents/", views.incident_list, name="list"),
-    path("incidents/<slug:slug>/", views.incident_detail, name="detail"),
-    path("statements/<int:pk>/", views.statement_detail, name="statement_detail"),
-    path("actors/<slug:slug>/", views.actor_detail, name="actor_detail"),
-    path("parties/<slug:slug>/", views.party_detail, name="party_detail"),
-    path("sources/<int:pk>/", views.source_detail, name="source_detail"),
+    path("", public_page(views.incident_list), name="home"),
+    path("incidents/", public_page(views.incident_list), name="list"),
+    path("incidents/<slug:slug>/", public_page(views.incident_detail), name="detail"),
+    path("statements/<int:pk>/", public_page(views.statement_detail), name="statement_detail"),
+    path("actors/<slug:slug>/", public_page(views.actor_detail), name="actor_detail"),
+    path("parties/<slug:slug>/", public_page(views.party_detail), name="party_detail"),
+    path("sources/<int:pk>/", public_page(views.source_detail), name="source_detail"),
 ]

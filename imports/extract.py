@@ -275,6 +275,14 @@ def _inherited_subject(v: Token) -> Token | None:
     return None
 
 
+def _text(doc: Doc) -> str:
+    """doc.text joins every token on each access; articles ask for it often."""
+    text = doc.user_data.get("parallax_text")
+    if text is None:
+        text = doc.user_data["parallax_text"] = doc.text
+    return text
+
+
 def _surnames(doc: Doc) -> set[str]:
     """Last words of the people named in the article: a later "Price" (which the
     tagger may take for a common noun) is a surname."""
@@ -535,7 +543,7 @@ class Extractor:
         # A quotation that ends right before the speaker.
         for s, e in reversed(quotes.spans):
             if e <= left_char:
-                if re.fullmatch(r"[\s,;:\-–—]*", doc.text[e:left_char]):
+                if re.fullmatch(r"[\s,;:\-–—]*", _text(doc)[e:left_char]):
                     cue.start, cue.end = s, e
                     return
                 break
@@ -543,7 +551,7 @@ class Extractor:
         after = doc[v.i].idx + len(v.text)
         for s, e in quotes.spans:
             if s >= after:
-                if re.fullmatch(r"[\s,:\-–—]*", doc.text[after:s]):
+                if re.fullmatch(r"[\s,:\-–—]*", _text(doc)[after:s]):
                     cue.start, cue.end = s, e
                     return
                 break
@@ -579,10 +587,10 @@ class Extractor:
             # the quotation is what X said.
             qs, qe = inner[0][0], inner[-1][1]
             p0, p1 = doc[phrase_lo].idx, doc[phrase_hi].idx + len(doc[phrase_hi].text)
-            outside = re.findall(r"\w+", doc.text[s:qs].replace(doc.text[p0:p1], "")) + re.findall(
-                r"\w+", doc.text[qe:e]
-            )
-            if len(outside) <= 4 and len(re.findall(r"\w+", doc.text[qs:qe])) >= 4:
+            outside = re.findall(
+                r"\w+", _text(doc)[s:qs].replace(_text(doc)[p0:p1], "")
+            ) + re.findall(r"\w+", _text(doc)[qe:e])
+            if len(outside) <= 4 and len(re.findall(r"\w+", _text(doc)[qs:qe])) >= 4:
                 s, e = qs, qe
         cue.start, cue.end = s, e
 
@@ -736,7 +744,7 @@ class Extractor:
 
     # 4. the article --------------------------------------------------------------
     def analyse(self, doc: Doc, published: date | None = None) -> Analysis:
-        quotes = _Quotes(doc.text)
+        quotes = _Quotes(_text(doc))
         cues = self._cues(doc, quotes)
         for cue in cues:
             self._content(doc, cue, cues, quotes)
@@ -802,7 +810,7 @@ class Extractor:
             if spk is None:
                 continue
             sent = cue.token.sent
-            text = doc.text[cue.start : cue.end]
+            text = _text(doc)[cue.start : cue.end]
             inner = quotes.within(cue.start, cue.end)
             if len(inner) == 1 and inner[0] == (cue.start, cue.end):
                 kind = "direct"
@@ -842,7 +850,7 @@ class Extractor:
         parties = list(dict.fromkeys(s.party for s in statements if s.party))
         when, when_text = proposed_date(doc, published)
         analysis = Analysis(
-            text=doc.text,
+            text=_text(doc),
             statements=statements,
             incident_date=when,
             incident_date_text=when_text,
@@ -859,12 +867,12 @@ class Extractor:
         """A new speaker's party: the first party named in its sentence outside what
         was said ("Colonel X of the Northern army said ...")."""
         sent = cue.token.sent
-        before = doc.text[sent.start_char : cue.start] if cue.start > sent.start_char else ""
+        before = _text(doc)[sent.start_char : cue.start] if cue.start > sent.start_char else ""
         return self.registry.party_of_text(before)
 
     def _places(self, doc: Doc) -> list[dict[str, str]]:
         found: dict[str, dict[str, str]] = {}
-        for pl in self.registry.places_in(doc.text):
+        for pl in self.registry.places_in(_text(doc)):
             found[pl.name] = {"name": pl.name, "party": pl.party, "slug": pl.slug}
         # Unknown places: "the X region", "the region of X", and GPE/LOC names that are
         # not parties (a capital names its government, not a place of the incident).

@@ -171,41 +171,67 @@ class Registry:
 
     # --- matching ---------------------------------------------------------------
     @cached_property
-    def _party_patterns(self) -> list[tuple[re.Pattern[str], str, int]]:
-        pats = []
+    def _party_patterns(self) -> list[tuple[re.Pattern[str], dict[str, str]]]:
+        """Two alternations (short capitalised names match case-sensitively, the rest
+        not), longest names first so that the longest name wins at a position."""
+        exact: dict[str, str] = {}
+        folded: dict[str, str] = {}
         for p in self.parties.values():
             for name in dict.fromkeys([p.name, *p.names]):
-                if name:
-                    pats.append((_word_pattern(name), p.slug, len(name)))
+                if not name:
+                    continue
+                key = name.translate(_QUOTE_FOLD)
+                if name.isupper() and len(name) <= 5:
+                    exact.setdefault(key, p.slug)
+                else:
+                    folded.setdefault(key.lower(), p.slug)
+        pats = []
+        for table, flags in ((exact, 0), (folded, re.IGNORECASE)):
+            if table:
+                alternation = "|".join(
+                    re.escape(n).replace(r"\ ", r"\s+")
+                    for n in sorted(table, key=len, reverse=True)
+                )
+                pats.append((re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", flags), table))
         return pats
 
     @cached_property
-    def _actor_index(self) -> list[tuple[str, ActorEntry]]:
+    def _actor_index(self) -> list[tuple[str, ActorEntry, list[str]]]:
         out = []
         for a in self.actors:
             for name in dict.fromkeys([a.name, *a.aliases]):
                 if name:
-                    out.append((norm(name), a))
+                    out.append((norm(name), a, re.findall(r"[\w']+", norm(name))))
         # Longest names first: "Armenian Ministry of Foreign Affairs" before "Armenia".
         out.sort(key=lambda item: -len(item[0]))
         return out
 
     @cached_property
-    def _place_patterns(self) -> list[tuple[re.Pattern[str], PlaceEntry]]:
-        return [
-            (_word_pattern(name), pl)
-            for pl in self.places
-            for name in dict.fromkeys([pl.name, *pl.aliases])
-            if name
-        ]
+    def _place_pattern(self) -> tuple[re.Pattern[str], dict[str, PlaceEntry]] | None:
+        table: dict[str, PlaceEntry] = {}
+        for pl in self.places:
+            for name in dict.fromkeys([pl.name, *pl.aliases]):
+                if name:
+                    table.setdefault(name.translate(_QUOTE_FOLD).lower(), pl)
+        if not table:
+            return None
+        alternation = "|".join(
+            re.escape(n).replace(r"\ ", r"\s+") for n in sorted(table, key=len, reverse=True)
+        )
+        return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.IGNORECASE), table
 
     def parties_in(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, party slug) of each party name in `text`, longest match wins."""
         folded = text.translate(_QUOTE_FOLD)
         hits: list[tuple[int, int, str]] = []
-        for pat, slug, _length in self._party_patterns:
+        for pat, table in self._party_patterns:
             for m in pat.finditer(folded):
-                hits.append((m.start(), m.end(), slug))
+                key = m.group(0)
+                slug = table.get(key) or table.get(" ".join(key.split()).lower())
+                if slug is None:
+                    slug = table.get(key.lower(), "")
+                if slug:
+                    hits.append((m.start(), m.end(), slug))
         hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
         out: list[tuple[int, int, str]] = []
         last_end = -1
@@ -228,7 +254,7 @@ class Registry:
         if not m:
             return None
         words = set(re.findall(r"[\w']+", m))
-        for name, actor in self._actor_index:
+        for name, actor, _words in self._actor_index:
             if name == m:
                 return actor
         # The mention's head: its last word before any apposition ("Stéphane Dujarric,
@@ -238,8 +264,7 @@ class Registry:
         head_words = re.findall(r"[\w']+", m.split(",")[0])
         head = head_words[-1] if head_words else ""
         candidates = []
-        for name, actor in self._actor_index:
-            name_words = re.findall(r"[\w']+", name)
+        for name, actor, name_words in self._actor_index:
             # A single-word alias only counts on its own (handled above), so a surname
             # alias never matches inside an unrelated longer phrase.
             if len(name_words) > 1 and set(name_words) <= words:
@@ -249,22 +274,33 @@ class Registry:
         candidates.sort(key=lambda c: (not c[0], -c[1]))
         return candidates[0][2]
 
-    def actor_by_surname(self, surname: str) -> ActorEntry | None:
-        s = norm(surname)
+    @cached_property
+    def _surname_index(self) -> dict[str, ActorEntry]:
+        index: dict[str, ActorEntry] = {}
         for a in self.actors:
-            if a.is_person and norm(a.name).split()[-1:] == [s]:
-                return a
-        return None
+            words = norm(a.name).split()
+            if a.is_person and words:
+                index.setdefault(words[-1], a)
+        return index
+
+    def actor_by_surname(self, surname: str) -> ActorEntry | None:
+        return self._surname_index.get(norm(surname))
 
     def places_in(self, text: str) -> list[PlaceEntry]:
-        found: dict[str, tuple[int, PlaceEntry]] = {}
-        folded = text.translate(_QUOTE_FOLD)
-        for pat, pl in self._place_patterns:
-            m = pat.search(folded)
-            if m and (pl.name not in found or m.start() < found[pl.name][0]):
-                found[pl.name] = (m.start(), pl)
-        return [pl for _, pl in sorted(found.values(), key=lambda item: item[0])]
+        """Known places named in `text`, in order of first mention."""
+        if self._place_pattern is None:
+            return []
+        pattern, table = self._place_pattern
+        found: dict[str, PlaceEntry] = {}
+        for m in pattern.finditer(text.translate(_QUOTE_FOLD)):
+            pl = table.get(" ".join(m.group(0).split()).lower())
+            if pl is not None:
+                found.setdefault(pl.name, pl)
+        return list(found.values())
+
+    @cached_property
+    def _party_names(self) -> set[str]:
+        return {norm(n) for p in self.parties.values() for n in [p.name, *p.names] if n}
 
     def is_party_name(self, text: str) -> bool:
-        t = norm(text)
-        return any(norm(n) == t for p in self.parties.values() for n in [p.name, *p.names] if n)
+        return norm(text) in self._party_names

@@ -1,9 +1,16 @@
 from django.urls import path
 
-from config.pending import not_yet
+from . import views
 
 app_name = "imports"
 
 urlpatterns = [
-    path("", not_yet, name="new"),
+    path("", views.new, name="new"),
+    path("<int:pk>/", views.review, name="review"),
+    path("<int:pk>/statements/<int:index>/", views.decide, name="decide"),
+    path("<int:pk>/save-count/", views.save_summary, name="save_count"),
+    path("<int:pk>/save/", views.save, name="save"),
+    path("<int:pk>/discard/", views.discard, name="discard"),
+    path("bulk/", views.bulk, name="bulk"),
+    path("jobs/<int:pk>/", views.job, name="job"),
 ]

@@ -1,0 +1,250 @@
+"""Forms of the import pages; each does all of its own validation."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import PurePosixPath
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from incidents.models import Conflict, Incident, Party, Source, Statement
+
+from .models import Article, ImportDraft, ImportRejected
+from .nlp import ModelUnavailable
+from .pipeline import analyse_article, draft_from
+from .proposals import POINTS
+
+
+class ArticleForm(forms.Form):
+    text = forms.CharField(
+        label="Article text",
+        widget=forms.Textarea(attrs={"rows": 16}),
+        # The size limit is checked by the pipeline with a clearer message than
+        # max_length's; the raw request size is capped by DATA_UPLOAD_MAX_MEMORY_SIZE.
+        strip=False,
+        help_text="Paste the article as text or HTML; page furniture is removed.",
+    )
+    url = forms.URLField(label="URL", required=False, max_length=1000, assume_scheme="https")
+    publisher = forms.CharField(max_length=200, required=False)
+    published_on = forms.DateField(
+        label="Published on",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Relative dates (“on Thursday”) are resolved against this date.",
+    )
+    title = forms.CharField(max_length=500, required=False)
+    source_kind = forms.ChoiceField(
+        label="Kind of source", choices=Source.Kind.choices, initial=Source.Kind.NEWS
+    )
+
+    def clean_text(self) -> str:
+        text = self.cleaned_data["text"]
+        if len(text) > settings.IMPORT_MAX_CHARS:
+            raise ValidationError(
+                f"The article is {len(text):,} characters long; the limit is "
+                f"{settings.IMPORT_MAX_CHARS:,}."
+            )
+        return text
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        article = Article(
+            text=data["text"],
+            url=data.get("url") or "",
+            publisher=data.get("publisher") or "",
+            published_on=data.get("published_on"),
+            title=data.get("title") or "",
+        )
+        try:
+            self.cleaned_article, self.analysis = analyse_article(article)
+        except (ImportRejected, ModelUnavailable) as exc:
+            raise ValidationError(str(exc)) from exc
+        self.article = article
+        return data
+
+    def save(self, by: Any) -> ImportDraft:
+        draft = draft_from(self.article, self.cleaned_article, self.analysis, by)
+        draft.source_kind = self.cleaned_data["source_kind"]
+        draft.save(update_fields=["source_kind"])
+        return draft
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)]
+
+
+class BulkForm(forms.Form):
+    """Text files, each optionally with a JSON file of the same name giving url,
+    publisher, published (YYYY-MM-DD) and title."""
+
+    files = MultipleFileField(
+        label="Article files",
+        help_text="Text files (.txt), each with an optional .json of the same name: "
+        '{"url": ..., "publisher": ..., "published": "YYYY-MM-DD", "title": ...}.',
+    )
+    MAX_FILES = 200
+
+    def clean_files(self) -> list[Article]:
+        files = self.cleaned_data["files"]
+        if len(files) > self.MAX_FILES:
+            raise ValidationError(f"At most {self.MAX_FILES} files at a time.")
+        texts: dict[str, str] = {}
+        metas: dict[str, dict[str, Any]] = {}
+        for f in files:
+            name = PurePosixPath(f.name)
+            raw = f.read()
+            if name.suffix.lower() == ".json":
+                try:
+                    meta = json.loads(raw.decode("utf-8"))
+                except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                    raise ValidationError(f"{f.name} is not valid JSON.") from exc
+                if not isinstance(meta, dict):
+                    raise ValidationError(f"{f.name} must hold a JSON object.")
+                metas[name.stem] = meta
+            else:
+                try:
+                    texts[name.stem] = raw.decode("utf-8")
+                except UnicodeDecodeError:
+                    # Reported per article by the pipeline's binary check.
+                    texts[name.stem] = raw.decode("utf-8", errors="replace")
+        if not texts:
+            raise ValidationError("No article text files among the uploaded files.")
+        return [article_from(stem, texts[stem], metas.get(stem, {})) for stem in sorted(texts)]
+
+
+def article_from(name: str, text: str, meta: dict[str, Any]) -> Article:
+    published = meta.get("published") or meta.get("published_on") or meta.get("date") or ""
+    try:
+        published_on = date.fromisoformat(str(published)) if published else None
+    except ValueError as exc:
+        raise ValidationError(f"{name}: the date {published!r} is not YYYY-MM-DD.") from exc
+    return Article(
+        text=text,
+        url=str(meta.get("url", "")),
+        publisher=str(meta.get("publisher", "")),
+        published_on=published_on,
+        title=str(meta.get("title", "")),
+        name=name,
+    )
+
+
+class StatementReviewForm(forms.Form):
+    """Accept, correct or drop one proposed statement."""
+
+    decision = forms.ChoiceField(choices=ImportDraft.Decision.choices)
+    speaker = forms.CharField(max_length=200)
+    party = forms.ModelChoiceField(
+        queryset=Party.objects.all(), to_field_name="slug", required=False
+    )
+    text = forms.CharField(
+        label="Words", widget=forms.Textarea(attrs={"rows": 3}), strip=True, required=False
+    )
+    kind = forms.ChoiceField(choices=Statement.Kind.choices)
+    statement_type = forms.ChoiceField(label="Type", choices=Statement.Type.choices)
+    leaning = forms.ChoiceField(choices=Statement.Leaning.choices, required=False)
+    leaning_towards = forms.ModelChoiceField(
+        queryset=Party.objects.all(), to_field_name="slug", required=False
+    )
+    points = forms.MultipleChoiceField(
+        choices=[(label, label) for label, _ in POINTS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, draft: ImportDraft, index: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.draft = draft
+        self.index = index
+        self.item = draft.statement(index)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.errors:
+            return data
+        if data["decision"] == ImportDraft.Decision.ACCEPTED:
+            if data.get("party") is None and not self.item.get("actor"):
+                self.add_error("party", "Choose the party this speaker speaks for.")
+            if data.get("leaning") == Statement.Leaning.SIDE and not data.get("leaning_towards"):
+                self.add_error("leaning_towards", "Choose the side it leans towards.")
+        words = data.get("text") or self.item["text"]
+        if words != self.item["text"]:
+            found = self.draft.locate(words, self.item["start"])
+            if found is None:
+                self.add_error(
+                    "text",
+                    "These words do not appear in the archived article; a statement's words "
+                    "must be the source's own.",
+                )
+            else:
+                data["span"] = found
+        return data
+
+    def changes(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        party = data.get("party")
+        changes: dict[str, Any] = {
+            "decision": data["decision"],
+            "kind": data["kind"],
+            "statement_type": data["statement_type"],
+            "leaning": data.get("leaning") or "",
+            "leaning_towards": data["leaning_towards"].slug if data.get("leaning_towards") else "",
+            "points": list(data.get("points") or []),
+        }
+        if data["speaker"] != self.item["speaker"]:
+            # A corrected speaker is matched anew when saving (an existing actor of that
+            # name and party, or a new actor).
+            changes.update(speaker=data["speaker"], actor="", actor_name="")
+        if party is not None and party.slug != self.item.get("party"):
+            changes["party"] = party.slug
+            if self.item.get("actor") and "actor" not in changes:
+                changes.update(actor="", actor_name="")
+        if "span" in data:
+            start, end = data["span"]
+            changes.update(start=start, end=end, text=self.draft.text[start:end])
+        return changes
+
+
+class SaveForm(forms.Form):
+    """Attach the accepted statements to an existing incident or a new one."""
+
+    incident = forms.ModelChoiceField(
+        queryset=Incident.objects.select_related("conflict").order_by("-date_start"),
+        required=False,
+        empty_label="— a new incident —",
+    )
+    conflict = forms.ModelChoiceField(queryset=Conflict.objects.all(), required=False)
+    title = forms.CharField(max_length=300, required=False, label="New incident title")
+    date_start = forms.DateField(
+        required=False, label="Incident date", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    add_third_parties = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Record reacting parties as third parties of the conflict",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("incident") is None:
+            missing = [f for f in ("conflict", "title", "date_start") if not data.get(f)]
+            for f in missing:
+                self.add_error(f, "Needed for a new incident (or choose an existing one).")
+        return data

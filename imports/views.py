@@ -1,0 +1,226 @@
+"""Import pages (editors only): paste an article, review the proposals, save; bulk
+uploads run as background jobs whose progress the page polls with htmx."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from accounts.decorators import editor_required
+from incidents.http import HtmxHttpRequest
+from incidents.models import Incident, Party
+
+from .forms import ArticleForm, BulkForm, SaveForm, StatementReviewForm
+from .models import ImportDraft, ImportJob
+from .nlp import model_status
+from .tasks import run_import_job
+
+
+def _draft(pk: int) -> ImportDraft:
+    return get_object_or_404(ImportDraft, pk=pk)
+
+
+@login_required
+@editor_required
+@require_http_methods(["GET", "POST"])
+def new(request: HtmxHttpRequest) -> HttpResponse:
+    """Paste an article; on success, the review screen."""
+    form = ArticleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        draft = form.save(by=request.user)
+        return redirect(draft)
+    context = {
+        "form": form,
+        "model_problem": model_status(),
+        "drafts": ImportDraft.objects.awaiting_review().select_related("created_by")[:20],
+        "jobs": ImportJob.objects.select_related("created_by")[:5],
+    }
+    status = 400 if form.errors else 200
+    return render(request, "imports/new.html", context, status=status)
+
+
+def _review_context(draft: ImportDraft) -> dict[str, object]:
+    text = draft.text
+    parties = {p.slug: p for p in Party.objects.all()}
+    items = []
+    for index, item in enumerate(draft.statements):
+        s0, s1 = item["sentence_start"], item["sentence_end"]
+        c0, c1 = item["start"], item["end"]
+        s0, s1 = min(s0, c0), max(s1, c1)
+        items.append(
+            {
+                "index": index,
+                "item": item,
+                "party": parties.get(item.get("party") or ""),
+                "before": text[max(0, s0 - 200) : s0],
+                "sentence_before": text[s0:c0],
+                "content": text[c0:c1],
+                "sentence_after": text[c1:s1],
+                "after": text[s1 : s1 + 200],
+                "form": StatementReviewForm(
+                    draft=draft,
+                    index=index,
+                    initial={
+                        "decision": item.get("decision"),
+                        "speaker": item["speaker"],
+                        "party": item.get("party") or None,
+                        "text": item["text"],
+                        "kind": item["kind"],
+                        "statement_type": item["statement_type"],
+                        "leaning": item.get("leaning", ""),
+                        "leaning_towards": item.get("leaning_towards") or None,
+                        "points": item.get("points", []),
+                    },
+                ),
+            }
+        )
+    accepted = len(draft.accepted())
+    return {"draft": draft, "items": items, "accepted_count": accepted}
+
+
+@login_required
+@editor_required
+@require_http_methods(["GET"])
+def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    draft = _draft(pk)
+    proposals = draft.proposals
+    save_form = SaveForm(
+        initial={
+            "title": draft.title,
+            "date_start": proposals.get("incident_date") or draft.published_on,
+        }
+    )
+    context = _review_context(draft) | {"save_form": save_form}
+    return render(request, "imports/review.html", context)
+
+
+@login_required
+@editor_required
+@require_POST
+def decide(request: HtmxHttpRequest, pk: int, index: int) -> HttpResponse:
+    """Accept, correct or drop one proposal; htmx gets the updated proposal back."""
+    draft = _draft(pk)
+    if not draft.is_open:
+        messages.error(request, "This import has already been saved or discarded.")
+        return redirect(draft)
+    try:
+        form = StatementReviewForm(request.POST, draft=draft, index=index)
+    except IndexError:
+        raise Http404("No such proposed statement.") from None
+    if form.is_valid():
+        draft.update_statement(index, form.changes())
+    if not request.htmx:
+        if form.errors:
+            messages.error(request, f"Statement {index + 1}: {form.errors.as_text()}")
+        return redirect(draft)
+    context = _review_context(draft)
+    entry = context["items"][index]  # type: ignore[index]
+    if form.errors:
+        entry["form"] = form
+    context |= {"entry": entry}
+    response = render(request, "imports/review.html#proposal", context)
+    response["HX-Trigger"] = "importDecisionsChanged"
+    return response
+
+
+@login_required
+@editor_required
+@require_http_methods(["GET"])
+def save_summary(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The save bar's count of accepted statements (refreshed after each decision)."""
+    draft = _draft(pk)
+    return render(request, "imports/review.html#save-count", _review_context(draft))
+
+
+@login_required
+@editor_required
+@require_POST
+def save(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    draft = _draft(pk)
+    form = SaveForm(request.POST)
+    error = ""
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            incident = draft.save_statements(
+                by=request.user,
+                incident=data.get("incident"),
+                conflict=data.get("conflict"),
+                title=data.get("title") or "",
+                date_start=data.get("date_start"),
+                add_third_parties=data.get("add_third_parties", False),
+            )
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            messages.success(
+                request,
+                f"{len(draft.accepted())} statements saved as drafts on “{incident.title}”.",
+            )
+            url = _incident_url(incident)
+            if request.htmx:
+                return HttpResponseClientRedirect(url)
+            return redirect(url)
+    else:
+        error = "Check the incident fields below."
+    context = _review_context(draft) | {"save_form": form, "save_error": error}
+    if request.htmx:
+        return render(request, "imports/review.html#save-panel", context, status=400)
+    return render(request, "imports/review.html", context, status=400)
+
+
+def _incident_url(incident: Incident) -> str:
+    return incident.get_absolute_url()
+
+
+@login_required
+@editor_required
+@require_POST
+def discard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    draft = _draft(pk)
+    if draft.is_open:
+        draft.discard()
+        messages.info(request, "The import was discarded; nothing was saved.")
+    return redirect("imports:new")
+
+
+@login_required
+@editor_required
+@require_http_methods(["GET", "POST"])
+def bulk(request: HtmxHttpRequest) -> HttpResponse:
+    form = BulkForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        job = ImportJob.for_articles(form.cleaned_data["files"], by=request.user)
+        # Enqueued once the job row is committed, so the worker can read it.
+        transaction.on_commit(lambda: _enqueue(job))
+        return redirect(job)
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "imports/bulk.html",
+        {"form": form, "model_problem": model_status()},
+        status=status,
+    )
+
+
+def _enqueue(job: ImportJob) -> None:
+    result = run_import_job.enqueue(job.pk)
+    ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
+
+
+@login_required
+@editor_required
+@require_http_methods(["GET"])
+def job(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(ImportJob, pk=pk)
+    context = {"job": job, "drafts": job.drafts.all()}
+    template = "imports/job.html"
+    if request.htmx:
+        template += "#job-progress"
+    return render(request, template, context)

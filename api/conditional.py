@@ -20,6 +20,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
@@ -47,7 +48,7 @@ def latest(*values: datetime | None) -> datetime | None:
     return max(present) if present else None
 
 
-def finish(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+def finish[R: HttpResponseBase](request: HttpRequest, response: R) -> R:
     """Headers every API response carries, 304s included."""
     patch_vary_headers(response, ("Cookie",))
     if can_see_unpublished(request.user):

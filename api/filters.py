@@ -43,7 +43,7 @@ class DateRangeMixin(forms.Form):
     date_to = forms.DateField(required=False, input_formats=ISO_DATE)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             raise forms.ValidationError("date_from must not be after date_to.")

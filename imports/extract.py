@@ -670,11 +670,7 @@ class Extractor:
         ):
             # A surname alone names the person met before under the full name.
             ante = next(
-                (
-                    h
-                    for h in reversed(history)
-                    if h.is_person and norm(h.text).split()[-1:] == [low]
-                ),
+                (h for h in reversed(history) if h.is_person and low in norm(h.text).split()),
                 None,
             )
             if ante:

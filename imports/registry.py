@@ -201,7 +201,8 @@ class Registry:
         for a in self.actors:
             for name in dict.fromkeys([a.name, *a.aliases]):
                 if name:
-                    out.append((norm(name), a, re.findall(r"[\w']+", norm(name))))
+                    name_words = [w.removesuffix("'s") for w in re.findall(r"[\w']+", norm(name))]
+                    out.append((norm(name), a, name_words))
         # Longest names first: "Armenian Ministry of Foreign Affairs" before "Armenia".
         out.sort(key=lambda item: -len(item[0]))
         return out
@@ -253,7 +254,8 @@ class Registry:
         m = norm(mention)
         if not m:
             return None
-        words = set(re.findall(r"[\w']+", m))
+        # "Northland's Defence Ministry" names the "Northland Defence Ministry".
+        words = {w.removesuffix("'s") for w in re.findall(r"[\w']+", m)}
         for name, actor, _words in self._actor_index:
             if name == m:
                 return actor

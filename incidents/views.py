@@ -34,6 +34,7 @@ from .models import (
     Actor,
     Annotation,
     Claim,
+    ClaimRelation,
     ConflictSide,
     Incident,
     Party,
@@ -237,6 +238,7 @@ def load_comparison(incident: Incident, user: Any) -> dict[str, Any]:
     related = list(
         Incident.objects.visible_to(user).filter(related=incident).order_by("-date_start")
     )
+    link_claim_relations(incident, statements)
     return {
         "sides": sides,
         "places": places,
@@ -244,6 +246,37 @@ def load_comparison(incident: Incident, user: Any) -> dict[str, Any]:
         "statements": statements,
         "related": related,
     }
+
+
+@dataclass
+class RelationLink:
+    """A claim relation seen from one of its ends (`outgoing`: this claim is the subject)."""
+
+    kind: str
+    other: Claim
+    outgoing: bool
+
+
+def link_claim_relations(incident: Incident, statements: list[Statement]) -> None:
+    """Attach to each claim its relations (contradicts, denies...) with other claims of
+    this incident, in one query. A relation is shown only when both of its claims
+    belong to statements the visitor may see, so a draft's claim never shows through."""
+    claims: dict[int, Claim] = {}
+    for s in statements:
+        for c in s.claims.all():
+            c.statement = s
+            c.relation_links = []  # type: ignore[attr-defined]
+            claims[c.pk] = c
+    relations = ClaimRelation.objects.filter(from_claim__point__incident=incident).only(
+        "from_claim_id", "to_claim_id", "kind"
+    )
+    for r in relations.order_by("id"):
+        a, b = claims.get(r.from_claim_id), claims.get(r.to_claim_id)
+        if a is None or b is None:
+            continue
+        label = r.get_kind_display()
+        a.relation_links.append(RelationLink(kind=label, other=b, outgoing=True))  # type: ignore[attr-defined]
+        b.relation_links.append(RelationLink(kind=label, other=a, outgoing=False))  # type: ignore[attr-defined]
 
 
 def arrange_grid(
@@ -259,7 +292,6 @@ def arrange_grid(
             continue
         claims = list(s.claims.all())
         for c in claims:
-            c.statement = s  # the card reads the statement through the claim
             by_point[c.point_id][s.party_id].append(c)
         if not claims:
             unassigned[s.party_id].append(s)

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from incidents.models import Annotation, Incident, Statement
+from incidents.models import Annotation, ClaimRelation, Incident, Statement
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -418,11 +418,13 @@ def test_draft_incident_is_marked_for_analysts(analyst_client):
 
 def build_incident(w: f.World, title: str, n_statements: int, n_annotations_each: int) -> Incident:
     """An incident of World's conflict with n statements from both sides and a third
-    party, claims on two points, and public and internal annotations on each."""
+    party, claims on two points related to each other, and public and internal
+    annotations on each."""
     inc = f.incident(w.conflict, title)
     src = f.source(f"Wire copy for {title}", text="Statement text number 0000 says this. " * 60)
     points = [f.point(inc, "First point"), f.point(inc, "Second point", order=1)]
     speakers = [w.north_mod, w.south_mfa, w.league_spokes]
+    claims = []
     for i in range(n_statements):
         s = f.statement(
             inc,
@@ -434,10 +436,12 @@ def build_incident(w: f.World, title: str, n_statements: int, n_annotations_each
             issued_on=inc.date_start + timedelta(days=i % 4),
         )
         if i % 3 != 2:
-            f.claim(s, points[i % 2], "says this")
+            claims.append(f.claim(s, points[i % 2], "says this"))
         for _ in range(n_annotations_each):
             f.annotation(s, "text number", public=True)
             f.annotation(s, "says", public=False)
+    for a, b in zip(claims[1:], claims, strict=False):
+        ClaimRelation.objects.create(from_claim=a, to_claim=b, kind=ClaimRelation.Kind.CONTRADICTS)
     return inc
 
 
@@ -500,3 +504,20 @@ def test_statement_actor_party_and_source_pages_queries_do_not_grow():
         f.annotation(extra, "statement", public=True)
         f.annotation(s, "text", public=True)
     assert [count_queries(client, u) for u in urls] == before
+
+
+def test_claim_relations_show_contradictions_at_a_glance(client):
+    s = Scene()
+    ClaimRelation.objects.create(
+        from_claim=s.claim_south, to_claim=s.claim_north, kind=ClaimRelation.Kind.CONTRADICTS
+    )
+    html = client.get(f"/incidents/{s.incident.slug}/").content.decode()
+    north_card = html[html.index(f'id="claim-{s.claim_north.pk}"') :]
+    north_card = north_card[: north_card.index("</article>")]
+    assert (
+        f'href="#claim-{s.claim_south.pk}">Southland’s account</a> contradicts this' in north_card
+    )
+    south_card = html[html.index(f'id="claim-{s.claim_south.pk}"') :]
+    south_card = south_card[: south_card.index("</article>")]
+    assert f'Contradicts <a href="#claim-{s.claim_north.pk}">Northland’s account</a>' in south_card
+    assert "<q>repairing a bridge</q>" in south_card

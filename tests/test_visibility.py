@@ -8,7 +8,7 @@ import re
 import pytest
 from django.test import Client
 
-from incidents.models import Incident, Statement
+from incidents.models import ClaimRelation, Incident, Statement
 from tests import factories as f
 from tests.test_pages import Scene
 
@@ -47,6 +47,11 @@ class HiddenWorld(Scene):
         )
         self.draft.save()
         Statement.objects.filter(pk=self.draft.pk).update(quote_verified=False)
+        # A relation from the draft's claim to a public claim must not show its words.
+        draft_claim = f.claim(self.draft, w.point, "DRAFT-WORDS")
+        ClaimRelation.objects.create(
+            from_claim=draft_claim, to_claim=self.claim_north, kind="denies"
+        )
         # A public statement quoting the draft source would make it public: none does.
 
 

@@ -535,8 +535,10 @@ def _workspace_context(
     incident = statement.incident
     points = list(incident.points.all())
     sides = incident.sides()
-    grid_claims = Claim.objects.filter(statement__incident=incident).select_related(
-        "statement__actor", "statement__party"
+    grid_claims = (
+        Claim.objects.filter(statement__incident=incident)
+        .select_related("statement__actor", "statement__party")
+        .prefetch_related("relations_from__to_claim__statement__actor")
     )
     cells: dict[tuple[int, int], list[Claim]] = {}
     others: dict[int, list[Claim]] = {}

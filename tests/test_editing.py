@@ -640,7 +640,8 @@ def test_claim_relations(editor_client, world):
     url = reverse("editing:relation_create", args=[north.pk])
     data = {f"rel{north.pk}-kind": "contradicts", f"rel{north.pk}-to_claim": south.pk}
     response = editor_client.post(url, data, headers=HX)
-    assert "contradicts" in response.content.decode()
+    grid = response.content.decode().split('id="points-grid"')[1]
+    assert "→ contradicts Southland Foreign Ministry" in grid  # the grid shows it
     assert "claims-changed" in response["HX-Trigger"]
     relation = ClaimRelation.objects.get()
     assert (relation.from_claim, relation.to_claim, relation.kind) == (north, south, "contradicts")
@@ -670,3 +671,24 @@ def test_statement_tools_render_nothing_without_can_edit(rf, world, editor):
         request=request,
     )
     assert reverse("editing:statement_edit", args=[world.north_says.pk]) in html
+
+
+def test_workspace_fragment_and_full_page(editor_client, world):
+    s = world.north_says
+    a = Annotation(
+        statement=s, tag="disputed", body="Southland disputes it.", visibility="internal"
+    )
+    a.set_span(s.text, s.text.index("bridge"), s.text.index("bridge") + 6)
+    a.save()
+    url = reverse("editing:statement_spans", args=[s.pk])
+    fragment = editor_client.get(url, headers=HX).content.decode()
+    assert "<html" not in fragment and fragment.lstrip().startswith('<div id="span-workspace"')
+    page = editor_client.get(url).content.decode()
+    assert "<html" in page and 'id="span-workspace"' in page
+    # The text element holds exactly the statement's text (selection.js counts in it).
+    import re
+
+    inner = re.search(r'data-span-text="\d+"[^>]*>(.*?)</blockquote>', page, re.S)[1]
+    assert re.sub(r"<[^>]+>", "", inner) == s.text
+    assert '<mark class="hl hl-disputed hl-internal"' in inner
+    assert f'aria-describedby="annotation-{a.pk} "' in inner

@@ -26,6 +26,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts.models import can_see_unpublished
 from incidents.models import Actor, Annotation, Party, Source, Statement
 
 from .representations import absolute, iso
@@ -129,7 +130,8 @@ def annotation_document(
             "target": target,
         }
     )
-    if ann.author_id is not None and ann.author is not None:
+    # Editors are named to colleagues only: the public pages do not name them either.
+    if ann.author_id is not None and ann.author is not None and can_see_unpublished(request.user):
         doc["creator"] = {"type": "Person", "name": str(ann.author)}
     if ann.needs_review:
         # The quote could not be found again after a text correction: say so rather

@@ -590,6 +590,16 @@ def test_annotation_is_a_web_annotation(client, world):
     assert audience["http://schema.org/audienceType"] == [{"@value": "public"}]
 
 
+def test_annotation_authors_are_named_to_colleagues_only(client, world, editor, analyst):
+    world.public_note.author = editor
+    world.public_note.save()
+    url = reverse("api:annotation_detail", args=[world.public_note.pk])
+    assert "creator" not in client.get(url).json()
+    assert editor.username.encode() not in client.get(reverse("api:annotation_collection")).content
+    client.force_login(analyst)
+    assert client.get(url).json()["creator"] == {"type": "Person", "name": str(editor)}
+
+
 def test_annotation_collections_are_ordered_collections(client, world, analyst):
     client.force_login(analyst)
     for url in [

@@ -386,10 +386,14 @@ def incident_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     statements = all_statements
     points = data["points"]
     shown_sides = sides
+    third_party_shown = None
     if party_slug:
         statements = [s for s in statements if s.party.slug == party_slug]
-        if any(p.slug == party_slug for p in sides):
-            shown_sides = [p for p in sides if p.slug == party_slug]
+        # One side: only its column. A third party: no grid columns; its reactions
+        # are listed below the grid.
+        shown_sides = [p for p in sides if p.slug == party_slug]
+        if not shown_sides:
+            third_party_shown = next(p for p in parties if p.slug == party_slug)
     if point_id:
         points = [p for p in points if p.pk == point_id]
         statements = [s for s in statements if any(c.point_id == point_id for c in s.claims.all())]
@@ -403,20 +407,18 @@ def incident_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "shown_sides": shown_sides,
         "places": data["places"],
         "related": data["related"],
-        "points": data["points"],
         "filtered": bool(point_id or party_slug),
+        "third_party_shown": third_party_shown,
         "statement_count": len(all_statements),
         "sources_count": len({s.source_id for s in all_statements if s.source_id}),
-        "first_issued": all_statements[0].issued_on if all_statements else None,
     }
     if tab == "grid":
-        # The side index keeps each side's colour stable when the grid is filtered.
+        # Cells keep the index of their side in the whole conflict, so a side's colour
+        # and number stay the same when the grid is filtered to fewer columns.
         index = {p.pk: i for i, p in enumerate(sides)}
-        rows = arrange_grid(sides, points, statements)
+        rows = arrange_grid(sides, points, statements) if shown_sides else []
         for row in rows:
             row.cells = [c for c in row.cells if c.party in shown_sides]
-            for c in row.cells:
-                c.side_index = index[c.party.pk]
         context["rows"] = rows
         context["reactions"] = arrange_reactions(sides, statements)
         context["side_headers"] = [(p, index[p.pk]) for p in shown_sides]

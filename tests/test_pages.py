@@ -257,6 +257,10 @@ def test_filter_by_point_and_party(client):
     assert "to lay mines" in html and "repairing a bridge" not in html
     assert "Southland says" in html and "Northland says" not in html
     assert 'class="grid cols-1"' in html
+    html = assert_fragment(client.get(f"{url}?party=league", headers=HX), "incident-view")
+    assert "League of Harbours is not a side of this conflict" in html
+    assert s.w.league_says.text in html[html.index('id="reactions"') :]
+    assert "repairing a bridge" not in html
     html = client.get(f"{url}?party=league&tab=timeline").content.decode()
     view = html[html.index('id="timeline"') :]
     assert s.w.league_says.text in view and s.w.north_says.text not in view

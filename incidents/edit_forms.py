@@ -23,11 +23,21 @@ from .models import (
 )
 
 
+def _model_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField)
+    return field
+
+
 class VersionedForm(forms.ModelForm):
     """Carries the version the editor started from; the view saves with
     save_versioned(version) so a concurrent change is refused, never overwritten."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    # Set by the editing views when another editor saved first (see edit_views._save).
+    conflict: Any = None
+    conflict_rows: list[dict[str, Any]] = []
+    conflict_by: Any = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -84,11 +94,11 @@ class IncidentForm(VersionedForm):
             if self.instance.statements.exists():
                 self.fields["conflict"].disabled = True
                 self.fields["conflict"].help_text = "Fixed: the incident has statements."
-        self.fields["related"].queryset = related
+        _model_field(self, "related").queryset = related
         self.fields["related"].required = False
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         start, end = data.get("date_start"), data.get("date_end")
         if start and end and end < start:
             self.add_error("date_end", "The end date is before the start date.")
@@ -148,12 +158,12 @@ class StatementForm(VersionedForm):
         super().__init__(*args, **kwargs)
         self.incident = incident
         self.instance.incident = incident
-        self.fields["leaning_towards"].queryset = Party.objects.filter(
+        _model_field(self, "leaning_towards").queryset = Party.objects.filter(
             conflictside__conflict=incident.conflict
         )
-        self.fields["source"].queryset = Source.objects.only("id", "title", "publisher").order_by(
-            "-published_on", "title"
-        )
+        _model_field(self, "source").queryset = Source.objects.only(
+            "id", "title", "publisher"
+        ).order_by("-published_on", "title")
 
     def clean_text(self) -> str:
         text = self.cleaned_data["text"].strip()
@@ -162,7 +172,7 @@ class StatementForm(VersionedForm):
         return text
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         leaning, towards = data.get("leaning"), data.get("leaning_towards")
         if leaning == Statement.Leaning.SIDE and not towards:
             self.add_error("leaning_towards", "Say which side's account it leans towards.")
@@ -268,7 +278,7 @@ class SpanFormMixin(forms.ModelForm):
     statement: Statement
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         text = self.statement.text
         start, end = data.get("span_start"), data.get("span_end")
         quote = data.get("span_quote") or ""
@@ -310,13 +320,13 @@ class AnnotationForm(SpanFormMixin, VersionedForm):
         super().__init__(*args, **kwargs)
         self.statement = statement
         self.instance.statement = statement
-        self.fields["evidence"].queryset = Source.objects.only("id", "title", "publisher")
+        _model_field(self, "evidence").queryset = Source.objects.only("id", "title", "publisher")
         self.fields["evidence"].required = False
         if self.instance.pk and not self.is_bound:
             self.fields["span_quote"].initial = self.instance.quote
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         if (
             data.get("tag")
             and data["tag"] != Annotation.Tag.CONTEXT
@@ -340,7 +350,7 @@ class ClaimForm(SpanFormMixin, VersionedForm):
         super().__init__(*args, **kwargs)
         self.statement = statement
         self.instance.statement = statement
-        self.fields["point"].queryset = PointOfContention.objects.filter(
+        _model_field(self, "point").queryset = PointOfContention.objects.filter(
             incident_id=statement.incident_id
         )
         self.fields["point"].error_messages["invalid_choice"] = (
@@ -350,30 +360,33 @@ class ClaimForm(SpanFormMixin, VersionedForm):
             self.fields["span_quote"].initial = self.instance.quote
 
 
+class ClaimChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.statement.actor}: “{obj.quote[:70]}” ({obj.point})"
+
+
 class ClaimRelationForm(forms.ModelForm):
     class Meta:
         model = ClaimRelation
         fields = ["kind", "to_claim"]
+        field_classes = {"to_claim": ClaimChoiceField}
         labels = {"kind": "This claim", "to_claim": "the claim"}
 
     def __init__(self, *args: Any, from_claim: Claim, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.from_claim = from_claim
         self.instance.from_claim = from_claim
-        self.fields["to_claim"].queryset = (
+        _model_field(self, "to_claim").queryset = (
             Claim.objects.filter(statement__incident_id=from_claim.statement.incident_id)
             .exclude(pk=from_claim.pk)
             .select_related("statement__actor", "point")
-        )
-        self.fields["to_claim"].label_from_instance = lambda c: (
-            f"{c.statement.actor}: “{c.quote[:70]}” ({c.point})"
         )
         self.fields["to_claim"].error_messages["invalid_choice"] = (
             "Choose another claim of the same incident."
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         to_claim, kind = data.get("to_claim"), data.get("kind")
         if (
             to_claim
@@ -420,7 +433,7 @@ class ActorForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if incident is not None:
             conflict = incident.conflict
-            self.fields["party"].queryset = Party.objects.filter(
+            _model_field(self, "party").queryset = Party.objects.filter(
                 Q(conflictside__conflict=conflict) | Q(observed_conflicts=conflict)
             ).distinct()
         self.fields["party"].help_text = "A side or a recorded third party of the conflict."
@@ -432,7 +445,7 @@ class ActorForm(forms.ModelForm):
         return name
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         if (
             data.get("name")
             and data.get("party")

@@ -13,12 +13,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Model, Q, TextField
+from django.forms import ModelChoiceField
 from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -61,6 +62,16 @@ editor_required = role_required(User.Role.EDITOR)
 CLAIMS_CHANGED = "claims-changed"
 
 
+def _user(request: HtmxHttpRequest) -> User:
+    # role_required has already refused anyone who is not a signed-in editor.
+    return cast(User, request.user)
+
+
+def _reason(obj: Any, text: str) -> None:
+    """The change reason django-simple-history records with the next save."""
+    obj._change_reason = text
+
+
 def _status(request: HtmxHttpRequest, code: int) -> int:
     return 200 if request.htmx else code
 
@@ -79,11 +90,11 @@ def _save(
     form: VersionedForm,
     reason: str,
     after_save: Callable[[Any], None] | None = None,
-) -> Model | None:
+) -> Any:
     """Save a valid form in one transaction. Returns None when another editor saved
     the object first (the current stored object is then in form.conflict)."""
     obj = form.save(commit=False)
-    obj._change_reason = reason
+    _reason(obj, reason)
     try:
         with transaction.atomic():
             if obj.pk is None:
@@ -99,7 +110,9 @@ def _save(
     return obj
 
 
-def _conflict_form(form_class: type[VersionedForm], request: HtmxHttpRequest, current: Model, **kw):
+def _conflict_form(
+    form_class: type[VersionedForm], request: HtmxHttpRequest, current: Any, **kw: Any
+) -> Any:
     """The second editor's form after a conflict: their own words kept, the version
     moved to the stored one so that saving again is a deliberate overwrite."""
     data = request.POST.copy()
@@ -125,10 +138,16 @@ def _conflict_rows(form: VersionedForm, current: Model) -> list[dict[str, Any]]:
         theirs = getattr(current, name)
         if hasattr(theirs, "all"):
             theirs = ", ".join(str(o) for o in theirs.all())
-        mine_raw = form.data.get(form.add_prefix(name), "")
-        if hasattr(field, "queryset") and mine_raw:
-            mine_obj = field.queryset.filter(pk__in=form.data.getlist(name)).first()
-            mine = str(mine_obj) if mine_obj else mine_raw
+        data = cast(QueryDict, form.data)
+        mine_raw = data.get(form.add_prefix(name), "")
+        if isinstance(field, ModelChoiceField) and mine_raw:
+            try:
+                picked = field.queryset.filter(  # type: ignore[union-attr]
+                    pk__in=data.getlist(form.add_prefix(name))
+                )
+                mine = ", ".join(str(o) for o in picked) or mine_raw
+            except (ValueError, ValidationError):
+                mine = mine_raw
         else:
             mine = mine_raw
         theirs_text = "" if theirs is None else str(theirs)
@@ -159,7 +178,7 @@ def _reanchor_spans(statement: Statement) -> int:
                 span.end = min(span.end, len(text))
                 span.start = min(span.start, span.end - 1)
             if (span.start, span.end, span.quote, span.needs_review) != old:
-                span._change_reason = "re-anchored after a text correction"
+                _reason(span, "re-anchored after a text correction")
                 # Bump the version so that an editor holding the old offsets gets a
                 # conflict. (One UPDATE with the new offsets: the database refuses
                 # any intermediate row whose span lies outside the new text.)
@@ -223,7 +242,7 @@ def _incident_form(request: HtmxHttpRequest, incident: Incident) -> HttpResponse
         form = IncidentForm(request.POST, instance=incident)
         if form.is_valid():
             if creating:
-                form.instance.created_by = request.user
+                form.instance.created_by = _user(request)
             saved = _save(request, form, "created" if creating else "edited")
             if saved is not None:
                 messages.success(request, f"Saved “{saved}”.")
@@ -255,10 +274,10 @@ def _incident_form(request: HtmxHttpRequest, incident: Incident) -> HttpResponse
 def incident_publish(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     incident = get_object_or_404(Incident, slug=slug)
     if request.POST.get("action") == "unpublish":
-        incident.unpublish(by=request.user)
+        incident.unpublish(by=_user(request))
         messages.success(request, f"“{incident}” is a draft again, hidden from the public.")
     else:
-        incident.publish(by=request.user)
+        incident.publish(by=_user(request))
         messages.success(request, f"“{incident}” is published.")
     if request.htmx:
         return render(request, "editing/incident_form.html#incident-status", {"incident": incident})
@@ -309,7 +328,7 @@ def _statement_form(
         form = StatementForm(request.POST, instance=statement, incident=incident)
         if form.is_valid():
             if creating:
-                form.instance.created_by = request.user
+                form.instance.created_by = _user(request)
 
             def after_save(obj: Statement) -> None:
                 nonlocal lost
@@ -443,10 +462,10 @@ def statement_publish(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 "record keeps it."
             )
         else:
-            statement.unpublish(by=request.user)
+            statement.unpublish(by=_user(request))
             messages.success(request, "The statement is a draft again.")
     else:
-        statement.publish(by=request.user)
+        statement.publish(by=_user(request))
         messages.success(request, "The statement is published.")
         if not statement.incident.is_published:
             messages.info(request, "It shows to the public once its incident is published.")
@@ -461,7 +480,7 @@ def statement_withdraw(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     statement = get_object_or_404(Statement.objects.select_related("incident", "actor"), pk=pk)
     form = WithdrawForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        statement.withdraw(form.cleaned_data["reason"], by=request.user)
+        statement.withdraw(form.cleaned_data["reason"], by=_user(request))
         messages.success(request, "The statement is withdrawn; the public sees it with the reason.")
         return _after_status_change(request, statement)
     status = 200 if request.method == "GET" else 400
@@ -531,7 +550,8 @@ def _workspace_context(
         .order_by("start", "id")
     )
     for claim in claims:
-        claim.relation_form = ClaimRelationForm(from_claim=claim, prefix=f"rel{claim.pk}")
+        form = ClaimRelationForm(from_claim=claim, prefix=f"rel{claim.pk}")
+        claim.relation_form = form  # type: ignore[attr-defined]
     incident = statement.incident
     points = list(incident.points.all())
     sides = incident.sides()
@@ -614,7 +634,7 @@ def annotation_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     statement = _statement_for_spans(pk)
     form = AnnotationForm(request.POST, statement=statement)
     if form.is_valid():
-        form.instance.author = request.user
+        form.instance.author = _user(request)
         try:
             _save(request, form, "annotated")
         except (IntegrityError, ValidationError):
@@ -668,7 +688,7 @@ def annotation_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def annotation_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     annotation = get_object_or_404(Annotation.objects.select_related("statement"), pk=pk)
     statement = annotation.statement
-    annotation._change_reason = "deleted"
+    _reason(annotation, "deleted")
     annotation.delete()
     messages.success(request, "Annotation deleted (its history keeps it and can restore it).")
     return _workspace_response(request, _statement_for_spans(statement.pk))
@@ -695,7 +715,7 @@ def claim_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def claim_delete(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     claim = get_object_or_404(Claim, pk=pk)
     statement_pk = claim.statement_id
-    claim._change_reason = "deleted"
+    _reason(claim, "deleted")
     claim.delete()
     messages.success(request, "Claim removed from its point.")
     return _workspace_response(request, _statement_for_spans(statement_pk))
@@ -709,7 +729,7 @@ def relation_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     statement = _statement_for_spans(claim.statement_id)
     if form.is_valid():
         relation = form.save(commit=False)
-        relation.created_by = request.user
+        relation.created_by = _user(request)
         try:
             with transaction.atomic():
                 relation.save()
@@ -720,7 +740,7 @@ def relation_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return _workspace_response(request, statement)
     for errors in form.errors.values():
         for error in errors:
-            messages.error(request, error)
+            messages.error(request, str(error))
     return _workspace_response(request, statement, 400)
 
 
@@ -872,14 +892,14 @@ def point_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             for order, p in enumerate(ordered):
                 if p.order != order:
                     p.order = order
-                    p._change_reason = "reordered"
+                    _reason(p, "reordered")
                     p.save_versioned(p.version)
     return _points_response(request, incident)
 
 
 # --- history and revert -------------------------------------------------------------
 
-HISTORY_MODELS: dict[str, type[Model]] = {
+HISTORY_MODELS: dict[str, Any] = {
     "incident": Incident,
     "statement": Statement,
     "source": Source,
@@ -891,7 +911,7 @@ HISTORY_MODELS: dict[str, type[Model]] = {
 HIDDEN_FIELDS = {"version", "updated_at", "created_at", "id"}
 
 
-def _history_model(kind: str) -> type[Model]:
+def _history_model(kind: str) -> Any:
     try:
         return HISTORY_MODELS[kind]
     except KeyError:
@@ -901,7 +921,7 @@ def _history_model(kind: str) -> type[Model]:
 def _display(model: type[Model], field_name: str, value: Any) -> str:
     if value is None or value == "":
         return "—"
-    field = model._meta.get_field(field_name)
+    field: Any = model._meta.get_field(field_name)
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if field.is_relation and field.related_model is not None:
@@ -945,7 +965,7 @@ def _history_entries(model: type[Model], records: list[Any]) -> list[dict[str, A
                     continue
                 old = _display(model, change.field, change.old)
                 new = _display(model, change.field, change.new)
-                row = {"label": label, "old": old, "new": new}
+                row: dict[str, Any] = {"label": label, "old": old, "new": new}
                 if isinstance(field, TextField) and change.old and change.new:
                     row["words"] = _word_diff(old, new)
                 changes.append(row)
@@ -994,7 +1014,7 @@ def history_revert(request: HtmxHttpRequest, kind: str, pk: int, history_id: int
     current = model._default_manager.filter(pk=pk).first()
     back = reverse("editing:history", args=[kind, pk])
     restored = record.instance
-    restored._change_reason = f"reverted to the version of {record.history_date:%Y-%m-%d %H:%M}"
+    _reason(restored, f"reverted to the version of {record.history_date:%Y-%m-%d %H:%M}")
     try:
         with transaction.atomic():
             if current is None:

@@ -1,0 +1,419 @@
+"""Article import: editors only, paste -> review (htmx) -> atomic save of draft
+statements with verified quotes; bad input; bulk import by command and background job."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from datetime import date
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from imports.models import ImportDraft, ImportJob
+from imports.tasks import run_import_job
+from incidents.models import Actor, Claim, Incident, Source, Statement
+from tests.factories import World
+
+# An article about the tests' invented conflict (tests/factories.py World), in the
+# tests' own words. It opens with page debris, as pasted articles do.
+ARTICLE = (
+    "!-- Google tag (gtag.js) -->\n\n"
+    "Northland’s Defence Ministry said on Thursday that a Southern patrol had crossed the "
+    "river and “opened fire without warning” near the old mill. The ministry added that "
+    "two of its engineers were detained.\n\n"
+    "The Southland Foreign Ministry rejected the account. It said the engineers had been "
+    "laying mines on the Southern bank.\n\n"
+    "Read more\n\n"
+    "A League of Harbours spokesperson urged both governments “to show restraint.”\n"
+)
+IMMEDIATE = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def world(db) -> World:
+    return World()
+
+
+def paste(client, text=ARTICLE, **extra):
+    data = {
+        "text": text,
+        "url": "https://news.example/north-south",
+        "publisher": "Example News",
+        "published_on": "2024-03-08",
+        "title": "",
+        "source_kind": "news",
+    } | extra
+    return client.post(reverse("imports:new"), data)
+
+
+def decide(client, draft, index, decision="accepted", htmx=True, **changes):
+    item = draft.statement(index)
+    data = {
+        "decision": decision,
+        "speaker": item["speaker"],
+        "party": item.get("party") or "",
+        "text": item["text"],
+        "kind": item["kind"],
+        "statement_type": item["statement_type"],
+        "leaning": item.get("leaning", ""),
+        "leaning_towards": item.get("leaning_towards", ""),
+        "points": item.get("points", []),
+    } | changes
+    headers = {"HX-Request": "true"} if htmx else {}
+    return client.post(reverse("imports:decide", args=[draft.pk, index]), data, headers=headers)
+
+
+# --- access --------------------------------------------------------------------------
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client, db):
+    response = client.get(reverse("imports:new"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_analysts_are_refused(analyst_client):
+    assert analyst_client.get(reverse("imports:new")).status_code == 403
+    assert paste(analyst_client).status_code == 403
+    assert ImportDraft.objects.count() == 0
+
+
+def test_analysts_cannot_reach_a_draft_or_its_partials(analyst_client, editor, world):
+    draft = ImportDraft.objects.create(text="The ministry said it.", proposals={})
+    for url in (
+        reverse("imports:review", args=[draft.pk]),
+        reverse("imports:save_count", args=[draft.pk]),
+    ):
+        assert analyst_client.get(url, headers={"HX-Request": "true"}).status_code == 403
+
+
+# --- paste and review ----------------------------------------------------------------
+
+
+def test_paste_proposes_statements_and_archives_the_cleaned_text(editor_client, world):
+    response = paste(editor_client)
+    draft = ImportDraft.objects.get()
+    assert response.status_code == 302 and response["Location"] == draft.get_absolute_url()
+    assert not draft.text.startswith("!--") and "Read more" not in draft.text
+    items = draft.statements
+    assert [(i["speaker"], i["party"]) for i in items] == [
+        ("Northland’s Defence Ministry", "northland"),
+        ("Northland’s Defence Ministry", "northland"),
+        ("The Southland Foreign Ministry", "southland"),
+        ("The Southland Foreign Ministry", "southland"),
+        ("A League of Harbours spokesperson", "league"),
+    ]
+    assert items[0]["actor"] == world.north_mod.slug
+    assert items[0]["text"] == (
+        "a Southern patrol had crossed the river and “opened fire without warning” near the "
+        "old mill"
+    )
+    for item in items:
+        assert draft.text[item["start"] : item["end"]] == item["text"]
+    assert draft.proposals["incident_date"] == "2024-03-07"  # "on Thursday"
+    assert items[4]["statement_type"] == "call_for_restraint"
+    assert items[4]["leaning"] == "both"
+    assert Source.objects.count() == 0 and Statement.objects.count() == 3  # World's own
+
+
+def test_review_highlights_each_sentence_in_context(editor_client, world):
+    paste(editor_client)
+    draft = ImportDraft.objects.get()
+    response = editor_client.get(draft.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count('class="proposal decision-pending"') == 5
+    assert '<mark class="content">two of its engineers were detained</mark>' in html
+    assert "(“It” in the text)" in html  # the pronoun resolved to the ministry
+    assert 'hx-post="' + reverse("imports:decide", args=[draft.pk, 0]) + '"' in html
+
+
+def test_htmx_decision_returns_only_the_proposal(editor_client, world):
+    paste(editor_client)
+    draft = ImportDraft.objects.get()
+    response = decide(editor_client, draft, 1)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in html
+    assert html.strip().startswith('<li id="proposal-1" class="proposal decision-accepted"')
+    assert response["HX-Trigger"] == "importDecisionsChanged"
+    draft.refresh_from_db()
+    assert draft.statement(1)["decision"] == "accepted"
+    count = editor_client.get(
+        reverse("imports:save_count", args=[draft.pk]), headers={"HX-Request": "true"}
+    )
+    assert "1 of 5 statements accepted" in count.content.decode()
+
+
+def test_decision_without_htmx_redirects(editor_client, world):
+    paste(editor_client)
+    draft = ImportDraft.objects.get()
+    response = decide(editor_client, draft, 0, decision="dropped", htmx=False)
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.statement(0)["decision"] == "dropped"
+
+
+def test_correction_must_use_the_sources_own_words(editor_client, world):
+    paste(editor_client)
+    draft = ImportDraft.objects.get()
+    response = decide(editor_client, draft, 0, text="a Southern patrol opened fire first")
+    assert "do not appear in the archived article" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.statement(0)["decision"] == "pending"
+    # Shortening to words of the source (typed with straight quotes) is fine.
+    response = decide(
+        editor_client, draft, 0, text='crossed the river and "opened fire without warning"'
+    )
+    draft.refresh_from_db()
+    item = draft.statement(0)
+    assert item["decision"] == "accepted"
+    assert item["text"] == "crossed the river and “opened fire without warning”"
+    assert draft.text[item["start"] : item["end"]] == item["text"]
+
+
+def test_save_is_atomic_and_verifies_quotes(editor_client, world):
+    paste(editor_client)
+    draft = ImportDraft.objects.get()
+    for index in (0, 2):
+        decide(editor_client, draft, index)
+    # A corrected speaker that no actor has: a new actor of the chosen party.
+    decide(editor_client, draft, 4, speaker="Harbours envoy Mira Sand", party="league")
+    decide(editor_client, draft, 3, decision="dropped")
+    before = Statement.objects.count()
+    response = editor_client.post(
+        reverse("imports:save", args=[draft.pk]), {"incident": world.incident.pk}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == world.incident.get_absolute_url()
+    draft.refresh_from_db()
+    assert draft.status == ImportDraft.Status.SAVED
+    source = Source.objects.get()
+    assert source.archived_text == draft.text and source.publisher == "Example News"
+    saved = list(Statement.objects.filter(source=source).order_by("source_start"))
+    assert Statement.objects.count() == before + 3
+    assert [s.actor for s in saved] == [world.north_mod, world.south_mfa, saved[2].actor]
+    assert saved[2].actor.name == "Harbours envoy Mira Sand"
+    assert saved[2].party == world.league
+    assert saved[2].leaning == Statement.Leaning.BOTH
+    for s in saved:
+        assert s.status == Statement.Status.DRAFT and s.quote_verified is True
+        assert source.archived_text[s.source_start : s.source_end] == s.text
+        assert s.issued_on == date(2024, 3, 8)
+    assert Claim.objects.filter(statement__in=saved).exists()
+
+
+def test_a_failing_statement_saves_nothing(editor_client, world):
+    paste(editor_client)
+    draft = ImportDraft.objects.get()
+    decide(editor_client, draft, 0)
+    decide(editor_client, draft, 4)  # the League is a third party of the conflict
+    # A second conflict without the League as a third party, and no permission to add it.
+    from tests.factories import conflict, incident
+
+    other = incident(conflict("East–West", [world.north, world.south]), "Other", False)
+    counts = (Statement.objects.count(), Source.objects.count(), Actor.objects.count())
+    response = editor_client.post(
+        reverse("imports:save", args=[draft.pk]),
+        {"incident": other.pk},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "neither a side nor a recorded third party" in html and "<html" not in html
+    assert (Statement.objects.count(), Source.objects.count(), Actor.objects.count()) == counts
+    draft.refresh_from_db()
+    assert draft.status == ImportDraft.Status.REVIEW
+
+
+def test_save_on_a_new_incident(editor_client, world):
+    paste(editor_client)
+    draft = ImportDraft.objects.get()
+    decide(editor_client, draft, 0)
+    response = editor_client.post(
+        reverse("imports:save", args=[draft.pk]),
+        {"conflict": world.conflict.pk, "title": "Engineers detained", "date_start": "2024-03-07"},
+        headers={"HX-Request": "true"},
+    )
+    incident = Incident.objects.get(title="Engineers detained")
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == incident.get_absolute_url()
+    assert incident.status == Incident.Status.DRAFT
+    assert incident.statements.get().quote_verified is True
+
+
+def test_save_needs_an_accepted_statement_and_an_incident(editor_client, world):
+    paste(editor_client)
+    draft = ImportDraft.objects.get()
+    response = editor_client.post(
+        reverse("imports:save", args=[draft.pk]), {"incident": world.incident.pk}
+    )
+    assert response.status_code == 400
+    assert "Accept at least one statement" in response.content.decode()
+    decide(editor_client, draft, 0)
+    response = editor_client.post(reverse("imports:save", args=[draft.pk]), {})
+    assert response.status_code == 400
+    assert "Needed for a new incident" in response.content.decode()
+    assert Source.objects.count() == 0
+
+
+def test_edited_statements_are_verified_again(world):
+    source = Source.objects.create(title="Release", archived_text="We urge calm, he said.")
+    s = world.north_says
+    s.source = source
+    s.text = "We urge calm"
+    s.save()
+    assert s.quote_verified is True
+    s.text = "We demand calm"
+    s.save()
+    s.refresh_from_db()
+    assert s.quote_verified is False
+
+
+def test_discard_saves_nothing(editor_client, world):
+    paste(editor_client)
+    draft = ImportDraft.objects.get()
+    response = editor_client.post(reverse("imports:discard", args=[draft.pk]))
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == ImportDraft.Status.DISCARDED
+    assert Source.objects.count() == 0
+
+
+# --- bad input -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("   \n  ", "The article is empty"),
+        ("x" * 200_001, "the limit is 200,000"),
+        ("\x01\x02\x03\x04\x05 binary \x06\x07\x08\x0e\x0f\ufffd" * 20, "does not look like text"),
+        ("PK\x03\x04\x00\x00 zipped", "Null characters are not allowed"),
+        (
+            "Le ministère de la Défense a déclaré jeudi que six soldats avaient été capturés "
+            "près de la frontière, selon un communiqué publié dans la soirée par le "
+            "gouvernement, qui dénonce une provocation.",
+            "does not appear to be in English",
+        ),
+        (
+            "The river rose by two metres overnight. Several roads were closed and the "
+            "ferry did not run. Schools will reopen on Monday.",
+            "No attributed statement was found",
+        ),
+        ("Read more\nAccept all cookies\n", "Nothing is left of the article"),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_saves_nothing(editor_client, world, text, message):
+    response = paste(editor_client, text=text)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert ImportDraft.objects.count() == 0 and Source.objects.count() == 0
+
+
+def test_import_page_lists_drafts_in_constant_queries(editor_client, world):
+    paste(editor_client)
+    with CaptureQueriesContext(connection) as one:
+        editor_client.get(reverse("imports:new"))
+    for _ in range(3):
+        paste(editor_client)
+    with CaptureQueriesContext(connection) as four:
+        response = editor_client.get(reverse("imports:new"))
+    assert len(four.captured_queries) == len(one.captured_queries)
+    assert response.content.decode().count('href="/import/') >= 4
+
+
+# --- bulk ----------------------------------------------------------------------------
+
+
+def write_articles(tmp_path):
+    (tmp_path / "north.txt").write_text(ARTICLE, encoding="utf-8")
+    (tmp_path / "north.json").write_text(
+        '{"url": "https://news.example/n", "publisher": "Example", "published": "2024-03-08"}',
+        encoding="utf-8",
+    )
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    (tmp_path / "weather.txt").write_text(
+        "The river rose by two metres overnight. Several roads were closed.", encoding="utf-8"
+    )
+
+
+def test_import_articles_command(tmp_path, world, editor):
+    write_articles(tmp_path)
+    out, err = StringIO(), StringIO()
+    call_command("import_articles", str(tmp_path), user=editor.username, stdout=out, stderr=err)
+    draft = ImportDraft.objects.get()
+    assert draft.published_on == date(2024, 3, 8) and draft.created_by == editor
+    assert len(draft.statements) == 5
+    assert "1 articles ready for review, 2 rejected, of 3." in out.getvalue()
+    assert "empty: The article is empty" in err.getvalue()
+    assert "weather: No attributed statement" in err.getvalue()
+
+
+def test_import_articles_command_with_nothing_importable(tmp_path, world):
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    with pytest.raises(CommandError, match="nothing was saved"):
+        call_command("import_articles", str(tmp_path), stdout=StringIO(), stderr=StringIO())
+    assert ImportDraft.objects.count() == 0
+    with pytest.raises(CommandError, match="not a directory"):
+        call_command("import_articles", str(tmp_path / "missing"))
+
+
+@override_settings(TASKS=IMMEDIATE)
+def test_bulk_upload_runs_as_a_background_job(
+    editor_client, world, tmp_path, django_capture_on_commit_callbacks
+):
+    write_articles(tmp_path)
+    with ExitStack() as stack:
+        files = [
+            stack.enter_context(open(tmp_path / name, "rb"))
+            for name in ("north.txt", "north.json", "empty.txt")
+        ]
+        with django_capture_on_commit_callbacks(execute=True):
+            response = editor_client.post(reverse("imports:bulk"), {"files": files})
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE
+    assert (job.total, job.processed, job.drafts_created, job.rejected) == (2, 2, 1, 1)
+    assert job.payload == []
+    draft = job.drafts.get()
+    assert draft.url == "https://news.example/n"
+    # The progress partial alone, for htmx polling; no more polling once finished.
+    fragment = editor_client.get(job.get_absolute_url(), headers={"HX-Request": "true"})
+    html = fragment.content.decode()
+    assert "<html" not in html and 'id="job-progress"' in html
+    assert "hx-trigger" not in html
+    assert "empty: The article is empty" in html
+
+
+def test_job_page_polls_while_running(editor_client, world):
+    job = ImportJob.objects.create(total=3, processed=1, status=ImportJob.Status.RUNNING)
+    html = editor_client.get(job.get_absolute_url()).content.decode()
+    assert 'hx-trigger="every 1s"' in html and "1 of 3 articles processed" in html
+
+
+def test_task_runs_a_queued_job(world):
+    job = ImportJob.objects.create(
+        total=1, payload=[{"name": "north", "text": ARTICLE, "published_on": "2024-03-08"}]
+    )
+    run_import_job.call(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.drafts_created == 1
+    # Running it again does nothing: only queued jobs run.
+    run_import_job.call(job.pk)
+    assert ImportDraft.objects.count() == 1
+
+
+def test_bulk_form_refuses_uploads_without_text(editor_client, world, tmp_path):
+    (tmp_path / "meta.json").write_text("{}", encoding="utf-8")
+    with open(tmp_path / "meta.json", "rb") as f:
+        response = editor_client.post(reverse("imports:bulk"), {"files": [f]})
+    assert response.status_code == 400
+    assert "No article text files" in response.content.decode()
+    assert ImportJob.objects.count() == 0

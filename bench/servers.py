@@ -21,6 +21,7 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -28,9 +29,11 @@ PYTHON = sys.executable
 _DROPPED = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL"}
 
 
-def free_port(low: int = 8200, high: int = 8300) -> int:
+def free_port(low: int = 8200, high: int = 8300, exclude: set[int] | None = None) -> int:
     """A free loopback port in the 8200s (the range this project's tools use)."""
     for port in range(low, high):
+        if exclude and port in exclude:
+            continue
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
@@ -110,56 +113,73 @@ def fetch(url: str, headers: dict[str, str] | None = None, timeout: float = 10) 
 @contextlib.contextmanager
 def gunicorn(env: dict[str, str], workers: int = 1, threads: int = 1) -> Iterator[str]:
     """The app under gunicorn on a loopback port in the 8200s; yields its base URL."""
-    port = free_port()
-    # Closed in the finally below, after gunicorn has stopped writing to it.
-    log = tempfile.NamedTemporaryFile(  # noqa: SIM115
-        prefix="parallax-gunicorn-", suffix=".log", delete=False
-    )
-    process = subprocess.Popen(  # noqa: S603
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--timeout",
-            "60",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError("gunicorn exited:\n" + Path(log.name).read_text())
-            try:
-                fetch(base + "/__bench__/trivial/", timeout=2)
-                break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                if time.monotonic() > deadline:
-                    raise RuntimeError(
-                        "gunicorn did not answer:\n" + Path(log.name).read_text()
-                    ) from None
-                time.sleep(0.2)
+    with gunicorns(env, 1, workers=workers, threads=threads) as (base,):
         yield base
+
+
+@contextlib.contextmanager
+def gunicorns(
+    env: dict[str, str], count: int, workers: int = 1, threads: int = 1
+) -> Iterator[list[str]]:
+    """`count` separate gunicorn servers (separate processes, one port each), started
+    together; yields their base URLs once all of them answer."""
+    started: list[tuple[subprocess.Popen, Any, str]] = []
+    try:
+        for _ in range(count):
+            port = free_port(exclude={int(b.rsplit(":", 1)[1]) for _, _, b in started})
+            # Closed in the finally below, after gunicorn has stopped writing to it.
+            log = tempfile.NamedTemporaryFile(  # noqa: SIM115
+                prefix="parallax-gunicorn-", suffix=".log", delete=False
+            )
+            process = subprocess.Popen(  # noqa: S603
+                [
+                    PYTHON,
+                    "-m",
+                    "gunicorn",
+                    "config.wsgi:application",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    str(workers),
+                    "--threads",
+                    str(threads),
+                    "--timeout",
+                    "60",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            started.append((process, log, f"http://127.0.0.1:{port}"))
+        for process, log, base in started:
+            _wait_until_up(process, log.name, base)
+        yield [base for _, _, base in started]
     finally:
-        process.terminate()
+        for process, _, _ in started:
+            process.terminate()
+        for process, log, _ in started:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            log.close()
+            os.unlink(log.name)
+
+
+def _wait_until_up(process: subprocess.Popen, log: str, base: str) -> None:
+    deadline = time.monotonic() + 90
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError("gunicorn exited:\n" + Path(log).read_text())
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-        os.unlink(log.name)
+            fetch(base + "/__bench__/trivial/", timeout=5)
+            return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            if time.monotonic() > deadline:
+                raise RuntimeError("gunicorn did not answer:\n" + Path(log).read_text()) from None
+            time.sleep(0.2)
 
 
 class ThrowawayPostgres:

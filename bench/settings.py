@@ -1,6 +1,9 @@
-"""Settings for the benchmark's and the cache test's servers: the site's settings
-with bench.urls (adds the trivial view and the cache probe)."""
+"""Settings for the benchmark's and the tests' servers: the site's settings with
+bench.urls (the site plus the trivial view and the cache probe), or the URLconf named
+by BENCH_URLCONF."""
+
+import os
 
 from config.settings import *  # noqa: F403
 
-ROOT_URLCONF = "bench.urls"
+ROOT_URLCONF = os.environ.get("BENCH_URLCONF", "bench.urls")

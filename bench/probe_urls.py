@@ -1,0 +1,22 @@
+"""The trivial view and the cache probe alone, without the site's URLs: the
+cross-process cache test starts its servers on this URLconf so that they do not
+import the whole site (spaCy included) just to serve the probe."""
+
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.urls import path
+
+from bench.urls import statement_probe, trivial
+from incidents.cache import public_page
+
+urlpatterns = [
+    path("__bench__/trivial/", trivial, name="bench_trivial"),
+    path("__bench__/probe/<int:pk>/", public_page(statement_probe), name="bench_probe"),
+]
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    # The site's 404 page links to the site's URLs, which this URLconf leaves out.
+    return HttpResponseNotFound("Not found", content_type="text/plain")
+
+
+handler404 = not_found

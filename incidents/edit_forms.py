@@ -4,11 +4,12 @@ messages and nothing is saved half-way."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from .models import (
     Actor,
@@ -27,6 +28,43 @@ def _model_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
     field = form.fields[name]
     assert isinstance(field, forms.ModelChoiceField)
     return field
+
+
+# Choice lists stay short however large the database grows (DESIGN.md: 10,000
+# incidents, 300,000 statements): a select offers the likely candidates only.
+RECENT_CHOICES = 40
+
+
+def source_choices(incident: Incident, current_id: int | None) -> QuerySet[Source]:
+    """Sources already used by the incident's statements or annotations, the most
+    recently added ones, and the current choice."""
+    recent = Source.objects.order_by("-created_at").values("pk")[:RECENT_CHOICES]
+    return (
+        Source.objects.filter(
+            Q(statements__incident=incident)
+            | Q(evidence_for__statement__incident=incident)
+            | Q(pk__in=[pk for pk in [current_id] if pk])
+            | Q(pk__in=[row["pk"] for row in recent])
+        )
+        .distinct()
+        .only("id", "title", "publisher", "published_on")
+        .order_by("-published_on", "title")
+    )
+
+
+def _related_choices(incident: Incident) -> QuerySet[Incident]:
+    """Incidents of the same conflict within two years, and those already related."""
+    base = Incident.objects.only("id", "title", "date_start").order_by("-date_start")
+    if not incident.pk:
+        recent = Incident.objects.order_by("-date_start").values("pk")[:RECENT_CHOICES]
+        return base.filter(pk__in=[row["pk"] for row in recent])
+    window = Q(
+        conflict_id=incident.conflict_id,
+        date_start__gte=incident.date_start - timedelta(days=730),
+        date_start__lte=incident.date_start + timedelta(days=730),
+    )
+    current = list(incident.related.values_list("pk", flat=True))
+    return base.filter(window | Q(pk__in=current)).exclude(pk=incident.pk)
 
 
 class VersionedForm(forms.ModelForm):
@@ -86,14 +124,12 @@ class IncidentForm(VersionedForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        related = Incident.objects.only("id", "title", "date_start").order_by("-date_start")
-        if self.instance.pk:
-            related = related.exclude(pk=self.instance.pk)
-            # Statements are tied to the conflict's parties; moving the incident to
-            # another conflict would orphan them.
-            if self.instance.statements.exists():
-                self.fields["conflict"].disabled = True
-                self.fields["conflict"].help_text = "Fixed: the incident has statements."
+        related = _related_choices(self.instance)
+        # Statements are tied to the conflict's parties; moving the incident to
+        # another conflict would orphan them.
+        if self.instance.pk and self.instance.statements.exists():
+            self.fields["conflict"].disabled = True
+            self.fields["conflict"].help_text = "Fixed: the incident has statements."
         _model_field(self, "related").queryset = related
         self.fields["related"].required = False
 
@@ -161,9 +197,11 @@ class StatementForm(VersionedForm):
         _model_field(self, "leaning_towards").queryset = Party.objects.filter(
             conflictside__conflict=incident.conflict
         )
-        _model_field(self, "source").queryset = Source.objects.only(
-            "id", "title", "publisher"
-        ).order_by("-published_on", "title")
+        _model_field(self, "source").queryset = source_choices(incident, self.instance.source_id)
+        self.fields["source"].help_text = (
+            "Sources of this incident and the most recently added ones; add a new "
+            "source first if it is not listed."
+        )
 
     def clean_text(self) -> str:
         text = self.cleaned_data["text"].strip()
@@ -320,7 +358,9 @@ class AnnotationForm(SpanFormMixin, VersionedForm):
         super().__init__(*args, **kwargs)
         self.statement = statement
         self.instance.statement = statement
-        _model_field(self, "evidence").queryset = Source.objects.only("id", "title", "publisher")
+        _model_field(self, "evidence").queryset = source_choices(
+            statement.incident, self.instance.evidence_id
+        )
         self.fields["evidence"].required = False
         if self.instance.pk and not self.is_bound:
             self.fields["span_quote"].initial = self.instance.quote

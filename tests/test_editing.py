@@ -692,3 +692,23 @@ def test_workspace_fragment_and_full_page(editor_client, world):
     assert re.sub(r"<[^>]+>", "", inner) == s.text
     assert '<mark class="hl hl-disputed hl-internal"' in inner
     assert f'aria-describedby="annotation-{a.pk} "' in inner
+
+
+def test_choice_lists_stay_short_as_the_data_grows(editor_client, world):
+    from incidents.edit_forms import RECENT_CHOICES
+
+    used = f.source("The incident's own source")
+    s = world.north_says
+    s.source = used
+    s.save()
+    Source.objects.bulk_create(
+        Source(title=f"Unrelated source {n}", archived_text="x") for n in range(RECENT_CHOICES + 20)
+    )
+    for n in range(5):
+        f.incident(world.conflict, f"Years later {n}", date_start=date(2030, 1, 1 + n))
+    html = editor_client.get(reverse("editing:statement_edit", args=[s.pk])).content.decode()
+    source_select = html.split('name="source"')[1].split("</select>")[0]
+    assert source_select.count("<option") <= RECENT_CHOICES + 2  # + the blank and its own
+    assert "The incident&#x27;s own source" in source_select
+    page = editor_client.get(reverse("editing:incident_edit", args=[world.incident.slug]))
+    assert "Years later" not in page.content.decode()  # outside the two-year window

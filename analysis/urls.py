@@ -1,14 +1,30 @@
 from django.urls import path
 
+from incidents.cache import public_page
+
 from . import views
 
 app_name = "analysis"
 
+# Anonymous visitors get these pages from the shared page cache, invalidated by any
+# editorial change (incidents.cache); analysts and editors always get fresh numbers.
 urlpatterns = [
-    path("", views.index, name="index"),
-    path("conflicts/<slug:slug>/", views.conflict_timeline, name="conflict_timeline"),
-    path("conflicts/<slug:slug>/leanings/", views.conflict_leanings, name="conflict_leanings"),
-    path("conflicts/<slug:slug>/terms/", views.conflict_terms, name="conflict_terms"),
-    path("incidents/<slug:slug>/framing/", views.incident_framing, name="incident_framing"),
-    path("incidents/<slug:slug>/figures/", views.incident_figures, name="incident_figures"),
+    path("", public_page(views.index), name="index"),
+    path("conflicts/<slug:slug>/", public_page(views.conflict_timeline), name="conflict_timeline"),
+    path(
+        "conflicts/<slug:slug>/leanings/",
+        public_page(views.conflict_leanings),
+        name="conflict_leanings",
+    ),
+    path("conflicts/<slug:slug>/terms/", public_page(views.conflict_terms), name="conflict_terms"),
+    path(
+        "incidents/<slug:slug>/framing/",
+        public_page(views.incident_framing),
+        name="incident_framing",
+    ),
+    path(
+        "incidents/<slug:slug>/figures/",
+        public_page(views.incident_figures),
+        name="incident_figures",
+    ),
 ]

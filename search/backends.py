@@ -232,16 +232,25 @@ class SqliteFts5Backend(SearchBackend):
         t = self.TABLE
         w = ", ".join(str(x) for x in SQLITE_WEIGHTS)
         # bm25() is lower-is-better; negated so that "rank" reads like PostgreSQL's.
+        # "+rowid" keeps SQLite from driving the query by the candidate list (one
+        # MATCH per candidate: seconds on a large table) instead of by the index.
+        # highlight()/snippet() run only for the page's rows, in the outer query.
         sql = f"""
-            SELECT rowid, -bm25({t}, {w}) AS rank,
+            WITH top AS (
+                SELECT rowid AS id, -bm25({t}, {w}) AS rank FROM {t}
+                WHERE {t} MATCH %s AND +rowid IN ({cand_sql})
+                ORDER BY rank DESC, rowid DESC
+                LIMIT %s OFFSET %s
+            )
+            SELECT {t}.rowid, top.rank,
                    highlight({t}, 0, char(2), char(3)),
                    snippet({t}, 1, char(2), char(3), '…', 32)
-            FROM {t}
-            WHERE {t} MATCH %s AND rowid IN ({cand_sql})
-            ORDER BY rank DESC, rowid DESC
-            LIMIT %s OFFSET %s
+            FROM {t} JOIN top ON {t}.rowid = top.id
+            WHERE {t} MATCH %s
+            ORDER BY top.rank DESC, {t}.rowid DESC
         """  # noqa: S608 - cand_sql is compiled by Django's ORM, values are parameters
-        return self._fetch(sql, [query.fts5(), *cand_params, limit, offset])
+        fts = query.fts5()
+        return self._fetch(sql, [fts, *cand_params, limit, offset, fts])
 
 
 class SqliteLikeBackend(SearchBackend):

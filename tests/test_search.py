@@ -380,3 +380,20 @@ def test_live_search_from_the_header(live_server, page):
     page.click("#search-results .search-facets a:has-text('Southland')")
     page.wait_for_url("**party=southland**")
     assert page.locator(".search-hit").count() == 1
+
+
+def test_cached_public_search_follows_publication(client, world, settings):
+    # Anonymous searches come from the shared page cache; publishing must show at once.
+    settings.PUBLIC_PAGE_CACHE = True
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "s"}
+    }
+    draft = f.statement(world.incident, world.north_mod, "The quarry was empty.", published=False)
+    first = client.get(URL, {"q": "quarry"})
+    assert "quarry was empty" not in first.content.decode()
+    again = client.get(URL, {"q": "quarry"})
+    assert again["X-Parallax-Cache"] == "hit"
+    draft.publish()
+    fresh = client.get(URL, {"q": "quarry"})
+    assert fresh["X-Parallax-Cache"] == "miss"
+    assert "<mark>quarry</mark> was empty" in fresh.content.decode()

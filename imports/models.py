@@ -422,8 +422,13 @@ def _side_ids(conflict: Conflict) -> set[int]:
 
 
 def _title_from(text: str) -> str:
+    """A pasted article's headline is its first line when that line is short and not a
+    sentence; otherwise its first words."""
     first = text.strip().split("\n", 1)[0].strip()
-    return first[:200] if first and len(first) <= 200 else first[:197] + "…"
+    if first and len(first) <= 150 and not first.endswith((".", "”", '"')):
+        return first
+    words = first.split()
+    return " ".join(words[:12]) + ("…" if len(words) > 12 else "")
 
 
 def _find_all(text: str, words: str):  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -14,7 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.decorators import editor_required
 from incidents.http import HtmxHttpRequest
-from incidents.models import Incident, Party
+from incidents.models import Incident, Party, Statement
 
 from .forms import ArticleForm, BulkForm, SaveForm, StatementReviewForm
 from .models import ImportDraft, ImportJob
@@ -45,6 +45,13 @@ def new(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "imports/new.html", context, status=status)
 
 
+def _label(choices: type[models.TextChoices], value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
 def _review_context(draft: ImportDraft) -> dict[str, object]:
     text = draft.text
     parties = {p.slug: p for p in Party.objects.all()}
@@ -58,6 +65,9 @@ def _review_context(draft: ImportDraft) -> dict[str, object]:
                 "index": index,
                 "item": item,
                 "party": parties.get(item.get("party") or ""),
+                "kind_label": _label(Statement.Kind, item["kind"]),
+                "type_label": _label(Statement.Type, item["statement_type"]),
+                "decision_label": _label(ImportDraft.Decision, item.get("decision", "")),
                 "before": text[max(0, s0 - 200) : s0],
                 "sentence_before": text[s0:c0],
                 "content": text[c0:c1],

@@ -73,9 +73,10 @@ class VersionedForm(forms.ModelForm):
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
     # Set by the editing views when another editor saved first (see edit_views._save).
-    conflict: Any = None
-    conflict_rows: list[dict[str, Any]] = []
-    conflict_by: Any = None
+    # Not named "conflict": templates look up form.conflict as the incident's field.
+    concurrent: Any = None
+    concurrent_rows: list[dict[str, Any]] = []
+    concurrent_by: Any = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -92,7 +92,7 @@ def _save(
     after_save: Callable[[Any], None] | None = None,
 ) -> Any:
     """Save a valid form in one transaction. Returns None when another editor saved
-    the object first (the current stored object is then in form.conflict)."""
+    the object first (the current stored object is then in form.concurrent)."""
     obj = form.save(commit=False)
     _reason(obj, reason)
     try:
@@ -105,7 +105,7 @@ def _save(
             if after_save is not None:
                 after_save(obj)
     except StaleObjectError as exc:
-        form.conflict = exc.current
+        form.concurrent = exc.current
         return None
     return obj
 
@@ -122,9 +122,9 @@ def _conflict_form(
     fresh = type(current)._default_manager.get(pk=current.pk)
     form = form_class(data, instance=fresh, **kw)
     form.is_valid()
-    form.conflict = current
-    form.conflict_rows = _conflict_rows(form, current)
-    form.conflict_by = _last_editor(current)
+    form.concurrent = current
+    form.concurrent_rows = _conflict_rows(form, current)
+    form.concurrent_by = _last_editor(current)
     return form
 
 
@@ -253,8 +253,8 @@ def _incident_form(request: HtmxHttpRequest, incident: Incident) -> HttpResponse
                 else:
                     return redirect(url)
             else:
-                form = _conflict_form(IncidentForm, request, form.conflict)
-                incident = form.conflict
+                form = _conflict_form(IncidentForm, request, form.concurrent)
+                incident = form.concurrent
                 status = _status(request, 409)
         else:
             status = _status(request, 400)
@@ -352,8 +352,8 @@ def _statement_form(
                 else:
                     return redirect("editing:statement_spans", pk=saved.pk)
             else:
-                form = _conflict_form(StatementForm, request, form.conflict, incident=incident)
-                statement = form.conflict
+                form = _conflict_form(StatementForm, request, form.concurrent, incident=incident)
+                statement = form.concurrent
                 status = _status(request, 409)
         else:
             status = _status(request, 400)
@@ -666,8 +666,8 @@ def annotation_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 else:
                     return redirect("editing:statement_spans", pk=statement.pk)
             else:
-                form = _conflict_form(AnnotationForm, request, form.conflict, statement=statement)
-                annotation = form.conflict
+                form = _conflict_form(AnnotationForm, request, form.concurrent, statement=statement)
+                annotation = form.concurrent
                 status = _status(request, 409)
         else:
             status = _status(request, 400)
@@ -784,8 +784,8 @@ def _source_form(request: HtmxHttpRequest, source: Source) -> HttpResponse:
                 else:
                     return redirect("editing:source_edit", pk=saved.pk)
             else:
-                form = _conflict_form(SourceForm, request, form.conflict)
-                source = form.conflict
+                form = _conflict_form(SourceForm, request, form.concurrent)
+                source = form.concurrent
                 status = _status(request, 409)
         else:
             status = _status(request, 400)
@@ -860,13 +860,13 @@ def point_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         if _save(request, form, "renamed") is not None:
             messages.success(request, f"Point renamed to “{form.instance.label}”.")
             return _points_response(request, incident)
-        current = form.conflict
+        current = form.concurrent
         data = request.POST.copy()
         data[f"p{pk}-version"] = str(current.version)
         fresh = PointOfContention.objects.get(pk=pk)
         form = PointForm(data, instance=fresh, prefix=f"p{pk}")
         form.is_valid()
-        form.conflict = current
+        form.concurrent = current
         messages.error(
             request, f"Another editor renamed this point to “{current.label}” meanwhile."
         )

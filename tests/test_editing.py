@@ -712,3 +712,10 @@ def test_choice_lists_stay_short_as_the_data_grows(editor_client, world):
     assert "The incident&#x27;s own source" in source_select
     page = editor_client.get(reverse("editing:incident_edit", args=[world.incident.slug]))
     assert "Years later" not in page.content.decode()  # outside the two-year window
+
+
+def test_no_conflict_message_on_an_ordinary_form(editor_client, world):
+    # Incident has a field named "conflict" (the armed conflict): the concurrency
+    # message must not mistake it for an editing conflict.
+    html = editor_client.get(reverse("editing:incident_edit", args=[world.incident.slug]))
+    assert "Someone else saved this meanwhile" not in html.content.decode()

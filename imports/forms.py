@@ -153,26 +153,35 @@ class StatementReviewForm(forms.Form):
 
     decision = forms.ChoiceField(choices=ImportDraft.Decision.choices)
     speaker = forms.CharField(max_length=200)
-    party = forms.ModelChoiceField(
-        queryset=Party.objects.all(), to_field_name="slug", required=False
-    )
+    # Choices are the parties' slugs, given by the view once for all the page's forms
+    # (a queryset per form would cost two queries per proposal).
+    party = forms.ChoiceField(required=False)
     text = forms.CharField(
         label="Words", widget=forms.Textarea(attrs={"rows": 3}), strip=True, required=False
     )
     kind = forms.ChoiceField(choices=Statement.Kind.choices)
     statement_type = forms.ChoiceField(label="Type", choices=Statement.Type.choices)
     leaning = forms.ChoiceField(choices=Statement.Leaning.choices, required=False)
-    leaning_towards = forms.ModelChoiceField(
-        queryset=Party.objects.all(), to_field_name="slug", required=False
-    )
+    leaning_towards = forms.ChoiceField(required=False)
     points = forms.MultipleChoiceField(
         choices=[(label, label) for label, _ in POINTS],
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args: Any, draft: ImportDraft, index: int, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        draft: ImportDraft,
+        index: int,
+        party_choices: list[tuple[str, str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if party_choices is None:
+            party_choices = [(p.slug, p.name) for p in Party.objects.all()]
+        self.fields["party"].choices = [("", "—"), *party_choices]
+        self.fields["leaning_towards"].choices = [("", "—"), *party_choices]
         self.draft = draft
         self.index = index
         self.item = draft.statement(index)
@@ -182,7 +191,7 @@ class StatementReviewForm(forms.Form):
         if self.errors:
             return data
         if data["decision"] == ImportDraft.Decision.ACCEPTED:
-            if data.get("party") is None and not self.item.get("actor"):
+            if not data.get("party") and not self.item.get("actor"):
                 self.add_error("party", "Choose the party this speaker speaks for.")
             if data.get("leaning") == Statement.Leaning.SIDE and not data.get("leaning_towards"):
                 self.add_error("leaning_towards", "Choose the side it leans towards.")
@@ -201,21 +210,21 @@ class StatementReviewForm(forms.Form):
 
     def changes(self) -> dict[str, Any]:
         data = self.cleaned_data
-        party = data.get("party")
+        party = data.get("party") or ""
         changes: dict[str, Any] = {
             "decision": data["decision"],
             "kind": data["kind"],
             "statement_type": data["statement_type"],
             "leaning": data.get("leaning") or "",
-            "leaning_towards": data["leaning_towards"].slug if data.get("leaning_towards") else "",
+            "leaning_towards": data.get("leaning_towards") or "",
             "points": list(data.get("points") or []),
         }
         if data["speaker"] != self.item["speaker"]:
             # A corrected speaker is matched anew when saving (an existing actor of that
             # name and party, or a new actor).
             changes.update(speaker=data["speaker"], actor="", actor_name="")
-        if party is not None and party.slug != self.item.get("party"):
-            changes["party"] = party.slug
+        if party and party != self.item.get("party"):
+            changes["party"] = party
             if self.item.get("actor") and "actor" not in changes:
                 changes.update(actor="", actor_name="")
         if "span" in data:

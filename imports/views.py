@@ -55,6 +55,7 @@ def _label(choices: type[models.TextChoices], value: str) -> str:
 def _review_context(draft: ImportDraft) -> dict[str, object]:
     text = draft.text
     parties = {p.slug: p for p in Party.objects.all()}
+    party_choices = [(p.slug, p.name) for p in parties.values()]
     items = []
     for index, item in enumerate(draft.statements):
         s0, s1 = item["sentence_start"], item["sentence_end"]
@@ -76,6 +77,7 @@ def _review_context(draft: ImportDraft) -> dict[str, object]:
                 "form": StatementReviewForm(
                     draft=draft,
                     index=index,
+                    party_choices=party_choices,
                     initial={
                         "decision": item.get("decision"),
                         "speaker": item["speaker"],

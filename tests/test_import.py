@@ -417,3 +417,19 @@ def test_bulk_form_refuses_uploads_without_text(editor_client, world, tmp_path):
     assert response.status_code == 400
     assert "No article text files" in response.content.decode()
     assert ImportJob.objects.count() == 0
+
+
+def test_review_page_queries_do_not_grow_with_proposals(editor_client, world):
+    short = (
+        "Northland’s Defence Ministry said a Southern patrol had crossed the river. "
+        "The Southland Foreign Ministry rejected the account."
+    )
+    paste(editor_client, text=short)
+    paste(editor_client)
+    few, many = ImportDraft.objects.order_by("pk")
+    assert len(few.statements) < len(many.statements)
+    with CaptureQueriesContext(connection) as q_few:
+        editor_client.get(few.get_absolute_url())
+    with CaptureQueriesContext(connection) as q_many:
+        editor_client.get(many.get_absolute_url())
+    assert len(q_many.captured_queries) == len(q_few.captured_queries)

@@ -46,6 +46,11 @@ from .models import (
 
 PAGE_SIZE = 20
 STATEMENTS_PAGE_SIZE = 25
+# The comparison page shows at most this many cards per grid cell (and per third
+# party) unless filtered down to that cell; a link leads to the rest. This keeps an
+# incident with hundreds of statements readable and its page fast.
+CELL_LIMIT = 5
+TIMELINE_PAGE_SIZE = 50
 
 
 def wants_fragment(request: HtmxHttpRequest) -> bool:
@@ -54,27 +59,47 @@ def wants_fragment(request: HtmxHttpRequest) -> bool:
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
-def statements_for(user: Any) -> QuerySet[Statement]:
+def statements_for(
+    user: Any, *, claims: bool = False, notes: bool = False, incident: bool = True
+) -> QuerySet[Statement]:
     """Statements the user may see, with everything a statement card shows.
 
+    Cards only say how many notes a statement has: `note_count`, counted in the
+    database from the notes the user may see. `notes=True` prefetches the notes
+    themselves (the statement page lists them); `claims=True` prefetches the claims.
     The source's archived text is deferred: cards only link to the source, and one
     article quoted by fifty statements would otherwise be fetched fifty times.
     """
-    return (
+    related = ["actor", "party", "leaning_towards", "source"]
+    if incident:
+        related.append("incident")
+    note_count = (
+        Annotation.objects.visible_to(user)
+        .filter(statement=OuterRef("pk"))
+        .order_by()
+        .values("statement")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    qs = (
         Statement.objects.visible_to(user)
-        .select_related("actor", "party", "leaning_towards", "source", "incident")
+        .select_related(*related)
         .defer("source__archived_text")
-        .prefetch_related(
+        .annotate(note_count=Coalesce(Subquery(note_count, output_field=IntegerField()), 0))
+    )
+    if notes:
+        qs = qs.prefetch_related(
             Prefetch(
                 "annotations",
                 queryset=Annotation.objects.visible_to(user).order_by("start", "id"),
-            ),
-            Prefetch(
-                "claims",
-                queryset=Claim.objects.select_related("point").order_by("start", "id"),
-            ),
+            )
         )
-    )
+    if claims:
+        claim_qs = Claim.objects.order_by("start", "id")
+        if notes:
+            claim_qs = claim_qs.select_related("point")
+        qs = qs.prefetch_related(Prefetch("claims", queryset=claim_qs))
+    return qs
 
 
 def visible_sources(user: Any) -> QuerySet[Source]:
@@ -183,10 +208,15 @@ class Cell:
     side_index: int
     claims: list[Claim] = field(default_factory=list)
     statements: list[Statement] = field(default_factory=list)
+    hidden: int = 0  # cards left out by CELL_LIMIT
 
     @property
     def side_class(self) -> str:
         return f"side-{self.side_index}"
+
+    def limit(self, n: int) -> None:
+        self.hidden = max(0, len(self.claims) - n) + max(0, len(self.statements) - n)
+        self.claims, self.statements = self.claims[:n], self.statements[:n]
 
 
 @dataclass
@@ -199,6 +229,7 @@ class Row:
 class ReactionGroup:
     party: Party
     statements: list[Statement]
+    hidden: int = 0
 
 
 @dataclass
@@ -234,7 +265,18 @@ def load_comparison(incident: Incident, user: Any) -> dict[str, Any]:
         )
     )
     points = list(incident.points.order_by("order", "id"))
-    statements = list(statements_for(user).filter(incident=incident).order_by("issued_on", "id"))
+    statements = list(
+        statements_for(user, claims=True, incident=False)
+        .filter(incident=incident)
+        .order_by("issued_on", "id")
+    )
+    # The objects already loaded stand in for the joins this page leaves out.
+    points_by_id = {p.pk: p for p in points}
+    for s in statements:
+        s.incident = incident
+        for c in s.claims.all():
+            if c.point_id in points_by_id:
+                c.point = points_by_id[c.point_id]
     related = list(
         Incident.objects.visible_to(user).filter(related=incident).order_by("-date_start")
     )
@@ -419,13 +461,24 @@ def incident_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         rows = arrange_grid(sides, points, statements) if shown_sides else []
         for row in rows:
             row.cells = [c for c in row.cells if c.party in shown_sides]
+            # A row filtered to one point shows all of it; otherwise long cells are cut.
+            if not (point_id and row.point is not None):
+                for cell in row.cells:
+                    cell.limit(CELL_LIMIT)
+        reactions = arrange_reactions(sides, statements)
+        if not third_party_shown:
+            for group in reactions:
+                group.hidden = max(0, len(group.statements) - CELL_LIMIT)
+                group.statements = group.statements[:CELL_LIMIT]
         context["rows"] = rows
-        context["reactions"] = arrange_reactions(sides, statements)
+        context["reactions"] = reactions
         context["side_headers"] = [(p, index[p.pk]) for p in shown_sides]
     elif tab == "timeline":
-        context["timeline"] = arrange_timeline(sides, all_statements)
         shown = {s.pk for s in statements}
-        context["timeline"] = [e for e in context["timeline"] if e.statement.pk in shown]
+        entries = [e for e in arrange_timeline(sides, all_statements) if e.statement.pk in shown]
+        context["timeline_page"] = Paginator(entries, TIMELINE_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
     else:
         context["sources"] = arrange_sources(statements)
 
@@ -442,7 +495,7 @@ def incident_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def statement_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    statement = get_object_or_404(statements_for(user), pk=pk)
+    statement = get_object_or_404(statements_for(user, claims=True, notes=True), pk=pk)
     annotations = list(statement.annotations.all())
     spans = [
         (a.start, a.end, n, f"ann ann-{a.tag}{' ann-internal' if a.is_internal else ''}")

@@ -525,3 +525,40 @@ def test_claim_relations_show_contradictions_at_a_glance(client):
     south_card = south_card[: south_card.index("</article>")]
     assert f'Contradicts <a href="#claim-{s.claim_north.pk}">Northland’s account</a>' in south_card
     assert "<q>repairing a bridge</q>" in south_card
+
+
+def test_long_cells_are_cut_with_a_link_to_the_whole_cell(client):
+    s = Scene()
+    for i in range(9):
+        extra = f.statement(s.incident, s.w.south_mfa, f"Extra southern claim {i} about mines.")
+        f.claim(extra, s.w.point, f"claim {i} about mines")
+    url = f"/incidents/{s.incident.slug}/"
+    html = client.get(url).content.decode()
+    grid = html[html.index('id="points-grid"') : html.index('id="reactions"')]
+    row = grid[grid.index(s.w.point.label) : grid.index("Who is responsible?")]
+    assert row.count('class="statement-card') == 1 + 5  # north's claim, south's first five
+    more = f"{url}?tab=grid&amp;point={s.w.point.pk}&amp;party=southland"
+    assert f'href="{more}"' in row and "5 more from Southland on this point" in row
+    whole = client.get(more.replace("&amp;", "&"), headers=HX).content.decode()
+    assert whole.count("about mines") == 9 and "to lay mines" in whole
+    assert "more from Southland" not in whole
+
+
+def test_timeline_is_paginated_past_fifty_statements(client):
+    s = Scene()
+    for i in range(50):
+        f.statement(
+            s.incident,
+            s.w.north_mod,
+            f"Later note number {i:02d}.",
+            issued_on=s.incident.date_start + timedelta(days=10 + i),
+        )
+    url = f"/incidents/{s.incident.slug}/?tab=timeline"
+    first = client.get(url).content.decode()
+    assert "Statements 1–50 of 55" in first and "Later note number 44" in first
+    assert "Later note number 45" not in first
+    assert f'href="/incidents/{s.incident.slug}/?tab=timeline&amp;page=2"' in first
+    second = assert_fragment(client.get(url + "&page=2", headers=HX), "incident-view")
+    assert "Later note number 45" in second and "Later note number 49" in second
+    assert "Later note number 44" not in second
+    assert client.get(url + "&page=abc").status_code == 200

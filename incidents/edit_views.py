@@ -78,7 +78,8 @@ def _status(request: HtmxHttpRequest, code: int) -> int:
 
 def _next_url(request: HtmxHttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
+    # Only a path on this site: redirect() would try a bare word ("0") as a URL name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target

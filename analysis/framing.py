@@ -154,8 +154,13 @@ def _coordinated(t: Any, root: Any) -> bool:
 
 
 def analyse_texts(texts: list[str]) -> dict[str, dict[str, list]]:
-    """Parsed terms per text, from the cache or from spaCy (for unseen texts only)."""
-    unique = list(dict.fromkeys(t for t in texts if t.strip()))
+    """Parsed terms per text: from one cache entry for this exact set of texts, else
+    from the per-text entries, else from spaCy (for unseen texts only)."""
+    unique = sorted(dict.fromkeys(t for t in texts if t.strip()))
+    set_key = text_key("\x1e".join(unique)) + ":set"
+    whole = cache.get(set_key)
+    if whole is not None:
+        return whole
     keys = {text: text_key(text) for text in unique}
     found = cache.get_many(list(keys.values()))
     out = {text: found[key] for text, key in keys.items() if key in found}
@@ -167,7 +172,9 @@ def analyse_texts(texts: list[str]) -> dict[str, dict[str, list]]:
         fresh = {}
         for text, doc in zip(missing, nlp.pipe(missing, batch_size=32), strict=True):
             out[text] = fresh[keys[text]] = parse_doc(doc)
+        # Per text, so that after an edit only the changed text is parsed again.
         cache.set_many(fresh, CACHE_SECONDS)
+    cache.set(set_key, out, CACHE_SECONDS)
     return out
 
 

@@ -347,3 +347,26 @@ def test_index_counts_only_what_the_user_may_see(analyst_client, world):
 def test_chart_helpers():
     assert [nice_max(v) for v in (0, 1, 3, 7, 12, 99, 101)] == [1, 1, 5, 10, 20, 100, 200]
     assert len(month_range(date(2020, 11, 5), date(2021, 2, 1))) == 4
+
+
+def test_framing_parses_only_changed_text_after_an_edit(world, framed, monkeypatch):
+    from imports import nlp as nlp_module
+
+    framing.incident_framing(world.incident, None)
+    real = nlp_module.get_nlp()
+    seen: list[str] = []
+
+    class Counting:
+        def pipe(self, texts, **kw):
+            texts = list(texts)
+            seen.extend(texts)
+            return real.pipe(texts, **kw)
+
+    monkeypatch.setattr("imports.nlp.get_nlp", lambda: Counting())
+    north = framed[0]
+    north.text = north.text.replace("engineers", "sappers")
+    north.save()
+    rows = framing.incident_framing(world.incident, None)
+    assert seen == [north.text]
+    whole = next(r for r in rows if r.point_id is None)
+    assert "carry out engineering works" in cell_terms(whole, 0)

@@ -41,7 +41,14 @@ SAY_LEMMAS = {
     "contend", "charge", "complain", "remark", "observe", "point", "recall", "vow",
     "pledge", "promise", "threaten", "predict", "reaffirm", "propose", "assure",
     "clarify", "counter", "retort", "comment", "caution", "signal", "indicate", "hint",
-    "describe", "insinuate", "repeat", "quote",
+    "describe", "insinuate", "repeat", "quote", "accept", "concede", "recognise",
+    "recognize",
+}  # fmt: skip
+# Lemmas that are speech only with a that-clause or a quotation ("accepted that ...",
+# not "accepted the offer"; "added that ...", not "added fuel").
+CLAUSE_ONLY = {
+    "accept", "concede", "recognise", "recognize", "add", "note", "point", "write", "post",
+    "charge", "signal", "indicate", "recall", "observe", "report", "comment",
 }  # fmt: skip
 # Verbs whose object and complements are what was said ("accused X of Y").
 OBJECT_LEMMAS = {
@@ -131,6 +138,7 @@ class ProposedStatement:
     cue_end: int
     sentence_start: int
     sentence_end: int
+    party_guessed: bool = False
     statement_type: str = "other"
     leaning: str = ""
     leaning_towards: str = ""
@@ -301,7 +309,8 @@ def _strip(doc: Doc, i: int, j: int) -> tuple[int, int]:
     """Trim punctuation (other than opening quotes) and spaces off a token range."""
     while i <= j and (doc[i].is_space or (doc[i].is_punct and doc[i].text not in OPEN_QUOTES)):
         i += 1
-    while j >= i and (doc[j].is_space or doc[j].is_punct):
+    # ... and a dangling conjunction where a boundary cut the clause ("..., while").
+    while j >= i and (doc[j].is_space or doc[j].is_punct or doc[j].pos_ in ("CCONJ", "SCONJ")):
         j -= 1
     return i, j
 
@@ -430,6 +439,8 @@ class Extractor:
     @staticmethod
     def _has_content(v: Token) -> bool:
         deps = {c.dep_ for c in v.children}
+        if v.lemma_.lower() in CLAUSE_ONLY:
+            deps &= {"ccomp"}
         if deps & {"ccomp", "xcomp", "dobj", "dative", "oprd", "prep", "advcl", "attr"}:
             return True
         # "“...,” the minister added." has only punctuation and the subject.
@@ -457,12 +468,23 @@ class Extractor:
                 adjuncts.append(c)
             elif c.dep_ in ("dobj", "dative") and lemma in ("tell", "assure", "inform", "brief"):
                 addressees.append(c)
+                # "told a cabinet meeting that ...": the parser may hang the that-clause
+                # on the addressee.
+                kids.extend(
+                    g
+                    for g in c.rights
+                    if g.dep_ in ("relcl", "ccomp", "acl")
+                    and doc[g.left_edge.i].lower_ == "that"
+                    and g.left_edge.i > c.i
+                )
             else:
                 kids.append(c)
         included = lemma in VERB_INCLUDED or (
             lemma == "call" and any(c.dep_ == "prep" and c.lower_ == "for" for c in v.children)
         )
         participle = v.tag_ == "VBG" and v.dep_ in ("advcl", "acl", "pcomp")
+        if self._quote_before(doc, cue, quotes):
+            return
         boundary = self._boundary(doc, cue, cues)
         end_tok = min(sent.end - 1, boundary)
         start_tok = -1
@@ -474,7 +496,8 @@ class Extractor:
                 start_tok = v.i + 1
             # Skip the complementiser.
             while start_tok <= end_tok and (
-                doc[start_tok].dep_ == "mark" and doc[start_tok].lower_ in ("that", "whether")
+                doc[start_tok].dep_ in ("mark", "dobj")
+                and doc[start_tok].lower_ in ("that", "whether")
             ):
                 start_tok += 1
             if not participle:
@@ -534,6 +557,31 @@ class Extractor:
             limit = min(limit, b)
         return limit
 
+    def _quote_before(self, doc: Doc, cue: _Cue, quotes: _Quotes) -> bool:
+        """“...,” said the minister, speaking to reporters: with the speaker after the
+        verb, a quotation that ends right before the verb is what was said, whatever
+        follows. (With the speaker first, "X said" takes what follows it, and only a
+        cue with nothing after it looks back: see _left_content.)"""
+        v, subj = cue.token, cue.subject
+        if subj.i < v.i or v.i == 0:
+            return False
+        left = v.i
+        left_char = doc[left].idx
+        text = _text(doc)
+        k = bisect.bisect_right(quotes.starts, left_char) - 1
+        while k >= 0 and quotes.spans[k][1] > left_char:
+            k -= 1
+        if k < 0:
+            return False
+        s, e = quotes.spans[k]
+        # A quotation closed by a full stop ended its own sentence: what follows is a
+        # new statement, not the attribution of that quotation.
+        closed_by_stop = text[e - 2 : e - 1] == "."
+        if not closed_by_stop and re.fullmatch(r"[ \t,;:\-–—]*", text[e:left_char]):
+            cue.start, cue.end = s, e
+            return True
+        return False
+
     def _left_content(self, doc: Doc, cue: _Cue, quotes: _Quotes) -> None:
         """Content before the cue: “...,” Dujarric added / ..., the ministry said."""
         v = cue.token
@@ -543,7 +591,7 @@ class Extractor:
         # A quotation that ends right before the speaker.
         for s, e in reversed(quotes.spans):
             if e <= left_char:
-                if re.fullmatch(r"[\s,;:\-–—]*", _text(doc)[e:left_char]):
+                if re.fullmatch(r"[ \t,;:\-–—]*", _text(doc)[e:left_char]):
                     cue.start, cue.end = s, e
                     return
                 break
@@ -551,7 +599,7 @@ class Extractor:
         after = doc[v.i].idx + len(v.text)
         for s, e in quotes.spans:
             if s >= after:
-                if re.fullmatch(r"[\s,:\-–—]*", _text(doc)[after:s]):
+                if re.fullmatch(r"[ \t,:\-–—]*", _text(doc)[after:s]):
                     cue.start, cue.end = s, e
                     return
                 break
@@ -815,6 +863,7 @@ class Extractor:
             else:
                 kind = "reported"
             cue_end = cue.token.idx + len(cue.token.text)
+            party = spk.party or self._guess_party(doc, cue)
             statements.append(
                 ProposedStatement(
                     start=cue.start,
@@ -822,7 +871,8 @@ class Extractor:
                     text=text,
                     kind=kind,
                     speaker=spk.text,
-                    party=spk.party,
+                    party=party,
+                    party_guessed=not spk.party and bool(party),
                     actor=spk.actor,
                     actor_name=spk.actor_name,
                     speaker_start=spk.start,
@@ -838,7 +888,7 @@ class Extractor:
                     else {
                         "name": spk.text,
                         "kind": "person" if spk.is_person else "body",
-                        "party": spk.party or self._guess_party(doc, cue),
+                        "party": party,
                     },
                 )
             )
@@ -860,11 +910,17 @@ class Extractor:
         return analysis
 
     def _guess_party(self, doc: Doc, cue: _Cue) -> str:
-        """A new speaker's party: the first party named in its sentence outside what
-        was said ("Colonel X of the Northern army said ...")."""
+        """A speaker without a party ("the presidential administration", "a government
+        spokesman"): the first party named in its sentence outside what was said,
+        else in its paragraph before it."""
         sent = cue.token.sent
-        before = _text(doc)[sent.start_char : cue.start] if cue.start > sent.start_char else ""
-        return self.registry.party_of_text(before)
+        text = _text(doc)
+        before = text[sent.start_char : cue.start] if cue.start > sent.start_char else ""
+        party = self.registry.party_of_text(before)
+        if party:
+            return party
+        para_start = text.rfind("\n\n", 0, sent.start_char)
+        return self.registry.party_of_text(text[para_start + 1 : sent.start_char])
 
     def _places(self, doc: Doc) -> list[dict[str, str]]:
         found: dict[str, dict[str, str]] = {}

@@ -61,6 +61,16 @@ class Command(BaseCommand):
             t0 = time.perf_counter()
             found = import_one(seed)
             warm.append(time.perf_counter() - t0)
+        seed_clean = clean_text(seed).text
+        bare_seed = []
+        for _ in range(options["runs"]):
+            t0 = time.perf_counter()
+            nlp(seed_clean)
+            bare_seed.append(time.perf_counter() - t0)
+        self.stdout.write(
+            f"seed article, bare nlp() alone: best {min(bare_seed) * 1000:.0f} ms "
+            "(the machine's speed today, for comparison)"
+        )
         self.stdout.write(
             f"seed article import (warm): best {min(warm) * 1000:.0f} ms, "
             f"median {sorted(warm)[len(warm) // 2] * 1000:.0f} ms, {found} statements"

@@ -76,8 +76,9 @@ class StatementSearch(models.Model):
     def _write(cls, batch: list[StatementSearch]) -> int:
         # Delete then insert (rather than an upsert) so that SQLite's FTS triggers see
         # plain deletes and inserts on both databases.
-        cls.objects.filter(statement_id__in=[row.statement_id for row in batch]).delete()
-        cls.objects.bulk_create(batch)
+        ids = [row.statement_id for row in batch]
+        StatementSearch.objects.filter(statement_id__in=ids).delete()
+        StatementSearch.objects.bulk_create(batch)
         return len(batch)
 
 

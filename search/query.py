@@ -216,13 +216,13 @@ def facets(visible: QuerySet[Statement], params: dict[str, Any]) -> list[Facet]:
         .order_by("-n", "statement_type")[:FACET_LIMIT]
     )
     out.append(make("type", "Statement type", [(t, labels.get(t, t), n, "") for t, n in rows]))
-    rows = (
+    points = (
         Claim.objects.filter(statement__in=base("point").values("pk"))
         .values_list("point_id", "point__label", "point__incident__title")
         .annotate(n=Count("statement", distinct=True))
         .order_by("-n", "point__label")[:FACET_LIMIT]
     )
-    out.append(make("point", "Point of contention", [(p, lb, n, t) for p, lb, t, n in rows]))
+    out.append(make("point", "Point of contention", [(p, lb, n, t) for p, lb, t, n in points]))
     rows = (
         base("year")
         .values_list("issued_on__year")

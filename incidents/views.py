@@ -26,7 +26,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.models import can_see_unpublished
+from accounts.models import can_edit, can_see_unpublished
 
 from .forms import TABS, IncidentFilterForm, IncidentViewForm
 from .http import HtmxHttpRequest
@@ -451,6 +451,8 @@ def incident_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "related": data["related"],
         "filtered": bool(point_id or party_slug),
         "third_party_shown": third_party_shown,
+        # Editors get their tools on every card (templates/editing/_statement_tools.html).
+        "can_edit": can_edit(user),
         "statement_count": len(all_statements),
         "sources_count": len({s.source_id for s in all_statements if s.source_id}),
     }
@@ -529,6 +531,7 @@ def statement_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "source": source,
         "claims": list(statement.claims.all()),
         "incident": statement.incident,
+        "can_edit": can_edit(user),
     }
     template = "incidents/statement_detail.html"
     if wants_fragment(request):
@@ -550,7 +553,8 @@ def actor_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     template = "incidents/actor_detail.html"
     if wants_fragment(request):
         template += "#actor-statements"
-    return render(request, template, {"actor": actor, "page": page})
+    context = {"actor": actor, "page": page, "can_edit": can_edit(request.user)}
+    return render(request, template, context)
 
 
 @require_safe
@@ -564,6 +568,7 @@ def party_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "side_of": list(party.conflicts.order_by("name")),
         "observer_of": list(party.observed_conflicts.order_by("name")),
         "actors": list(party.actors.order_by("name")),
+        "can_edit": can_edit(request.user),
     }
     template = "incidents/party_detail.html"
     if wants_fragment(request):
@@ -591,6 +596,7 @@ def source_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         "statements": quoting,
         "segments": segment_text(source.archived_text, spans),
         "text_length": len(source.archived_text),
+        "can_edit": can_edit(user),
     }
     template = "incidents/source_detail.html"
     if wants_fragment(request):

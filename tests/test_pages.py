@@ -562,3 +562,22 @@ def test_timeline_is_paginated_past_fifty_statements(client):
     assert "Later note number 45" in second and "Later note number 49" in second
     assert "Later note number 44" not in second
     assert client.get(url + "&page=abc").status_code == 200
+
+
+def test_editor_tools_appear_on_cards_for_editors_only(editor_client, analyst):
+    s = Scene()
+    pages = [
+        f"/incidents/{s.incident.slug}/",
+        f"/incidents/{s.incident.slug}/?tab=timeline",
+        f"/statements/{s.w.north_says.pk}/",
+        f"/actors/{s.w.north_mod.slug}/",
+        f"/sources/{s.src.pk}/",
+    ]
+    for url in pages:
+        html = editor_client.get(url).content.decode()
+        assert f'id="statement-tools-{s.w.north_says.pk}"' in html, url
+    analyst_only = Client()
+    analyst_only.force_login(analyst)
+    for client in (Client(), analyst_only):
+        for url in pages:
+            assert "statement-tools" not in client.get(url).content.decode(), url

@@ -581,3 +581,15 @@ def test_editor_tools_appear_on_cards_for_editors_only(editor_client, analyst):
     for client in (Client(), analyst_only):
         for url in pages:
             assert "statement-tools" not in client.get(url).content.decode(), url
+
+
+def test_empty_states_render(client):
+    assert "No incidents match these filters" in client.get("/incidents/").content.decode()
+    w = f.World()
+    bare = f.incident(w.conflict, "Nothing said yet", date_start=date(2024, 5, 1))
+    for tab in ("grid", "timeline", "sources"):
+        html = client.get(f"/incidents/{bare.slug}/?tab={tab}").content.decode()
+        assert "have been recorded yet" in html, tab
+    html = client.get(f"/incidents/{bare.slug}/").content.decode()
+    assert "0 statements, no source recorded" in html
+    assert "No third-party reaction has been recorded" in html

@@ -994,8 +994,8 @@ def parse_date(text: str, published: date | None) -> date | None:
             return published - timedelta(days=1)
         if "today" in words or "tonight" in words:
             return published
-        for n, day in enumerate(WEEKDAYS):
-            if day in words and not any(m in words for m in MONTHS):
+        for n, weekday in enumerate(WEEKDAYS):
+            if weekday in words and not any(m in words for m in MONTHS):
                 delta = (published.weekday() - n) % 7
                 if "next" in words:
                     return published + timedelta(days=(n - published.weekday()) % 7 or 7)
@@ -1005,14 +1005,14 @@ def parse_date(text: str, published: date | None) -> date | None:
     month = next((k + 1 for k, m in enumerate(MONTHS) if m in words or m[:3] in words), None)
     nums = [int(w) for w in words if w.isdigit()]
     if month:
-        day = next((n for n in nums if 1 <= n <= 31), None)
+        day_num = next((n for n in nums if 1 <= n <= 31), None)
         year = next((n for n in nums if n > 1900), published.year if published else None)
-        if day and year:
+        if day_num and year:
             try:
-                d = date(year, month, day)
+                d = date(year, month, day_num)
             except ValueError:
                 return None
             if published and d > published and not any(n > 1900 for n in nums):
-                d = date(year - 1, month, day)
+                d = date(year - 1, month, day_num)
             return d
     return None

@@ -51,7 +51,8 @@ class ArticleForm(forms.Form):
         return text
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         article = Article(
@@ -97,15 +98,15 @@ class BulkForm(forms.Form):
     """Text files, each optionally with a JSON file of the same name giving url,
     publisher, published (YYYY-MM-DD) and title."""
 
-    files = MultipleFileField(
+    articles = MultipleFileField(
         label="Article files",
         help_text="Text files (.txt), each with an optional .json of the same name: "
         '{"url": ..., "publisher": ..., "published": "YYYY-MM-DD", "title": ...}.',
     )
     MAX_FILES = 200
 
-    def clean_files(self) -> list[Article]:
-        files = self.cleaned_data["files"]
+    def clean_articles(self) -> list[Article]:
+        files = self.cleaned_data["articles"]
         if len(files) > self.MAX_FILES:
             raise ValidationError(f"At most {self.MAX_FILES} files at a time.")
         texts: dict[str, str] = {}
@@ -180,14 +181,17 @@ class StatementReviewForm(forms.Form):
         super().__init__(*args, **kwargs)
         if party_choices is None:
             party_choices = [(p.slug, p.name) for p in Party.objects.all()]
-        self.fields["party"].choices = [("", "—"), *party_choices]
-        self.fields["leaning_towards"].choices = [("", "—"), *party_choices]
+        for name in ("party", "leaning_towards"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [("", "—"), *party_choices]
         self.draft = draft
         self.index = index
         self.item = draft.statement(index)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         if data["decision"] == ImportDraft.Decision.ACCEPTED:
@@ -253,7 +257,8 @@ class SaveForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("incident") is None:
             missing = [f for f in ("conflict", "title", "date_start") if not data.get(f)]
             for f in missing:

@@ -375,7 +375,7 @@ def test_bulk_upload_runs_as_a_background_job(
             for name in ("north.txt", "north.json", "empty.txt")
         ]
         with django_capture_on_commit_callbacks(execute=True):
-            response = editor_client.post(reverse("imports:bulk"), {"files": files})
+            response = editor_client.post(reverse("imports:bulk"), {"articles": files})
     job = ImportJob.objects.get()
     assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
     job.refresh_from_db()
@@ -413,7 +413,7 @@ def test_task_runs_a_queued_job(world):
 def test_bulk_form_refuses_uploads_without_text(editor_client, world, tmp_path):
     (tmp_path / "meta.json").write_text("{}", encoding="utf-8")
     with open(tmp_path / "meta.json", "rb") as f:
-        response = editor_client.post(reverse("imports:bulk"), {"files": [f]})
+        response = editor_client.post(reverse("imports:bulk"), {"articles": [f]})
     assert response.status_code == 400
     assert "No article text files" in response.content.decode()
     assert ImportJob.objects.count() == 0

@@ -719,3 +719,31 @@ def test_no_conflict_message_on_an_ordinary_form(editor_client, world):
     # message must not mistake it for an editing conflict.
     html = editor_client.get(reverse("editing:incident_edit", args=[world.incident.slug]))
     assert "Someone else saved this meanwhile" not in html.content.decode()
+
+
+def test_claims_are_removed_from_their_point(editor_client, world):
+    claim = Claim(statement=world.north_says, point=world.point)
+    claim.set_span(world.north_says.text, 0, 10)
+    claim.save()
+    response = editor_client.post(reverse("editing:claim_delete", args=[claim.pk]), headers=HX)
+    assert response.status_code == 200 and "No claims yet" in response.content.decode()
+    assert "claims-changed" in response["HX-Trigger"]
+    assert not Claim.objects.exists()
+    assert Claim.history.filter(id=claim.pk, history_type="-").exists()
+
+
+def test_withdraw_from_a_statement_card_through_htmx(editor_client, world):
+    s = world.north_says
+    url = reverse("editing:statement_withdraw", args=[s.pk])
+    empty = editor_client.post(url, {"reason": ""}, headers=HX)
+    html = empty.content.decode()
+    assert empty.status_code == 200 and "<html" not in html
+    assert f'id="statement-tools-{s.pk}"' in html and "Give the reason" in html
+    done = editor_client.post(url, {"reason": "Superseded by a fuller statement."}, headers=HX)
+    assert "Withdrawn: Superseded by a fuller statement." in done.content.decode()
+    s.refresh_from_db()
+    assert s.status == Statement.Status.WITHDRAWN
+    # Publishing again clears the withdrawal.
+    editor_client.post(reverse("editing:statement_publish", args=[s.pk]), {"action": "publish"})
+    s.refresh_from_db()
+    assert s.status == Statement.Status.PUBLISHED and s.withdrawn_reason == ""

@@ -138,3 +138,25 @@ def test_history_is_for_editors_only_and_unknown_kinds_are_404(analyst, editor_c
     )
     bad = reverse("editing:history_revert", args=["statement", world.north_says.pk, 99999])
     assert editor_client.post(bad).status_code == 404
+
+
+def test_every_kind_of_object_has_a_history_page(editor_client, world):
+    s = world.north_says
+    claim = Claim(statement=s, point=world.point)
+    claim.set_span(s.text, 0, 10)
+    claim.save()
+    note = Annotation(statement=s, tag="context", body="Context.")
+    note.set_span(s.text, 0, 3)
+    note.save()
+    source = f.source("Gazette", text="Some text.")
+    for kind, pk in [
+        ("incident", world.incident.pk),
+        ("statement", s.pk),
+        ("source", source.pk),
+        ("point", world.point.pk),
+        ("claim", claim.pk),
+        ("annotation", note.pk),
+    ]:
+        response = editor_client.get(reverse("editing:history", args=[kind, pk]))
+        assert response.status_code == 200, kind
+        assert "created by" in response.content.decode(), kind

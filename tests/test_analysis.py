@@ -370,3 +370,27 @@ def test_framing_parses_only_changed_text_after_an_edit(world, framed, monkeypat
     assert seen == [north.text]
     whole = next(r for r in rows if r.point_id is None)
     assert "carry out engineering works" in cell_terms(whole, 0)
+
+
+def test_leaning_shares_are_shown(world):
+    f.statement(world.incident, world.league_spokes, "We take note.",
+                leaning=Statement.Leaning.NONE)  # fmt: skip
+    body = Client().get(reverse("analysis:conflict_leanings", args=[world.conflict.slug]))
+    html = body.content.decode()
+    # Two reactions: one even-handed (50 %), one towards neither (50 %), one restraint.
+    assert html.count('<span class="share">(50 %)</span>') == 3
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_comparison_page_loads_the_framing(live_server, page):
+    w = f.World()
+    f.statement(w.incident, w.north_mod, "Southern troops surrounded and captured our patrol.")
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(live_server.url + w.incident.get_absolute_url())
+    page.locator("#framing").scroll_into_view_if_needed()
+    page.wait_for_selector("#framing .framing-grid", timeout=30_000)
+    assert "surrounded and captured" in page.locator("#framing").inner_text()
+    assert page.locator("section#framing").count() == 1  # swapped inside, not nested
+    assert not errors

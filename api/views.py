@@ -145,8 +145,18 @@ class Paging:
         params["page"] = str(number)
         return self.request.build_absolute_uri(f"{self.request.path}?{params.urlencode()}")
 
-    def slice(self, qs: QuerySet[Any]) -> list[Any]:
-        return list(qs[self.offset : self.offset + self.size])
+    def slice(
+        self, qs: QuerySet[Any], decorate: Callable[[QuerySet[Any]], QuerySet[Any]]
+    ) -> list[Any]:
+        """The page's rows: first their ids (an offset over the ordered ids alone, so a
+        deep page does not join every skipped row), then the rows with `decorate`'s
+        joins, prefetches and annotations for those ids only."""
+        ordered = decorate(qs)
+        ids = list(ordered.values_list("pk", flat=True)[self.offset : self.offset + self.size])
+        if not ids:
+            return []
+        rows = {o.pk: o for o in decorate(qs.model._default_manager.filter(pk__in=ids))}
+        return [rows[pk] for pk in ids]
 
     def envelope(self, results: list[Any], form: forms.Form | None = None) -> dict[str, Any]:
         return {
@@ -186,7 +196,7 @@ def list_response(
         return finish(request, paging.missing())
 
     def build() -> dict[str, Any]:
-        return paging.envelope([item(request, o) for o in paging.slice(page_qs(qs))], form)
+        return paging.envelope([item(request, o) for o in paging.slice(qs, page_qs)], form)
 
     if stamps is None:
         return conditional_json(request, build)
@@ -483,18 +493,16 @@ def actor_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return conditional_json(request, build)
 
 
-def _party_page(request: HttpRequest, qs: QuerySet[Party]) -> QuerySet[Party]:
-    return (
-        qs.prefetch_related(
-            Prefetch(
-                "conflictside_set",
-                queryset=ConflictSide.objects.select_related("conflict").order_by("conflict"),
-            ),
-            "observed_conflicts",
-        )
-        .annotate(statement_count=visible_statement_count(request.user, "party"))
-        .order_by("name", "pk")
-    )
+def _party_page(qs: QuerySet[Party]) -> QuerySet[Party]:
+    # No statement_count in the list: counting every statement of every party on
+    # each request is the one cost here that grows with the data (the detail has it).
+    return qs.prefetch_related(
+        Prefetch(
+            "conflictside_set",
+            queryset=ConflictSide.objects.select_related("conflict").order_by("conflict"),
+        ),
+        "observed_conflicts",
+    ).order_by("name", "pk")
 
 
 @require_safe
@@ -502,14 +510,16 @@ def _party_page(request: HttpRequest, qs: QuerySet[Party]) -> QuerySet[Party]:
 def party_list(request: HttpRequest) -> HttpResponse:
     form = read(filters.PartyFilterForm, request, paged=True)
     qs = form.filter(Party.objects.all(), request.user)
-    return list_response(
-        request, qs, form, party_item, stamps=None, page_qs=lambda q: _party_page(request, q)
-    )
+    return list_response(request, qs, form, party_item, stamps=None, page_qs=_party_page)
 
 
 @require_safe
 def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    party = _party_page(request, Party.objects.filter(slug=slug)).first()
+    party = (
+        _party_page(Party.objects.filter(slug=slug))
+        .annotate(statement_count=visible_statement_count(request.user, "party"))
+        .first()
+    )
     if party is None:
         return finish(request, not_found("No such party."))
 
@@ -635,7 +645,7 @@ def annotation_collection_response(
             "startIndex": paging.offset,
             "items": [
                 annotation_document(request, a, with_context=False)
-                for a in paging.slice(_annotation_page_qs(qs))
+                for a in paging.slice(qs, _annotation_page_qs)
             ],
         }
         if paging.url(paging.number + 1):

@@ -329,6 +329,13 @@ class SpanFormMixin(forms.ModelForm):
             and (not quote.strip() or text[start:end] == quote)
         ):
             span = (start, end)
+        elif (
+            self.instance.pk
+            and quote.strip() == self.instance.quote
+            and not self.instance.needs_review
+            and text[self.instance.start : self.instance.end] == self.instance.quote
+        ):
+            return data  # the same words as before: the span stays where it is
         elif quote.strip():
             words = quote.strip()
             pos = text.find(words)

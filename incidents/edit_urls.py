@@ -31,6 +31,7 @@ urlpatterns = [
     path("statements/<int:pk>/claims/new/", views.claim_create, name="claim_create"),
     path("annotations/<int:pk>/", views.annotation_edit, name="annotation_edit"),
     path("annotations/<int:pk>/delete/", views.annotation_delete, name="annotation_delete"),
+    path("claims/<int:pk>/", views.claim_edit, name="claim_edit"),
     path("claims/<int:pk>/delete/", views.claim_delete, name="claim_delete"),
     path("claims/<int:pk>/relations/new/", views.relation_create, name="relation_create"),
     path("relations/<int:pk>/delete/", views.relation_delete, name="relation_delete"),

@@ -652,35 +652,55 @@ def annotation_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     annotation = get_object_or_404(
         Annotation.objects.select_related("statement__incident", "statement__actor"), pk=pk
     )
-    statement = annotation.statement
-    template = "editing/annotation_form.html"
+    return _span_edit(request, annotation, AnnotationForm, "annotation")
+
+
+@editor_required
+@require_http_methods(["GET", "POST"])
+def claim_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    claim = get_object_or_404(
+        Claim.objects.select_related("statement__incident", "statement__actor", "point"), pk=pk
+    )
+    return _span_edit(request, claim, ClaimForm, "claim")
+
+
+def _span_edit(
+    request: HtmxHttpRequest, span: Any, form_class: type[VersionedForm], kind: str
+) -> HttpResponse:
+    """Edit an annotation's note or a claim's point, and optionally its words (also
+    the way to fix one flagged needs_review after a text correction)."""
+    statement = span.statement
+    template = f"editing/{kind}_form.html"
     status = 200
     if request.method == "POST":
-        form = AnnotationForm(request.POST, instance=annotation, statement=statement)
+        form = form_class(request.POST, instance=span, statement=statement)
         if form.is_valid():
-            saved = _save(request, form, "annotation edited")
+            saved = _save(request, form, f"{kind} edited")
             if saved is not None:
-                messages.success(request, "Annotation saved.")
-                if request.htmx:
-                    form = AnnotationForm(instance=saved, statement=statement)
-                    annotation = saved
-                else:
+                messages.success(request, f"{kind.capitalize()} saved.")
+                if not request.htmx:
                     return redirect("editing:statement_spans", pk=statement.pk)
+                span, form = saved, form_class(instance=saved, statement=statement)
+                if kind == "claim":
+                    # The comparison page listens for this to reload its grid.
+                    response = render(
+                        request,
+                        f"{template}#{kind}-form",
+                        {"form": form, kind: span, "statement": statement},
+                    )
+                    return trigger_client_event(response, CLAIMS_CHANGED, {})
             else:
-                form = _conflict_form(AnnotationForm, request, form.concurrent, statement=statement)
-                annotation = form.concurrent
+                form = _conflict_form(form_class, request, form.concurrent, statement=statement)
+                span = form.concurrent
                 status = _status(request, 409)
         else:
             status = _status(request, 400)
     else:
-        form = AnnotationForm(instance=annotation, statement=statement)
+        form = form_class(instance=span, statement=statement)
     if request.htmx and request.method == "POST":
-        template += "#annotation-form"
+        template += f"#{kind}-form"
     return render(
-        request,
-        template,
-        {"form": form, "annotation": annotation, "statement": statement},
-        status=status,
+        request, template, {"form": form, kind: span, "statement": statement}, status=status
     )
 
 

@@ -747,3 +747,54 @@ def test_withdraw_from_a_statement_card_through_htmx(editor_client, world):
     editor_client.post(reverse("editing:statement_publish", args=[s.pk]), {"action": "publish"})
     s.refresh_from_db()
     assert s.status == Statement.Status.PUBLISHED and s.withdrawn_reason == ""
+
+
+def test_editing_a_note_keeps_the_span_when_the_words_occur_twice(editor_client, world):
+    s = f.statement(world.incident, world.north_mod, "The bridge was old. We repaired the bridge.")
+    second = s.text.rindex("the bridge")
+    a = Annotation(statement=s, tag="context", body="Which bridge?")
+    a.set_span(s.text, second, second + len("the bridge"))
+    a.save()
+    editor_client.post(
+        reverse("editing:annotation_edit", args=[a.pk]),
+        {
+            "tag": "context",
+            "visibility": "internal",
+            "body": "The same bridge?",
+            "span_quote": "the bridge",
+            "version": a.version,
+        },
+    )
+    a.refresh_from_db()
+    assert (a.body, a.start) == ("The same bridge?", second)
+
+
+def test_claims_are_edited_and_flagged_ones_fixed(editor_client, second_client, world):
+    s = world.north_says
+    other_point = f.point(world.incident, "Where was it?", order=1)
+    claim = Claim(statement=s, point=world.point)
+    claim.set_span(s.text, 0, 10)
+    claim.save()
+    # A correction removed the words: flagged.
+    editor_client.post(
+        reverse("editing:statement_edit", args=[s.pk]),
+        statement_data(s, text="A patrol was repairing a bridge when it was seized."),
+    )
+    claim.refresh_from_db()
+    s.refresh_from_db()
+    assert claim.needs_review
+    url = reverse("editing:claim_edit", args=[claim.pk])
+    page = editor_client.get(url).content.decode()
+    assert "Needs review" in page
+    opened = {"point": other_point.pk, "version": claim.version, "span_quote": "A patrol"}
+    response = editor_client.post(url, opened, headers=HX)
+    assert response.status_code == 200 and "<html" not in response.content.decode()
+    assert "claims-changed" in response["HX-Trigger"]
+    claim.refresh_from_db()
+    assert (claim.point, claim.quote, claim.needs_review) == (other_point, "A patrol", False)
+    stale = second_client.post(url, {**opened, "point": world.point.pk})
+    assert (
+        stale.status_code == 409 and "Someone else saved this meanwhile" in stale.content.decode()
+    )
+    claim.refresh_from_db()
+    assert claim.point == other_point

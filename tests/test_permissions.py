@@ -89,6 +89,7 @@ EXPECTED: dict[str, Entry] = {
     "editing:claim_create": ed(EDITOR_POST),
     "editing:annotation_edit": ed(),
     "editing:annotation_delete": ed(EDITOR_POST),
+    "editing:claim_edit": ed(),
     "editing:claim_delete": ed(EDITOR_POST),
     "editing:relation_create": ed(EDITOR_POST),
     "editing:relation_delete": ed(EDITOR_POST),

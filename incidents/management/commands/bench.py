@@ -13,6 +13,7 @@ the view is wrapped with public_page.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,9 @@ class Result:
     status: int = 0
     note: str = ""
     cached_times: list[float] = field(default_factory=list)
+    # CPU time of this process per request: the app's own work, not counting time
+    # spent waiting for the database or for a CPU taken by other processes.
+    cpu_times: list[float] = field(default_factory=list)
     slowest: list[tuple[float, str]] = field(default_factory=list)
 
     def pct(self, p: float, times: list[float] | None = None) -> float:
@@ -119,7 +123,9 @@ class Command(BaseCommand):
         with override_settings(ROOT_URLCONF="bench.urls", PUBLIC_PAGE_CACHE=True):
             for r in results:
                 self.measure_cached(r)
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         header = (
+            f"Load average at the end: {load:.2f} on {os.cpu_count()} CPUs. "
             f"Data: {Incident.objects.count():,} incidents, {Statement.objects.count():,} "
             f"statements; largest incident: {largest.n} statements, {n_annotations} "
             f"annotations. Database: {connection.vendor}. {self.n} requests per page "
@@ -171,9 +177,10 @@ class Command(BaseCommand):
         elif response.status_code != 200:
             result.note = f"HTTP {response.status_code}"
         for _ in range(self.n):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             response_bytes(client.get(url))
             result.times.append((time.perf_counter() - start) * 1000)
+            result.cpu_times.append((time.process_time() - cpu) * 1000)
         if explain and result.slowest and connection.vendor == "postgresql":
             self.explain(result)
         return result
@@ -205,15 +212,16 @@ class Command(BaseCommand):
     def table(self, trivial: Result, results: list[Result]) -> str:
         t50, t95 = trivial.pct(50), trivial.pct(95)
         rows = [
-            "| page | p50 ms | p95 ms | p50 × trivial | p95 × trivial | queries | size | "
-            "target | cached p50 / p95 ms | note |",
-            "|---|--:|--:|--:|--:|--:|--:|---|--:|---|",
-            f"| trivial Django view | {t50:.2f} | {t95:.2f} | 1 | 1 | {trivial.queries} | "
+            "| page | p50 ms | p95 ms | p50 × trivial | p95 × trivial | app CPU p50 ms | "
+            "queries | size | target | cached p50 / p95 ms | note |",
+            "|---|--:|--:|--:|--:|--:|--:|--:|---|--:|---|",
+            f"| trivial Django view | {t50:.2f} | {t95:.2f} | 1 | 1 | "
+            f"{trivial.pct(50, trivial.cpu_times):.2f} | {trivial.queries} | "
             f"{trivial.size} B | | | |",
         ]
         for r in results:
             if not r.times:
-                rows.append(f"| {r.name} | | | | | | | | | {r.note} |")
+                rows.append(f"| {r.name} | | | | | | | | | | {r.note} |")
                 continue
             p50, p95 = r.pct(50), r.pct(95)
             target_ms, target_q = TARGETS.get(r.name, (0, None))
@@ -229,7 +237,7 @@ class Command(BaseCommand):
             )
             rows.append(
                 f"| {r.name} | {p50:.1f} | {p95:.1f} | {p50 / t50:.0f} | {p95 / t95:.0f} | "
-                f"{r.queries} | {r.size / 1024:.1f} KiB | {verdict} | {cached} | {r.note} |"
+                f"{r.pct(50, r.cpu_times):.1f} | {r.queries} | {r.size / 1024:.1f} KiB | {verdict} | {cached} | {r.note} |"
             )
         rows.append("")
         rows.append("URLs: " + ", ".join(f"{r.name}: `{r.url}`" for r in results if r.url))

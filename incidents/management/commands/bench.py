@@ -237,7 +237,8 @@ class Command(BaseCommand):
             )
             rows.append(
                 f"| {r.name} | {p50:.1f} | {p95:.1f} | {p50 / t50:.0f} | {p95 / t95:.0f} | "
-                f"{r.pct(50, r.cpu_times):.1f} | {r.queries} | {r.size / 1024:.1f} KiB | {verdict} | {cached} | {r.note} |"
+                f"{r.pct(50, r.cpu_times):.1f} | {r.queries} | {r.size / 1024:.1f} KiB | "
+                f"{verdict} | {cached} | {r.note} |"
             )
         rows.append("")
         rows.append("URLs: " + ", ".join(f"{r.name}: `{r.url}`" for r in results if r.url))

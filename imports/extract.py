@@ -276,6 +276,11 @@ def _inherited_subject(v: Token) -> Token | None:
             else:
                 break
         if h.pos_ in ("VERB", "AUX"):
+            if h.lemma_.lower() in ("quote", "cite", "report"):
+                # "X was quoted as saying that ...": the passive subject speaks.
+                passive = next((c for c in h.children if c.dep_ == "nsubjpass"), None)
+                if passive is not None:
+                    return passive
             return _own_subject(h) or (_inherited_subject(h) if h.dep_ == "conj" else None)
         return None
     if v.dep_ == "xcomp" and v.head is not v:
@@ -424,7 +429,8 @@ class Extractor:
 
     @staticmethod
     def _speaker_token(subj: Token) -> Token:
-        """ "The ministry's statement" speaks for the ministry."""
+        """ "The ministry's statement", "a statement by the ministry", "a statement
+        released by the ministry" speak for the ministry."""
         if subj.lemma_.lower() in DOC_NOUNS:
             for c in subj.children:
                 if c.dep_ == "poss":
@@ -434,6 +440,13 @@ class Extractor:
                     for o in c.children:
                         if o.dep_ == "pobj":
                             return o
+            for c in subj.children:
+                if c.dep_ == "acl":
+                    for a in c.children:
+                        if a.dep_ in ("agent", "prep") and a.lower_ in ("by", "from"):
+                            for o in a.children:
+                                if o.dep_ == "pobj":
+                                    return o
         return subj
 
     @staticmethod
@@ -644,8 +657,13 @@ class Extractor:
 
     # 3. speakers -----------------------------------------------------------------
     def _mention(self, tok: Token) -> tuple[int, int]:
+        """The speaker's words, without a relative clause ("The Council, which brokered
+        the agreement," names the Council)."""
         doc = tok.doc
         i, j = tok.left_edge.i, tok.right_edge.i
+        for c in tok.rights:
+            if c.dep_ == "relcl":
+                j = min(j, c.left_edge.i - 1)
         i, j = _strip(doc, i, j)
         return i, j
 
@@ -657,6 +675,9 @@ class Extractor:
         if actor is None and tok.pos_ == "PROPN" and i == j:
             actor = self.registry.actor_by_surname(text)
         party = actor.party if actor else self.registry.party_of_text(text)
+        if not party:
+            # "The Tavush regional administration": the party administering the place.
+            party = next((pl.party for pl in self.registry.places_in(text) if pl.party), "")
         if actor is not None:
             is_person = actor.is_person
         elif tok.lemma_.lower() in SPEAKER_NOUNS:

@@ -489,7 +489,12 @@ def statement_withdraw(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return render(
             request,
             "editing/_statement_tools.html",
-            {"statement": statement, "withdraw_form": form, "can_edit": True},
+            {
+                "statement": statement,
+                "withdraw_form": form,
+                "can_edit": True,
+                "next_url": _next_url(request, statement.get_absolute_url()),
+            },
             status=_status(request, status),
         )
     return render(
@@ -507,7 +512,11 @@ def _after_status_change(
         response = render(
             request,
             "editing/_statement_tools.html",
-            {"statement": statement, "can_edit": True},
+            {
+                "statement": statement,
+                "can_edit": True,
+                "next_url": _next_url(request, statement.get_absolute_url()),
+            },
         )
         return trigger_client_event(response, "statement-changed", {"id": statement.pk})
     return redirect(_next_url(request, reverse("editing:statement_edit", args=[statement.pk])))

@@ -403,6 +403,8 @@ def test_publish_unpublish_and_withdraw_a_statement(editor_client, client, world
     # Public now: unpublishing would silently remove it, so it is refused.
     refused = editor_client.post(publish, {"action": "unpublish"})
     assert refused.status_code == 302
+    refused_hx = editor_client.post(publish, {"action": "unpublish"}, headers=HX)
+    assert "withdraw it with a reason instead" in refused_hx.content.decode()
     s.refresh_from_db()
     assert s.status == Statement.Status.PUBLISHED
     withdraw = reverse("editing:statement_withdraw", args=[s.pk])

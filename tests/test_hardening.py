@@ -184,3 +184,32 @@ def test_mail_goes_through_mailers():
     mail.send_mail("Subject", "Body", None, ["someone@example.org"])
     assert len(mail.outbox) == 1
     assert mail.outbox[0].from_email == settings.DEFAULT_FROM_EMAIL
+
+
+@pytest.mark.django_db
+def test_pasted_article_over_the_limit_is_refused_with_a_message(editor_client):
+    from django.test import override_settings
+
+    from imports.models import ImportJob
+    from incidents.models import Source
+
+    with override_settings(IMPORT_MAX_CHARS=1000):
+        response = editor_client.post(
+            reverse("imports:new"),
+            {"text": "Officials said the border was calm. " * 40, "source_kind": "news"},
+        )
+    assert response.status_code in (200, 400)
+    assert "the limit is 1,000" in response.content.decode()
+    assert not ImportJob.objects.exists() and not Source.objects.exists()
+
+
+@pytest.mark.django_db
+def test_oversized_edit_is_refused_and_saves_nothing(editor_client):
+    from incidents.models import Source
+
+    too_big = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    response = editor_client.post(
+        reverse("editing:source_create"), {"title": "Big", "archived_text": too_big}
+    )
+    assert response.status_code == 400
+    assert not Source.objects.exists()

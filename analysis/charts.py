@@ -159,7 +159,6 @@ class LagDot:
 @dataclass
 class LagRow:
     label: str
-    url: str
     y: float
     dots: list[LagDot]
     last_x: float
@@ -183,7 +182,7 @@ class LagChart:
 
 def lag_chart(entries: list[dict], label_width: int = 250) -> LagChart:
     """One row per incident: each side's first statement, in days after the first
-    side spoke (the first speaker at 0). Entries: {label, url, dots: [(days, css,
+    side spoke (the first speaker at 0). Entries: {label, dots: [(days, css,
     party)]}."""
     row_h = 22
     left, right = label_width, WIDTH - PLOT_RIGHT
@@ -202,7 +201,6 @@ def lag_chart(entries: list[dict], label_width: int = 250) -> LagChart:
         rows.append(
             LagRow(
                 label=e["label"],
-                url=e["url"],
                 y=8 + i * row_h + row_h / 2,
                 dots=dots,
                 last_x=max((d.x for d in dots), default=x(0)),

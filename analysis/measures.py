@@ -179,7 +179,6 @@ def lags(conflict: Conflict, user: Any, page: int = 1) -> Lags:
         chart_rows.append(
             {
                 "label": inc.title if len(inc.title) <= 34 else inc.title[:33] + "…",
-                "url": inc.get_absolute_url(),
                 "dots": [(d, k.css, k.party.label) for k, _, d in row if d is not None],
             }
         )

@@ -394,3 +394,39 @@ def test_comparison_page_loads_the_framing(live_server, page):
     assert "surrounded and captured" in page.locator("#framing").inner_text()
     assert page.locator("section#framing").count() == 1  # swapped inside, not nested
     assert not errors
+
+
+def serious_axe_violations(page) -> list:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        (v["id"], [n["target"] for n in v["nodes"]][:3])
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("width", [1280, 390])
+def test_analysis_pages_have_no_serious_axe_violations(live_server, browser, width):
+    w = f.World()
+    north = f.statement(w.incident, w.north_mod, "Six of our engineers were captured.")
+    claim(north, w.point, "Six of our engineers", figure=Decimal("6"), figure_unit="engineers")
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        for name, arg in [
+            ("index", None),
+            ("conflict_timeline", w.conflict.slug),
+            ("conflict_leanings", w.conflict.slug),
+            ("conflict_terms", w.conflict.slug),
+            ("incident_framing", w.incident.slug),
+            ("incident_figures", w.incident.slug),
+        ]:
+            url = reverse(f"analysis:{name}", args=[arg] if arg else [])
+            page.goto(live_server.url + url)
+            assert serious_axe_violations(page) == [], (url, width)
+    finally:
+        context.close()

@@ -397,3 +397,20 @@ def test_cached_public_search_follows_publication(client, world, settings):
     fresh = client.get(URL, {"q": "quarry"})
     assert fresh["X-Parallax-Cache"] == "miss"
     assert "<mark>quarry</mark> was empty" in fresh.content.decode()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("width", [1280, 390])
+def test_search_page_has_no_serious_axe_violations(live_server, browser, width):
+    from tests.test_analysis import serious_axe_violations
+
+    f.World()
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        for q in ("river", "nothing-matches-this", ""):
+            page.goto(live_server.url + URL + f"?q={q}")
+            assert serious_axe_violations(page) == [], (q, width)
+    finally:
+        context.close()

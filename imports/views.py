@@ -126,6 +126,8 @@ def decide(request: HtmxHttpRequest, pk: int, index: int) -> HttpResponse:
     draft = _draft(pk)
     if not draft.is_open:
         messages.error(request, "This import has already been saved or discarded.")
+        if request.htmx:
+            return HttpResponseClientRedirect(draft.get_absolute_url())
         return redirect(draft)
     try:
         form = StatementReviewForm(request.POST, draft=draft, index=index)

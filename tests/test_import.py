@@ -446,3 +446,20 @@ def test_review_page_queries_do_not_grow_with_proposals(editor_client, world):
     with CaptureQueriesContext(connection) as q_many:
         editor_client.get(many.get_absolute_url())
     assert len(q_many.captured_queries) == len(q_few.captured_queries)
+
+
+def test_decisions_on_a_saved_import_are_refused(editor_client, world):
+    paste(editor_client)
+    draft = ImportDraft.objects.get()
+    decide(editor_client, draft, 0)
+    editor_client.post(reverse("imports:save", args=[draft.pk]), {"incident": world.incident.pk})
+    response = decide(editor_client, draft, 1)
+    assert response.status_code == 200 and response["HX-Redirect"] == draft.get_absolute_url()
+    draft.refresh_from_db()
+    assert draft.statement(1)["decision"] == "pending"
+    # Saving twice saves nothing more.
+    count = Statement.objects.count()
+    again = editor_client.post(
+        reverse("imports:save", args=[draft.pk]), {"incident": world.incident.pk}
+    )
+    assert again.status_code == 400 and Statement.objects.count() == count

@@ -430,3 +430,13 @@ def test_analysis_pages_have_no_serious_axe_violations(live_server, browser, wid
             assert serious_axe_violations(page) == [], (url, width)
     finally:
         context.close()
+
+
+def test_framing_fragment_shows_figures_only_when_there_are_some(client, world, framed):
+    url = reverse("analysis:incident_framing", args=[world.incident.slug])
+    htmx = {"HX-Request": "true"}
+    assert "Figures each side gives</h2>" not in client.get(url, headers=htmx).content.decode()
+    north, south, happened = framed
+    claim(north, happened, "six of our engineers", figure=Decimal("6"), figure_unit="soldiers")
+    body = client.get(url, headers=htmx).content.decode()
+    assert "Figures each side gives</h2>" in body and ">6</span> soldiers" in body

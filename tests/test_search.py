@@ -414,3 +414,10 @@ def test_search_page_has_no_serious_axe_violations(live_server, browser, width):
             assert serious_axe_violations(page) == [], (q, width)
     finally:
         context.close()
+
+
+def test_query_of_only_exclusions_explains_itself(client, world):
+    response = client.get(URL, {"q": "-mines -bridge"})
+    assert response.status_code == 200
+    assert "Add at least one word to look for" in response.content.decode()
+    assert not response.context["outcome"].searched

@@ -23,7 +23,7 @@ from django.forms import ModelChoiceField
 from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
@@ -404,7 +404,9 @@ def actor_search(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     }
     if not request.htmx:
         # The list alone makes no page: send the editor to the statement form with it.
-        return redirect(reverse("editing:statement_create", args=[slug]) + f"?actor_q={query}")
+        return redirect(
+            reverse("editing:statement_create", args=[slug]) + "?" + urlencode({"actor_q": query})
+        )
     return render(request, "editing/statement_form.html#actor-results", context)
 
 

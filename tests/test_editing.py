@@ -800,3 +800,17 @@ def test_claims_are_edited_and_flagged_ones_fixed(editor_client, second_client, 
     )
     claim.refresh_from_db()
     assert claim.point == other_point
+
+
+def test_speaker_search_without_javascript_keeps_the_form(editor_client, world):
+    url = reverse("editing:statement_create", args=[world.incident.slug])
+    html = editor_client.get(
+        url, {"actor_q": "league", "text": "Half-typed words.", "kind": "direct"}
+    ).content.decode()
+    assert "League spokesperson" in html and 'name="actor"' in html
+    assert "Half-typed words." in html
+    # The htmx endpoint asked for directly (no htmx) sends the editor to that page.
+    direct = editor_client.get(
+        reverse("editing:actor_search", args=[world.incident.slug]), {"actor_q": "league"}
+    )
+    assert direct.status_code == 302 and direct["Location"].startswith(url)

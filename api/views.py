@@ -155,8 +155,10 @@ class Paging:
         ids = list(ordered.values_list("pk", flat=True)[self.offset : self.offset + self.size])
         if not ids:
             return []
+        # The ids were chosen under the user's visibility a moment ago; a row deleted
+        # in between is left out rather than failing the page.
         rows = {o.pk: o for o in decorate(qs.model._default_manager.filter(pk__in=ids))}
-        return [rows[pk] for pk in ids]
+        return [rows[pk] for pk in ids if pk in rows]
 
     def envelope(self, results: list[Any], form: forms.Form | None = None) -> dict[str, Any]:
         return {
@@ -187,7 +189,7 @@ def list_response(
     page_qs: Callable[[QuerySet[Any]], QuerySet[Any]],
 ) -> HttpResponse:
     """A paginated list: one aggregate query (count and latest changes, used for the
-    count and the validators), then the page itself with its select/prefetch."""
+    count and the validators), then the page's ids and its rows (Paging.slice)."""
     aggregates = {"n": Count("pk")}
     aggregates.update(stamps or {})
     agg = qs.aggregate(**aggregates)

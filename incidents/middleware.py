@@ -9,9 +9,12 @@ before reuse, so the first request after the database is back gets a new connect
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 
+from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
@@ -38,16 +41,29 @@ def is_database_down(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError | InterfaceError)
 
 
+@receiver(got_request_exception, dispatch_uid="parallax-database-down")
+def _remember_database_failure(
+    sender: object, request: HttpRequest | None = None, **kw: object
+) -> None:
+    """Django turns an exception raised in a middleware (sessions, auth, axes) into a
+    500 response before it reaches the middleware above; it signals the exception
+    first, from inside its except block. Remember it on the request."""
+    exc = sys.exc_info()[1]
+    if request is not None and exc is not None and is_database_down(exc):
+        request._parallax_database_down = exc  # type: ignore[attr-defined]
+
+
 class DatabaseUnavailableMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        try:
-            return self.get_response(request)
-        except (OperationalError, InterfaceError) as exc:
-            # Reached when a middleware below this one (sessions, auth) raised.
+        response = self.get_response(request)
+        exc = getattr(request, "_parallax_database_down", None)
+        if response.status_code == 500 and exc is not None:
+            # A middleware below this one failed on the database: still a 503.
             return self._unavailable(request, exc)
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if is_database_down(exception):

@@ -163,3 +163,27 @@ def test_pages_answer_503_while_postgresql_is_down_and_recover():
             # The same worker recovers by itself, without a restart.
             assert servers.fetch(url).status == 200
             assert servers.fetch(url).body == "database answered"
+
+
+def test_a_middleware_failing_on_the_database_also_gives_503():
+    from django.core.handlers.exception import convert_exception_to_response
+
+    def session_middleware_on_a_dead_database(request):
+        raise OperationalError("could not connect to server")
+
+    # As in Django's handler: each middleware layer converts exceptions to responses.
+    inner = convert_exception_to_response(session_middleware_on_a_dead_database)
+    middleware = DatabaseUnavailableMiddleware(inner)
+    response = middleware(RequestFactory().get("/incidents/"))
+    assert response.status_code == 503
+    assert b"temporarily unavailable" in response.content
+
+    def buggy(request):
+        raise ValueError("a bug")
+
+    assert (
+        DatabaseUnavailableMiddleware(convert_exception_to_response(buggy))(
+            RequestFactory().get("/")
+        ).status_code
+        == 500
+    )

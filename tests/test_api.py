@@ -702,3 +702,12 @@ def test_no_archived_copy_means_no_state_and_no_archive_link(client, world):
     claim = client.get(reverse("api:statement_claim", args=[world.league_says.pk])).json()
     assert claim["appearance"]["url"] == "https://tv.example/briefing"
     assert "archivedAt" not in claim["appearance"]
+
+
+def test_api_is_read_only(client, editor_client, world):
+    for c in (client, editor_client):
+        for url in [reverse("api:incident_list"), reverse("api:export_statements", args=["csv"])]:
+            assert c.post(url).status_code == 405
+            assert c.delete(url).status_code == 405
+    head = client.head(reverse("api:statement_list"))
+    assert head.status_code == 200 and head["ETag"]

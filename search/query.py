@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, QuerySet
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, QuerySet
+from django.db.models.functions import ExtractYear
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
@@ -128,11 +130,10 @@ def run_search(user: Any, params: dict[str, Any]) -> SearchOutcome:
         visible = visible.filter(pk__in=backend.matching_ids(query))
 
     candidates = apply_filters(visible, params)
-    outcome.total = candidates.count()
+    outcome.total, outcome.facets = facets(visible, params)
     outcome.pages = max(1, -(-outcome.total // PAGE_SIZE))
     outcome.page = min(int(params.get("page", 1)), outcome.pages)
     offset = (outcome.page - 1) * PAGE_SIZE
-    outcome.facets = facets(visible, params)
     if not outcome.total:
         return outcome
 
@@ -163,71 +164,123 @@ def run_search(user: Any, params: dict[str, Any]) -> SearchOutcome:
     return outcome
 
 
-def facets(visible: QuerySet[Statement], params: dict[str, Any]) -> list[Facet]:
-    """Counts per value of each facet, among the visible matches with every *other*
-    facet's filter applied (so a chosen value can be swapped for another)."""
+# Facets counted in one query: (GET parameter, title, CTE column holding the value,
+# CTE column holding its label).
+COLUMNS = (
+    ("conflict", "Conflict", "f_conflict", "f_conflict_name"),
+    ("party", "Party", "f_party", "f_party_name"),
+    ("actor", "Speaker", "f_actor", "f_actor_name"),
+    ("type", "Statement type", "f_type", "f_type"),
+    ("year", "Year", "f_year", "f_year"),
+)
 
-    def base(skip: str) -> QuerySet[Statement]:
-        return apply_filters(visible, params, skip=skip).order_by()
 
-    def make(name: str, title: str, rows: list[tuple[Any, str, int, str]]) -> Facet:
-        chosen = params.get(name)
-        values = [
-            FacetValue(
-                value=str(value),
-                label=label,
-                count=count,
-                selected=str(value) == str(chosen),
-                url=build_url({**params, name: value, "page": None}),
-                detail=detail,
-            )
-            for value, label, count, detail in rows
-        ]
-        clear = build_url({**params, name: None, "page": None}) if chosen else None
-        return Facet(name, title, values, clear)
+def facets(visible: QuerySet[Statement], params: dict[str, Any]) -> tuple[int, list[Facet]]:
+    """The number of results and the counts per value of each facet, among the visible
+    matches with every *other* facet's filter applied (so that a chosen value can be
+    swapped for another).
 
-    out = []
-    rows = (
-        base("conflict")
-        .values_list("incident__conflict__slug", "incident__conflict__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "incident__conflict__name")[:FACET_LIMIT]
-    )
-    out.append(make("conflict", "Conflict", [(s, nm, n, "") for s, nm, n in rows]))
-    rows = (
-        base("party")
-        .values_list("party__slug", "party__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "party__name")[:FACET_LIMIT]
-    )
-    out.append(make("party", "Party", [(s, nm, n, "") for s, nm, n in rows]))
-    rows = (
-        base("actor")
-        .values_list("actor__slug", "actor__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "actor__name")[:FACET_LIMIT]
-    )
-    out.append(make("actor", "Speaker", [(s, nm, n, "") for s, nm, n in rows]))
+    Two queries whatever the number of matches. The visible matches are read once into
+    a materialised CTE holding each one's facet values; a UNION ALL of one GROUP BY per
+    facet (each with the other facets' filters) counts them. Points of contention (a
+    statement can have claims on several) are counted by a second query."""
+    columns: dict[str, Any] = {
+        "f_conflict": F("incident__conflict__slug"),
+        "f_conflict_name": F("incident__conflict__name"),
+        "f_party": F("party__slug"),
+        "f_party_name": F("party__name"),
+        "f_actor": F("actor__slug"),
+        "f_actor_name": F("actor__name"),
+        "f_type": F("statement_type"),
+        "f_year": ExtractYear("issued_on"),
+    }
+    if "point" in params:
+        on_point = Claim.objects.filter(statement=OuterRef("pk"), point_id=params["point"])
+        columns["f_on_point"] = Exists(on_point)
+    rows = visible.order_by().annotate(**columns).values(*columns)
+    cte_sql, cte_params = rows.query.sql_with_params()
+
+    def where(skip: str) -> tuple[str, list[Any]]:
+        clauses, values = ["1 = 1"], []
+        for name, _, column, _ in COLUMNS:
+            if name in params and name != skip:
+                clauses.append(f"{column} = %s")
+                values.append(params[name])
+        if "point" in params:
+            clauses.append("f_on_point")
+        return " AND ".join(clauses), values
+
+    parts, union_params = [], []
+    clause, values = where(skip="")
+    parts.append(f"SELECT 'total', NULL, NULL, COUNT(*) FROM m WHERE {clause}")  # noqa: S608
+    union_params += values
+    for name, _, column, label in COLUMNS:
+        clause, values = where(skip=name)
+        parts.append(
+            f"SELECT '{name}', CAST({column} AS TEXT), CAST({label} AS TEXT), COUNT(*) "  # noqa: S608
+            f"FROM m WHERE {clause} GROUP BY {column}, {label}"
+        )
+        union_params += values
+    materialized = "MATERIALIZED " if _supports_materialized() else ""
+    sql = f"WITH m AS {materialized}({cte_sql}) " + " UNION ALL ".join(parts)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*cte_params, *union_params])
+        counted = cursor.fetchall()
+
+    total = 0
+    grouped: dict[str, list[tuple[str, str, int]]] = {name: [] for name, *_ in COLUMNS}
+    for name, value, label, n in counted:
+        if name == "total":
+            total = n
+        else:
+            grouped[name].append((value, label, n))
     labels = dict(Statement.Type.choices)
-    rows = (
-        base("type")
-        .values_list("statement_type")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "statement_type")[:FACET_LIMIT]
-    )
-    out.append(make("type", "Statement type", [(t, labels.get(t, t), n, "") for t, n in rows]))
+    out = []
+    for name, title, _, _ in COLUMNS:
+        found = grouped[name]
+        if name == "year":
+            found.sort(key=lambda r: -int(r[0]))
+            found = [(int(v), lb, n) for v, lb, n in found]
+        else:
+            found.sort(key=lambda r: (-r[2], r[1]))
+        if name == "type":
+            found = [(v, labels.get(v, v), n) for v, _, n in found]
+        out.append(
+            _facet(params, name, title, [(v, lb, n, "") for v, lb, n in found][:FACET_LIMIT])
+        )
+
     points = (
-        Claim.objects.filter(statement__in=base("point").values("pk"))
+        Claim.objects.filter(
+            statement__in=apply_filters(visible, params, skip="point").values("pk")
+        )
         .values_list("point_id", "point__label", "point__incident__title")
         .annotate(n=Count("statement", distinct=True))
         .order_by("-n", "point__label")[:FACET_LIMIT]
     )
-    out.append(make("point", "Point of contention", [(p, lb, n, t) for p, lb, t, n in points]))
-    rows = (
-        base("year")
-        .values_list("issued_on__year")
-        .annotate(n=Count("pk"))
-        .order_by("-issued_on__year")[:FACET_LIMIT]
-    )
-    out.append(make("year", "Year", [(y, str(y), n, "") for y, n in rows]))
-    return out
+    point_rows = [(p, lb, n, t) for p, lb, t, n in points]
+    out.insert(4, _facet(params, "point", "Point of contention", point_rows))
+    return total, out
+
+
+def _supports_materialized() -> bool:
+    # "AS MATERIALIZED" (read the matches once): PostgreSQL 12+, SQLite 3.35+.
+    if connection.vendor == "sqlite":
+        return connection.Database.sqlite_version_info >= (3, 35)
+    return connection.vendor == "postgresql"
+
+
+def _facet(params: dict[str, Any], name: str, title: str, rows: list[tuple]) -> Facet:
+    chosen = params.get(name)
+    values = [
+        FacetValue(
+            value=str(value),
+            label=label,
+            count=count,
+            selected=str(value) == str(chosen),
+            url=build_url({**params, name: value, "page": None}),
+            detail=detail,
+        )
+        for value, label, count, detail in rows
+    ]
+    clear = build_url({**params, name: None, "page": None}) if chosen else None
+    return Facet(name, title, values, clear)

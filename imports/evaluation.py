@@ -161,13 +161,6 @@ def score(
     return counts
 
 
-def predict_file(gold_path: Path, registry: Registry) -> tuple[list[dict[str, Any]], dict]:
-    gold = json.loads(gold_path.read_text(encoding="utf-8"))
-    raw = (gold_path.parent / gold["text_file"]).read_text(encoding="utf-8")
-    published = date.fromisoformat(gold["published"]) if gold.get("published") else None
-    return _predict([(raw, published)], registry)[0], gold
-
-
 def _predict(
     items: list[tuple[str, date | None]], registry: Registry
 ) -> list[list[dict[str, Any]]]:

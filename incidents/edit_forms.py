@@ -242,6 +242,12 @@ class StatementForm(VersionedForm):
                     "source_end",
                     f"The source's archived text has only {len(source.archived_text)} characters.",
                 )
+        elif source and data.get("text") and source.archived_text:
+            # No position given: find the words in the source's archived text, so the
+            # excerpt (and its check against the source) comes for free.
+            pos = source.archived_text.find(data["text"])
+            if pos != -1:
+                data["source_start"], data["source_end"] = pos, pos + len(data["text"])
         return data
 
 

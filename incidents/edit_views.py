@@ -335,8 +335,9 @@ def _statement_form(
                 nonlocal lost
                 if not creating and obj.text != old_text:
                     lost = _reanchor_spans(obj)
-                    obj.verify_quote()
-                    Statement.objects.filter(pk=obj.pk).update(quote_verified=obj.quote_verified)
+                # Are the words in the source's archived text? (shown to editors)
+                obj.verify_quote()
+                Statement.objects.filter(pk=obj.pk).update(quote_verified=obj.quote_verified)
 
             saved = _save(request, form, "created" if creating else "edited", after_save=after_save)
             if saved is not None:

@@ -814,3 +814,23 @@ def test_speaker_search_without_javascript_keeps_the_form(editor_client, world):
         reverse("editing:actor_search", args=[world.incident.slug]), {"actor_q": "league"}
     )
     assert direct.status_code == 302 and direct["Location"].startswith(url)
+
+
+def test_the_excerpt_position_is_found_in_the_source(editor_client, world):
+    src = f.source(
+        "Gazette", text="Earlier text. Our patrol was repairing a bridge when it was seized."
+    )
+    s = world.north_says
+    response = editor_client.post(
+        reverse("editing:statement_edit", args=[s.pk]), statement_data(s, source=src.pk)
+    )
+    assert response.status_code == 302
+    s.refresh_from_db()
+    assert (s.source_start, s.source_end) == (14, 14 + len(s.text))
+    assert s.quote_verified is True
+    s2 = world.south_says
+    editor_client.post(
+        reverse("editing:statement_edit", args=[s2.pk]), statement_data(s2, source=src.pk)
+    )
+    s2.refresh_from_db()
+    assert s2.source_start is None and s2.quote_verified is False  # not in that source

@@ -88,6 +88,8 @@ def test_editor_annotates_claims_and_publishes(live_server, browser, roles):
     select_words(page, "repairing a bridge")
     annotate = page.locator("form[action$='/annotations/new/']")
     assert annotate.locator("[name=span_quote]").input_value() == "repairing a bridge"
+    at = statement.text.index("repairing a bridge")
+    assert annotate.locator("[name=span_start]").input_value() == str(at)
     assert page.locator("[data-selection-status]").inner_text().startswith("Selected:")
     annotate.locator("[name=tag]").select_option("unverified")
     annotate.locator("[name=body]").fill(NOTE)
@@ -103,8 +105,20 @@ def test_editor_annotates_claims_and_publishes(live_server, browser, roles):
     # 2. Select other words and assign them to the point of contention; the grid
     #    of the incident updates in place, without a page load.
     page.evaluate("window.__sameDocument = true")
+    # Note numbers inside the text (data-span-skip) do not shift the offsets.
+    page.evaluate(
+        """() => {
+          const sup = document.createElement('sup');
+          sup.setAttribute('data-span-skip', '');
+          sup.textContent = '12';
+          document.querySelector('[data-span-text] mark').appendChild(sup);
+        }"""
+    )
     select_words(page, "on our own bank")
     claim_form = page.locator("form[action$='/claims/new/']")
+    at = statement.text.index("on our own bank")
+    assert claim_form.locator("[name=span_start]").input_value() == str(at)
+    assert claim_form.locator("[name=span_end]").input_value() == str(at + len("on our own bank"))
     claim_form.locator("[name=point]").select_option(str(world.point.pk))
     claim_form.locator("button[type=submit]").click()
     page.locator("#points-grid .grid-claim:has-text('on our own bank')").wait_for()

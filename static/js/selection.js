@@ -1,7 +1,8 @@
 /* Parallax editing: turn a text selection inside a statement into character offsets.
  *
  * A statement's text element carries data-span-text="<statement id>"; its text content
- * is exactly the statement's text (highlights are <mark> elements around parts of it).
+ * is exactly the statement's text (highlights are <mark> elements around parts of it;
+ * anything else inside it, such as note numbers, carries data-span-skip).
  * Forms with data-span-form="<same id>" get span_start, span_end and span_quote filled
  * in, so the server can check them against the stored text. Highlights show their
  * annotation notes on hover and on keyboard focus.
@@ -15,12 +16,40 @@
     return el ? el.closest("[data-span-text]") : null;
   }
 
-  // Characters from the start of `root` to (container, offset).
+  // Text nodes that belong to the statement's words: elements marked
+  // data-span-skip (note numbers, labels) inside the text element do not count.
+  function wordNodes(root) {
+    var nodes = [];
+    var walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT, {
+      acceptNode: function (node) {
+        var skip = node.parentElement.closest("[data-span-skip]");
+        return skip && root.contains(skip) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT;
+      }
+    });
+    while (walker.nextNode()) nodes.push(walker.currentNode);
+    return nodes;
+  }
+
+  function plainText(root) {
+    return wordNodes(root).map(function (n) { return n.data; }).join("");
+  }
+
+  // Characters of the statement's words from the start of `root` to (container, offset).
   function offsetWithin(root, container, offset) {
-    var range = document.createRange();
-    range.selectNodeContents(root);
-    range.setEnd(container, offset);
-    return range.toString().length;
+    var point = document.createRange();
+    point.setStart(container, offset);
+    var count = 0;
+    wordNodes(root).forEach(function (node) {
+      var nodeRange = document.createRange();
+      nodeRange.selectNodeContents(node);
+      if (nodeRange.compareBoundaryPoints(Range.END_TO_START, point) >= 0) return; // after
+      if (nodeRange.compareBoundaryPoints(Range.START_TO_END, point) <= 0) {
+        count += node.data.length; // wholly before the point
+      } else {
+        count += node === container ? offset : 0; // the point is inside this node
+      }
+    });
+    return count;
   }
 
   function currentSpan() {
@@ -31,7 +60,7 @@
     if (!root || root !== textRoot(range.endContainer)) return null;
     var start = offsetWithin(root, range.startContainer, range.startOffset);
     var end = offsetWithin(root, range.endContainer, range.endOffset);
-    var text = root.textContent;
+    var text = plainText(root);
     // Selections often catch a space at either end; the span is the words only.
     while (start < end && /\s/.test(text.charAt(start))) start++;
     while (end > start && /\s/.test(text.charAt(end - 1))) end--;

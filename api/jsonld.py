@@ -187,8 +187,6 @@ def claim_document(request: HttpRequest | None, statement: Statement) -> dict[st
             "url": url(statement.incident.get_absolute_url()),
         },
     }
-    if statement.original_language:
-        doc["inLanguage"] = statement.original_language
     source = statement.source
     if source is not None:
         appearance: dict[str, Any] = {"@type": "CreativeWork", "name": source.title}

@@ -81,7 +81,9 @@ def matching(qs: QuerySet[Statement], parsed: ParsedQuery) -> QuerySet[Statement
 
 class IncidentFilterForm(DateRangeMixin):
     conflict = forms.SlugField(required=False)
-    party = forms.SlugField(required=False, help_text="A party with a statement on it.")
+    party = forms.SlugField(
+        required=False, help_text="A side of its conflict, or a party with a statement on it."
+    )
     actor = forms.SlugField(required=False, help_text="An actor with a statement on it.")
     place = forms.SlugField(required=False)
     status = _choice(Incident.Status.choices)
@@ -97,7 +99,13 @@ class IncidentFilterForm(DateRangeMixin):
         # statement must not make a published incident turn up under its party.
         spoken = Statement.objects.visible_to(user)
         if d.get("party"):
-            qs = qs.filter(pk__in=spoken.filter(party__slug=d["party"]).values("incident_id"))
+            # As on the incident list page: a side of the incident's conflict, or a
+            # party that made a statement on it (so its exports match the page).
+            sides = ConflictSide.objects.filter(party__slug=d["party"]).values("conflict_id")
+            qs = qs.filter(
+                Q(conflict_id__in=sides)
+                | Q(pk__in=spoken.filter(party__slug=d["party"]).values("incident_id"))
+            )
         if d.get("actor"):
             qs = qs.filter(pk__in=spoken.filter(actor__slug=d["actor"]).values("incident_id"))
         if d.get("date_from"):

@@ -262,7 +262,9 @@ def test_filters_narrow_lists(client, world, analyst):
         return [i["slug"] for i in get_json(client, "api:incident_list", **params)["results"]]
 
     assert slugs(conflict=other.slug) == [elsewhere.slug]
+    # A side of the conflict, or a party that spoke on the incident (as on the page).
     assert slugs(party="northland") == [world.incident.slug]
+    assert slugs(party="eastland") == [elsewhere.slug]
     assert slugs(party="southland") == [world.incident.slug, elsewhere.slug]
     assert slugs(place="river-crossing") == [world.incident.slug]
     assert slugs(date_from="2024-01-01") == [world.incident.slug]

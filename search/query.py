@@ -1,7 +1,7 @@
 """Running a search: matches, visibility, facets and ranked, highlighted hits.
 
-The number of SQL queries is fixed (one count, one per facet, one for the ranked
-page, one to load its statements), whatever the number of results. Everything is
+The number of SQL queries is fixed (the count with five facets, the points of
+contention, the ranked page, its statements), whatever the number of results. All of it is
 computed over Statement.objects.visible_to(user): the public never finds, nor counts,
 a draft statement or a statement of an unpublished incident; annotations are not
 indexed at all.

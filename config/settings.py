@@ -121,6 +121,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
+elif os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS"):
+    # A ceiling on any one query of the web processes (e.g. 5000): a runaway query
+    # gets a 503 page instead of holding a worker. Leave it unset for `migrate` and
+    # the other management commands, whose statements can legitimately run longer.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c statement_timeout={int(os.environ['DATABASE_STATEMENT_TIMEOUT_MS'])}"
+    )
 
 # `manage.py backup` writes datetimes to the microsecond (Django's JSON stops at ms).
 SERIALIZATION_MODULES = {"pjson": "incidents.management.commands.backup"}

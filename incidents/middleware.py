@@ -24,10 +24,10 @@ logger = logging.getLogger("parallax.database")
 RETRY_AFTER = "30"
 
 
-def database_unavailable_response() -> HttpResponse:
+def database_unavailable_response(timed_out: bool = False) -> HttpResponse:
     # Rendered without the request: the usual context processors would read the
     # session and the user from the very database that is down.
-    body = render_to_string("503.html", {"retry_after": RETRY_AFTER})
+    body = render_to_string("503.html", {"retry_after": RETRY_AFTER, "timed_out": timed_out})
     response = HttpResponse(body, status=503)
     response["Retry-After"] = RETRY_AFTER
     response["Cache-Control"] = "no-store"
@@ -53,6 +53,12 @@ def _remember_database_failure(
         request._parallax_database_down = exc  # type: ignore[attr-defined]
 
 
+def is_statement_timeout(exc: BaseException) -> bool:
+    """PostgreSQL cancelled the query (statement_timeout, SQLSTATE 57014): the
+    database is up but the request asked too much of it."""
+    return getattr(exc.__cause__, "sqlstate", None) == "57014"
+
+
 class DatabaseUnavailableMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -71,5 +77,12 @@ class DatabaseUnavailableMiddleware:
         return None
 
     def _unavailable(self, request: HttpRequest, exc: BaseException) -> HttpResponse:
-        logger.error("Database unavailable for %s %s: %s", request.method, request.path, exc)
-        return database_unavailable_response()
+        timed_out = is_statement_timeout(exc)
+        logger.error(
+            "Database %s for %s %s: %s",
+            "statement timeout" if timed_out else "unavailable",
+            request.method,
+            request.path,
+            exc,
+        )
+        return database_unavailable_response(timed_out)

@@ -187,3 +187,23 @@ def test_a_middleware_failing_on_the_database_also_gives_503():
         ).status_code
         == 500
     )
+
+
+@pytest.mark.django_db
+def test_a_statement_timeout_gives_503_saying_so():
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("statement_timeout is PostgreSQL's")
+    middleware = DatabaseUnavailableMiddleware(lambda request: None)
+    request = RequestFactory().get("/search/?q=ceasefire")
+    with (
+        pytest.raises(OperationalError) as caught,
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SET LOCAL statement_timeout = 10")
+        cursor.execute("SELECT pg_sleep(1)")
+    response = middleware.process_exception(request, caught.value)
+    assert response.status_code == 503
+    assert b"took too long" in response.content

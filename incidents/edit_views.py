@@ -14,6 +14,7 @@ import difflib
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -615,9 +616,30 @@ def _statement_for_spans(pk: int) -> Statement:
 def statement_spans(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     statement = _statement_for_spans(pk)
     template = "editing/statement_spans.html"
+    if request.htmx and request.GET.get("part") == "forms":
+        # The annotate/assign forms inside a statement card of a public page.
+        came_from = request.headers.get("HX-Current-URL") or statement.get_absolute_url()
+        auto_id = f"s{statement.pk}-%s"
+        context = {
+            **_workspace_context(
+                statement,
+                annotation_form=AnnotationForm(statement=statement, auto_id=auto_id),
+                claim_form=ClaimForm(statement=statement, auto_id=auto_id),
+            ),
+            "in_card": True,
+            "next_url": _same_site_path(came_from, statement.get_absolute_url()),
+        }
+        return render(request, template + "#span-forms", context)
     if request.htmx:
         template += "#span-workspace"
     return render(request, template, _workspace_context(statement))
+
+
+def _same_site_path(url: str, default: str) -> str:
+    """The path and query of a URL of this site (HX-Current-URL is absolute)."""
+    parts = urlsplit(url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    return path if path.startswith("/") and not path.startswith("//") else default
 
 
 def _workspace_response(
@@ -638,7 +660,7 @@ def _workspace_response(
             _workspace_context(statement, **forms),
             status=status,
         )
-    return redirect("editing:statement_spans", pk=statement.pk)
+    return redirect(_next_url(request, reverse("editing:statement_spans", args=[statement.pk])))
 
 
 @editor_required

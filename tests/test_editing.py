@@ -834,3 +834,30 @@ def test_the_excerpt_position_is_found_in_the_source(editor_client, world):
     )
     s2.refresh_from_db()
     assert s2.source_start is None and s2.quote_verified is False  # not in that source
+
+
+def test_span_forms_inside_a_public_statement_card(editor_client, world):
+    s = world.north_says
+    url = reverse("editing:statement_spans", args=[s.pk]) + "?part=forms"
+    card_page = f"http://testserver{s.get_absolute_url()}"
+    html = editor_client.get(url, headers={**HX, "HX-Current-URL": card_page}).content.decode()
+    assert "<html" not in html and f'id="span-forms-{s.pk}"' in html
+    assert "hx-post" not in html  # plain posts that come back to the card's page
+    assert f'name="next" value="{s.get_absolute_url()}"' in html
+    assert f'id="s{s.pk}-id_span_quote"' in html or f'id="s{s.pk}-span_quote"' in html
+    response = editor_client.post(
+        reverse("editing:annotation_create", args=[s.pk]),
+        {
+            "span_quote": "a bridge",
+            "tag": "context",
+            "body": "Which one?",
+            "visibility": "internal",
+            "next": s.get_absolute_url(),
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == s.get_absolute_url()
+    evil = editor_client.post(
+        reverse("editing:claim_create", args=[s.pk]),
+        {"span_quote": "patrol", "point": world.point.pk, "next": "https://evil.example/"},
+    )
+    assert "evil.example" not in evil["Location"]

@@ -568,11 +568,21 @@ class PointOfContention(VersionedModel):
         return reverse("incidents:detail", args=[self.incident.slug]) + f"?point={self.pk}"
 
 
+# The public-statement rule of StatementQuerySet.publicly_visible(), written as join
+# conditions from a claim or annotation: measured several times faster than an
+# `IN (subquery of every public statement)` at 300,000 statements.
+PUBLIC_STATEMENT_VIA_SPAN = Q(
+    statement__incident__status="published",
+    statement__status__in=["published", "withdrawn"],
+    statement__published_at__isnull=False,
+)
+
+
 class SpanQuerySet(models.QuerySet[Any]):
     def visible_to(self, user: Any) -> SpanQuerySet:
         if can_see_unpublished(user):
             return self.all()
-        return self.filter(statement__in=Statement.objects.publicly_visible().values("pk"))
+        return self.filter(PUBLIC_STATEMENT_VIA_SPAN)
 
 
 class AnchoredSpan(VersionedModel):
@@ -683,10 +693,7 @@ class AnnotationQuerySet(SpanQuerySet):
     def visible_to(self, user: Any) -> AnnotationQuerySet:
         if can_see_unpublished(user):
             return self.all()
-        return self.filter(
-            visibility=Annotation.Visibility.PUBLIC,
-            statement__in=Statement.objects.publicly_visible().values("pk"),
-        )
+        return self.filter(PUBLIC_STATEMENT_VIA_SPAN, visibility=Annotation.Visibility.PUBLIC)
 
 
 class Annotation(AnchoredSpan):

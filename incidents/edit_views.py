@@ -982,6 +982,8 @@ def _display(model: type[Model], field_name: str, value: Any) -> str:
     if field.is_relation and field.related_model is not None:
         obj = field.related_model._default_manager.filter(pk=value).first()
         return str(obj) if obj else f"#{value} (deleted)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, datetime):
         return f"{value:%d %b %Y, %H:%M:%S} UTC"
     if isinstance(value, date):

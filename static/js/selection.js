@@ -10,6 +10,9 @@
  */
 (function () {
   "use strict";
+  // base.html may load this for editors on every page, and the editing pages too.
+  if (window.parallaxSelection) return;
+  window.parallaxSelection = true;
 
   function textRoot(node) {
     var el = node && (node.nodeType === 1 ? node : node.parentElement);

@@ -400,8 +400,13 @@ def test_hidden_content_never_reaches_anonymous_visitors(client) -> None:
         entry = EXPECTED.get(route.name)
         for hidden in (False, True):
             url = reverse(route.name, kwargs=data.kwargs_for(route, entry, hidden=hidden))
-            for headers in ({}, {"HX-Request": "true"}):
-                response = client.get(url, headers=headers)
+            # Also as a search for the hidden words (search pages, API filters).
+            for query, headers in (
+                ("", {}),
+                ("", {"HX-Request": "true"}),
+                ("?q=9c1e+7f3a&search=9c1e&format=json", {}),
+            ):
+                response = client.get(url + query, headers=headers)
                 assert response.status_code < 500, url
                 body = b"".join(response) if response.streaming else response.content
                 text = body.decode("utf-8", "replace")

@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import os
 import re
+import runpy
 import subprocess
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
 from tests.factories import World
@@ -55,35 +58,44 @@ def test_check_deploy_is_clean_with_production_settings():
     assert "deprecated" not in result.stderr.lower()
 
 
+def load_settings(monkeypatch, env: dict[str, str]) -> dict[str, Any]:
+    """Execute config/settings.py afresh with exactly `env` as the deployment
+    variables (the module reads os.environ when it runs)."""
+    for name in [*PRODUCTION_ENV, "DEBUG", "SECURE_SSL_REDIRECT", "EMAIL_BACKEND"]:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "config" / "settings.py"))
+
+
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"])
-def test_production_requires_each_deployment_variable(missing):
+def test_production_requires_each_deployment_variable(monkeypatch, missing):
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
-    result = run_python("import django; django.setup()", env)
-    assert result.returncode != 0
-    assert "ImproperlyConfigured" in result.stderr
-    assert f"The environment variable {missing} is required in production." in result.stderr
+    with pytest.raises(ImproperlyConfigured) as caught:
+        load_settings(monkeypatch, env)
+    assert str(caught.value) == f"The environment variable {missing} is required in production."
 
 
-def test_production_settings_secure_cookies_and_https():
-    code = (
-        "from django.conf import settings as s;"
-        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT,"
-        " s.SECURE_HSTS_SECONDS >= 31536000, s.DEBUG, s.SESSION_COOKIE_HTTPONLY,"
-        " s.CSRF_COOKIE_HTTPONLY, s.MAILERS['default']['BACKEND'].endswith('smtp.EmailBackend'))"
-    )
-    result = run_python(code, PRODUCTION_ENV)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["True"] * 4 + ["False"] + ["True"] * 3
+def test_production_settings_secure_cookies_and_https(monkeypatch):
+    s = load_settings(monkeypatch, PRODUCTION_ENV)
+    assert s["DEBUG"] is False
+    assert s["SESSION_COOKIE_SECURE"] and s["CSRF_COOKIE_SECURE"]
+    assert s["SESSION_COOKIE_HTTPONLY"] and s["CSRF_COOKIE_HTTPONLY"]
+    assert s["SECURE_SSL_REDIRECT"] and s["SECURE_HSTS_SECONDS"] >= 31_536_000
+    assert s["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+    assert s["ALLOWED_HOSTS"] == ["parallax.example.org"]
+    assert s["DATABASES"]["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert s["MAILERS"]["default"]["BACKEND"].endswith("smtp.EmailBackend")
+    assert "EMAIL_BACKEND" not in s
 
 
-def test_development_defaults_need_no_environment():
-    result = run_python(
-        "import django; django.setup(); from django.conf import settings as s;"
-        "print(s.DEBUG, 'testserver' in s.ALLOWED_HOSTS)",
-        {},
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["True", "True"]
+def test_development_defaults_need_no_environment(monkeypatch):
+    monkeypatch.delenv("PARALLAX_ENV", raising=False)
+    s = load_settings(monkeypatch, {})
+    assert s["DEBUG"] is True
+    assert "testserver" in s["ALLOWED_HOSTS"]
+    assert s["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert s["MAILERS"]["default"]["BACKEND"].endswith("console.EmailBackend")
 
 
 @pytest.mark.django_db

@@ -861,3 +861,32 @@ def test_span_forms_inside_a_public_statement_card(editor_client, world):
         {"span_quote": "patrol", "point": world.point.pk, "next": "https://evil.example/"},
     )
     assert "evil.example" not in evil["Location"]
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_query_counts_do_not_grow_with_the_data(editor_client, world):
+    s = world.north_says
+    spans = reverse("editing:statement_spans", args=[s.pk])
+    desk = reverse("editing:index")
+
+    def add(n: int) -> None:
+        for i in range(n):
+            a = Annotation(statement=s, tag="context", body=f"Note {i}")
+            a.set_span(s.text, i % 10, 20 + i % 10)
+            a.save()
+            f.incident(world.conflict, f"Draft {i}", published=False)
+            f.statement(world.incident, world.south_mfa, f"Draft words {i}", published=False)
+
+    add(2)
+    few = (_queries(editor_client, spans), _queries(editor_client, desk))
+    add(20)
+    many = (_queries(editor_client, spans), _queries(editor_client, desk))
+    assert few == many

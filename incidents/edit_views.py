@@ -563,17 +563,26 @@ def _workspace_context(
         .prefetch_related("relations_from__to_claim__statement__actor")
         .order_by("start", "id")
     )
-    for claim in claims:
-        form = ClaimRelationForm(from_claim=claim, prefix=f"rel{claim.pk}")
-        claim.relation_form = form  # type: ignore[attr-defined]
     incident = statement.incident
     points = list(incident.points.all())
     sides = incident.sides()
-    grid_claims = (
+    grid_claims = list(
         Claim.objects.filter(statement__incident=incident)
-        .select_related("statement__actor", "statement__party")
+        .select_related("statement__actor", "statement__party", "point")
         .prefetch_related("relations_from__to_claim__statement__actor")
     )
+    for claim in claims:
+        form = ClaimRelationForm(from_claim=claim, prefix=f"rel{claim.pk}")
+        # Choices from the claims already loaded for the grid: no query per claim.
+        form.fields["to_claim"].choices = [
+            ("", "Choose a claim…"),
+            *[
+                (other.pk, form.fields["to_claim"].label_from_instance(other))  # type: ignore[attr-defined]
+                for other in grid_claims
+                if other.pk != claim.pk
+            ],
+        ]
+        claim.relation_form = form  # type: ignore[attr-defined]
     cells: dict[tuple[int, int], list[Claim]] = {}
     others: dict[int, list[Claim]] = {}
     side_ids = {p.pk for p in sides}
@@ -601,6 +610,7 @@ def _workspace_context(
         "points": points,
         "sides": sides,
         "grid": grid,
+        "can_relate": len(grid_claims) > 1,
         "can_edit": True,
     }
 

@@ -882,6 +882,9 @@ def test_query_counts_do_not_grow_with_the_data(editor_client, world):
             a = Annotation(statement=s, tag="context", body=f"Note {i}")
             a.set_span(s.text, i % 10, 20 + i % 10)
             a.save()
+            c = Claim(statement=s, point=world.point)
+            c.set_span(s.text, i % 10, 30 + i % 10)
+            c.save()
             f.incident(world.conflict, f"Draft {i}", published=False)
             f.statement(world.incident, world.south_mfa, f"Draft words {i}", published=False)
 

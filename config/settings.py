@@ -129,6 +129,21 @@ elif os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS"):
         f"-c statement_timeout={int(os.environ['DATABASE_STATEMENT_TIMEOUT_MS'])}"
     )
 
+# A streaming replica of the primary for anonymous reads (docs/scaling.md, step 4).
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    # Tests see the primary through the replica alias.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["incidents.middleware.PublicReadReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("incidents.middleware.DatabaseUnavailableMiddleware") + 1,
+        "incidents.middleware.PublicReadMiddleware",
+    )
+
 # `manage.py backup` writes datetimes to the microsecond (Django's JSON stops at ms).
 SERIALIZATION_MODULES = {"pjson": "incidents.management.commands.backup"}
 
@@ -278,6 +293,13 @@ if PRODUCTION:
 PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "600"))
 # On by default; off under pytest, whose tests count each view's own SQL queries
 # (tests/test_cache.py turns it on where it is what is tested).
+# With a read replica, pages rendered this soon after a change are not stored: the
+# replica may not have the change yet (its lag must stay below this).
+PUBLIC_PAGE_CACHE_SETTLE_SECONDS = float(
+    os.environ.get(
+        "PUBLIC_PAGE_CACHE_SETTLE_SECONDS", "5" if os.environ.get("DATABASE_REPLICA_URL") else "0"
+    )
+)
 PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", "pytest" not in sys.modules)
 
 LOGGING = {

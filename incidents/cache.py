@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 import uuid
 from collections.abc import Callable
 from functools import wraps
@@ -69,9 +70,28 @@ def enabled() -> bool:
 # --- the content generation ----------------------------------------------------
 
 
+def new_generation() -> str:
+    # The time of the change, then randomness: never equal to an earlier token.
+    return f"{time.time():.3f}-{uuid.uuid4().hex}"
+
+
 def bump_generation() -> None:
     """Invalidate every cached public page on every worker."""
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+    cache.set(GENERATION_KEY, new_generation(), timeout=None)
+
+
+def settling(generation: str) -> bool:
+    """True shortly after a change when reads may come from a lagging read replica
+    (PUBLIC_PAGE_CACHE_SETTLE_SECONDS): pages are then rendered but not stored, so a
+    replica's not-yet-updated copy is never cached under the new generation."""
+    settle = getattr(settings, "PUBLIC_PAGE_CACHE_SETTLE_SECONDS", 0)
+    if not settle:
+        return False
+    try:
+        changed_at = float(generation.split("-", 1)[0])
+    except ValueError:
+        return False
+    return time.time() - changed_at < settle
 
 
 def current_generation() -> str:
@@ -79,7 +99,7 @@ def current_generation() -> str:
     if generation is None:
         # First use, or the token was evicted: a new random token can never match
         # a page stored under an earlier one.
-        cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        cache.add(GENERATION_KEY, new_generation(), timeout=None)
         generation = cache.get(GENERATION_KEY)
     return str(generation)
 
@@ -210,6 +230,9 @@ def public_page(view: View) -> View:
         if hasattr(response, "render") and callable(response.render):
             response = response.render()
         if not _storable(response) or getattr(request, "user", None) is None:
+            return response
+        if settling(generation):
+            response[CACHE_HEADER] = "miss"
             return response
         if request.user.is_authenticated:
             return response

@@ -8,10 +8,12 @@ before reuse, so the first request after the database is back gets a new connect
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import sys
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
@@ -86,3 +88,52 @@ class DatabaseUnavailableMiddleware:
             exc,
         )
         return database_unavailable_response(timed_out)
+
+
+# --- read replica for public traffic ------------------------------------------------
+#
+# With DATABASE_REPLICA_URL set (settings), the reads of anonymous GET/HEAD requests
+# go to the "replica" database (PostgreSQL streaming replication); writes, and every
+# read of signed-in users (who must see their own edits at once), go to "default".
+# The cache table and sessions always use "default".
+
+_public_read: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "parallax_public_read", default=False
+)
+PRIMARY_ONLY_APPS = {"django_cache", "sessions", "axes", "django_tasks_database"}
+
+
+class PublicReadMiddleware:
+    """Marks anonymous read-only requests for PublicReadReplicaRouter."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        public = (
+            request.method in ("GET", "HEAD")
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+            and "HTTP_AUTHORIZATION" not in request.META
+        )
+        token = _public_read.set(public)
+        try:
+            return self.get_response(request)
+        finally:
+            _public_read.reset(token)
+
+
+class PublicReadReplicaRouter:
+    def db_for_read(self, model: type, **hints: object) -> str | None:
+        if _public_read.get() and model._meta.app_label not in PRIMARY_ONLY_APPS:
+            return "replica"
+        return None
+
+    def db_for_write(self, model: type, **hints: object) -> str | None:
+        return "default"
+
+    def allow_relation(self, obj1: object, obj2: object, **hints: object) -> bool:
+        # Both databases hold the same rows.
+        return True
+
+    def allow_migrate(self, db: str, app_label: str, **hints: object) -> bool:
+        return db == "default"

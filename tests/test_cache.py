@@ -237,3 +237,15 @@ def test_an_edit_is_visible_at_once_on_another_worker_process(site_database):
             assert "Corrected words" in after.body, url
             assert "Original words" not in after.body
         assert "A later statement." in servers.fetch(draft_b).body
+
+
+@cache_on
+@override_settings(PUBLIC_PAGE_CACHE_SETTLE_SECONDS=60)
+def test_with_a_replica_pages_are_not_stored_right_after_a_change(client, world):
+    url = probe(world.north_says.pk)
+    world.north_says.save()  # a change: the replica may lag for a moment
+    client.get(url)
+    assert client.get(url)[CACHE_HEADER] == "miss"
+    with override_settings(PUBLIC_PAGE_CACHE_SETTLE_SECONDS=0):
+        client.get(url)
+        assert client.get(url)[CACHE_HEADER] == "hit"

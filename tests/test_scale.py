@@ -207,3 +207,51 @@ def test_a_statement_timeout_gives_503_saying_so():
     response = middleware.process_exception(request, caught.value)
     assert response.status_code == 503
     assert b"took too long" in response.content
+
+
+# --- read replica routing -----------------------------------------------------------
+
+
+def test_public_reads_go_to_the_replica_and_everything_else_to_the_primary():
+    from django.conf import settings
+
+    from incidents.middleware import PublicReadMiddleware, PublicReadReplicaRouter
+
+    router = PublicReadReplicaRouter()
+    seen = {}
+
+    class CacheEntry:  # what Django's database cache routes with
+        class _meta:  # noqa: N801
+            app_label = "django_cache"
+
+    def view(request):
+        seen["statement"] = router.db_for_read(Statement)
+        seen["cache"] = router.db_for_read(CacheEntry)
+        seen["write"] = router.db_for_write(Statement)
+        return None
+
+    middleware = PublicReadMiddleware(view)
+    factory = RequestFactory()
+    middleware(factory.get("/incidents/"))
+    assert seen == {"statement": "replica", "cache": None, "write": "default"}
+
+    signed_in = factory.get("/incidents/")
+    signed_in.COOKIES[settings.SESSION_COOKIE_NAME] = "abc"
+    middleware(signed_in)
+    assert seen["statement"] is None
+    middleware(factory.post("/incidents/"))
+    assert seen["statement"] is None
+    # Outside a request (commands, workers): the primary.
+    assert router.db_for_read(Statement) is None
+    assert router.allow_migrate("replica", "incidents") is False
+
+
+def test_replica_settings(monkeypatch):
+    import runpy
+    from pathlib import Path
+
+    monkeypatch.setenv("DATABASE_REPLICA_URL", "postgres://reader@replica.example.org/parallax")
+    s = runpy.run_path(str(Path(__file__).resolve().parent.parent / "config" / "settings.py"))
+    assert s["DATABASES"]["replica"]["HOST"] == "replica.example.org"
+    assert s["DATABASE_ROUTERS"] == ["incidents.middleware.PublicReadReplicaRouter"]
+    assert "incidents.middleware.PublicReadMiddleware" in s["MIDDLEWARE"]

@@ -484,6 +484,9 @@ def statement_publish(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 def statement_withdraw(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     statement = get_object_or_404(Statement.objects.select_related("incident", "actor"), pk=pk)
     form = WithdrawForm(request.POST or None)
+    if statement.status != Statement.Status.PUBLISHED:
+        # Only what was published is withdrawn; a draft simply stays a draft.
+        form.add_error(None, "Only a published statement can be withdrawn.")
     if request.method == "POST" and form.is_valid():
         statement.withdraw(form.cleaned_data["reason"], by=_user(request))
         messages.success(request, "The statement is withdrawn; the public sees it with the reason.")

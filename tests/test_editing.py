@@ -893,3 +893,14 @@ def test_query_counts_do_not_grow_with_the_data(editor_client, world):
     add(20)
     many = (_queries(editor_client, spans), _queries(editor_client, desk))
     assert few == many
+
+
+def test_only_published_statements_are_withdrawn(editor_client, world):
+    draft = f.statement(world.incident, world.north_mod, "Not yet public.", published=False)
+    response = editor_client.post(
+        reverse("editing:statement_withdraw", args=[draft.pk]), {"reason": "Changed our mind."}
+    )
+    assert response.status_code == 400
+    assert "Only a published statement can be withdrawn" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == Statement.Status.DRAFT

@@ -975,6 +975,10 @@ HISTORY_MODELS: dict[str, Any] = {
     "claim": Claim,
     "annotation": Annotation,
 }
+PUBLICATION_FIELDS = {
+    "incident": ("status", "published_at"),
+    "statement": ("status", "published_at", "withdrawn_reason"),
+}
 # Bookkeeping fields that would only clutter a diff.
 HIDDEN_FIELDS = {"version", "updated_at", "created_at", "id"}
 
@@ -1085,6 +1089,11 @@ def history_revert(request: HtmxHttpRequest, kind: str, pk: int, history_id: int
     back = reverse("editing:history", args=[kind, pk])
     restored = record.instance
     _reason(restored, f"reverted to the version of {record.history_date:%Y-%m-%d %H:%M}")
+    if current is not None:
+        # Publication changes only through publish/unpublish/withdraw, never as a side
+        # effect of a revert: a public statement must not silently disappear.
+        for name in PUBLICATION_FIELDS.get(kind, ()):
+            setattr(restored, name, getattr(current, name))
     try:
         with transaction.atomic():
             if current is None:
@@ -1092,7 +1101,7 @@ def history_revert(request: HtmxHttpRequest, kind: str, pk: int, history_id: int
                 restored.version = 1
                 restored.save(force_insert=True)
             else:
-                expected = int(request.POST.get("version", current.version))
+                expected = int(request.POST.get("version") or current.version)
                 restored.save_versioned(expected)
             if isinstance(restored, Incident):
                 places = getattr(record, "places", None)

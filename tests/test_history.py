@@ -160,3 +160,16 @@ def test_every_kind_of_object_has_a_history_page(editor_client, world):
         response = editor_client.get(reverse("editing:history", args=[kind, pk]))
         assert response.status_code == 200, kind
         assert "created by" in response.content.decode(), kind
+
+
+def test_revert_never_unpublishes(editor_client, world):
+    s = world.north_says
+    created = s.history.order_by("history_date", "history_id").first()  # a draft then
+    assert created.status == Statement.Status.DRAFT
+    editor_client.post(
+        reverse("editing:history_revert", args=["statement", s.pk, created.history_id]),
+        {"version": s.version},
+    )
+    s.refresh_from_db()
+    assert s.status == Statement.Status.PUBLISHED and s.published_at is not None
+    assert Statement.objects.publicly_visible().filter(pk=s.pk).exists()

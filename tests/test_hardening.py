@@ -225,3 +225,37 @@ def test_oversized_edit_is_refused_and_saves_nothing(editor_client):
     )
     assert response.status_code == 400
     assert not Source.objects.exists()
+
+
+@pytest.mark.django_db
+def test_editing_and_account_pages_carry_no_inline_script_or_style(editor_client):
+    w = World()
+    urls = [
+        reverse("incidents:actor_detail", args=[w.north_mod.slug]),
+        reverse("incidents:party_detail", args=[w.north.slug]),
+        reverse("incidents:detail", args=[w.incident.slug]),
+        reverse("editing:index"),
+        reverse("editing:incident_create"),
+        reverse("editing:incident_edit", args=[w.incident.slug]),
+        reverse("editing:points", args=[w.incident.slug]),
+        reverse("editing:statement_edit", args=[w.north_says.pk]),
+        reverse("editing:statement_spans", args=[w.north_says.pk]),
+        reverse("editing:source_create"),
+        reverse("editing:history", args=["statement", w.north_says.pk]),
+        reverse("imports:new"),
+        reverse("accounts:login"),
+    ]
+    for url in urls:
+        response = editor_client.get(url)
+        assert response.status_code == 200, url
+        finder = InlineFinder()
+        finder.feed(response.content.decode())
+        assert finder.problems == [], (url, finder.problems)
+
+
+def test_error_pages_carry_no_inline_script_or_style():
+    from incidents.middleware import database_unavailable_response
+
+    finder = InlineFinder()
+    finder.feed(database_unavailable_response().content.decode())
+    assert finder.problems == []

@@ -91,8 +91,8 @@ def test_password_change(client, editor):
     assert editor.check_password("A-much-longer-pass-42")
 
 
-def test_password_reset_by_email(client, editor, settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+def test_password_reset_by_email(client, editor):
+    # The test environment already sends mail to mail.outbox (through MAILERS).
     editor.email = "eddie@example.org"
     editor.save()
     response = client.post(reverse("accounts:password_reset"), {"email": "eddie@example.org"})

@@ -53,7 +53,7 @@ class Visitor(HttpUser):
 
     @task(4)
     def incident_list(self) -> None:
-        params = {"page": random.randint(1, 50)}
+        params: dict[str, str | int] = {"page": random.randint(1, 50)}
         if random.random() < 0.3:
             params["date_from"] = f"{random.randint(2015, 2024)}-01-01"
         self.client.get("/incidents/", params=params, name="/incidents/")

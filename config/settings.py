@@ -191,6 +191,7 @@ STORAGES = {
 # A cache shared by every worker process: the database by default, Redis when
 # REDIS_URL is set (docker-compose). A per-process memory cache would serve stale
 # public pages after a publish on another worker.
+CACHES: dict[str, dict[str, object]]
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {

@@ -47,7 +47,11 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
-from django.middleware.csrf import CSRF_TOKEN_LENGTH, _unmask_cipher_token, get_token
+from django.middleware.csrf import (  # type: ignore[attr-defined]
+    CSRF_TOKEN_LENGTH,
+    _unmask_cipher_token,
+    get_token,
+)
 from django.utils.cache import patch_vary_headers
 
 GENERATION_KEY = "parallax:content-generation"
@@ -104,7 +108,7 @@ def current_generation() -> str:
     return str(generation)
 
 
-def _on_editorial_change(sender: type, **kwargs: Any) -> None:
+def _on_editorial_change(sender: Any, **kwargs: Any) -> None:
     if getattr(sender._meta, "app_label", None) != "incidents":
         return
     if sender.__name__.startswith("Historical"):
@@ -149,7 +153,7 @@ def is_cacheable_request(request: HttpRequest) -> bool:
 
 def page_key(request: HttpRequest) -> str:
     parts = [
-        request.method == "HEAD" and "GET" or request.method,
+        "GET" if request.method == "HEAD" else str(request.method),
         request.get_full_path(),
         request.headers.get("HX-Request", ""),
         request.headers.get("HX-Target", ""),

@@ -12,6 +12,7 @@ import contextvars
 import logging
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.signals import got_request_exception
@@ -123,7 +124,7 @@ class PublicReadMiddleware:
 
 
 class PublicReadReplicaRouter:
-    def db_for_read(self, model: type, **hints: object) -> str | None:
+    def db_for_read(self, model: Any, **hints: object) -> str | None:
         if _public_read.get() and model._meta.app_label not in PRIMARY_ONLY_APPS:
             return "replica"
         return None

@@ -136,8 +136,9 @@ class InlineFinder(HTMLParser):
             self.problems.append("inline <script>")
         if tag == "style":
             self.problems.append("<style> element")
-        if tag == "meta" and a.get("name"):
-            self.meta[a["name"]] = a.get("content") or ""
+        name = a.get("name")
+        if tag == "meta" and name:
+            self.meta[name] = a.get("content") or ""
         for name, value in attrs:
             if name.startswith("on"):
                 self.problems.append(f"{tag} {name}= handler")

@@ -35,9 +35,10 @@ class ExactJSONEncoder(DjangoJSONEncoder):
         return super().default(o)
 
 
+# _init_options is not in the type stubs, hence the ignore below.
 class Serializer(json_serializer.Serializer):
     def _init_options(self) -> None:
-        super()._init_options()
+        super()._init_options()  # type: ignore[misc]
         self.json_kwargs["cls"] = ExactJSONEncoder
 
 

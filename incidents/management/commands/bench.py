@@ -101,6 +101,8 @@ class Command(BaseCommand):
         statement = (
             Statement.objects.publicly_visible().filter(incident=largest).order_by("pk").first()
         )
+        if statement is None:
+            raise CommandError("The largest incident has no published statement.")
         n_annotations = largest.statements.aggregate(n=Count("annotations"))["n"]
         pages = [
             ("incident list", self.url("incidents:list")),

@@ -372,7 +372,7 @@ class Command(BaseCommand):
             return p
 
         thirds = [party(name, kind) for name, kind in THIRD_PARTIES]
-        conflicts = []
+        conflicts: list[dict[str, Any]] = []
         all_parties: list[Party] = list(thirds)
         for cname, side_names in CONFLICTS:
             sides = [party(n, Party.Kind.STATE) for n in side_names]

@@ -75,7 +75,9 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No backup file at {path}.")
-        nonempty = [m._meta.verbose_name_plural for m in CONTENT_MODELS if m.objects.exists()]
+        nonempty = [
+            m._meta.verbose_name_plural for m in CONTENT_MODELS if m._default_manager.exists()
+        ]
         if nonempty and not force:
             raise CommandError(
                 "The database is not empty (it has "

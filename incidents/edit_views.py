@@ -483,8 +483,9 @@ def statement_publish(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def statement_withdraw(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     statement = get_object_or_404(Statement.objects.select_related("incident", "actor"), pk=pk)
-    form = WithdrawForm(request.POST or None)
-    if statement.status != Statement.Status.PUBLISHED:
+    # Bound on every POST (an empty one too): add_error() needs a bound form.
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if statement.status != Statement.Status.PUBLISHED and form.is_bound:
         # Only what was published is withdrawn; a draft simply stays a draft.
         form.add_error(None, "Only a published statement can be withdrawn.")
     if request.method == "POST" and form.is_valid():

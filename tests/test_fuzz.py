@@ -23,6 +23,8 @@ from tests.factories import World
 
 FUZZ = settings(
     max_examples=25,
+    # No example database in the working tree; every run explores afresh.
+    database=None,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -34,7 +34,9 @@ MAX_PAGE_SIZE = 200
 class PageForm(forms.Form):
     """`page` and `page_size` for every paginated list."""
 
-    page = forms.IntegerField(required=False, min_value=1)
+    # Upper bounds keep absurd numbers away from the database (SQLite and PostgreSQL
+    # integers overflow: a server error instead of a clear message).
+    page = forms.IntegerField(required=False, min_value=1, max_value=10**9)
     page_size = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
 
 
@@ -130,7 +132,9 @@ class StatementFilterForm(DateRangeMixin):
     party = forms.SlugField(required=False)
     actor = forms.SlugField(required=False)
     place = forms.SlugField(required=False, help_text="Where the statement's incident happened.")
-    source = forms.IntegerField(required=False, min_value=1, help_text="A source's id.")
+    source = forms.IntegerField(
+        required=False, min_value=1, max_value=2**62, help_text="A source's id."
+    )
     status = _choice(Statement.Status.choices)
     type = _choice(Statement.Type.choices)
     kind = _choice(Statement.Kind.choices)

@@ -71,7 +71,11 @@ class VersionedForm(forms.ModelForm):
     """Carries the version the editor started from; the view saves with
     save_versioned(version) so a concurrent change is refused, never overwritten."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    # Bounded like the column (PositiveIntegerField): a larger number would overflow
+    # the database integer in save_versioned()'s comparison.
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1, required=False
+    )
     # Set by the editing views when another editor saved first (see edit_views._save).
     # Not named "conflict": templates look up form.conflict as the incident's field.
     concurrent: Any = None

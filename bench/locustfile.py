@@ -30,7 +30,7 @@ WORDS = [
     "footage",
 ]
 TABS = ["grid", "timeline", "sources"]
-known: dict[str, list] = {"incidents": [], "statements": [], "largest": []}
+known: dict[str, list] = {"incidents": [], "statements": [], "largest": [], "api_pages": [1]}
 
 
 @events.test_start.add_listener
@@ -41,6 +41,9 @@ def collect_targets(environment, **kwargs) -> None:
     host = environment.host.rstrip("/")
     incidents = requests.get(f"{host}/api/incidents/?page_size=200", timeout=60).json()
     known["incidents"] = [r["slug"] for r in incidents["results"]]
+    # Pages that exist at the API's default page size (a page past the end is a 404).
+    default_size = requests.get(f"{host}/api/incidents/", timeout=60).json()
+    known["api_pages"] = list(range(1, min(20, default_size["num_pages"]) + 1))
     statements = requests.get(f"{host}/api/statements/?page_size=200", timeout=60).json()
     known["statements"] = [r["id"] for r in statements["results"]]
     # The "Major:" incidents of generate_data: 300 statements, 1,000 annotations.
@@ -87,5 +90,7 @@ class Visitor(HttpUser):
     @task(1)
     def api(self) -> None:
         self.client.get(
-            "/api/incidents/", params={"page": random.randint(1, 20)}, name="/api/incidents/"
+            "/api/incidents/",
+            params={"page": random.choice(known["api_pages"])},
+            name="/api/incidents/",
         )

@@ -16,8 +16,9 @@ token and the page).
 Only anonymous GET/HEAD requests without a session cookie, a messages cookie or an
 Authorization header are served from or stored in the cache; analysts and editors
 (who see drafts and internal annotations) always get a fresh page. The cache key
-includes the full path with its query string and the htmx headers (HX-Request,
-HX-Target), so a partial is never served for a full page or the other way round.
+includes the full path with its query string and the htmx headers the views branch
+on (HX-Request, HX-Target, HX-Boosted, HX-History-Restore-Request, HX-Trigger-Name),
+so a partial is never served for a full page or the other way round.
 
 A page contains the visitor's CSRF token (base.html puts it in hx-headers). The
 token is cut out before storing and a fresh one for the current visitor is put back
@@ -60,6 +61,7 @@ CSRF_PLACEHOLDER = b"__PARALLAX_CSRF_TOKEN__"
 # Pages larger than this (big exports) are not worth a cache row.
 MAX_CACHED_BYTES = 2_000_000
 CACHE_HEADER = "X-Parallax-Cache"
+VARY = ("HX-Request", "HX-Target", "HX-Boosted", "HX-History-Restore-Request", "Cookie")
 # Headers re-created by middleware on every response; never stored.
 _NOT_STORED = {"set-cookie", "content-length", "content-security-policy", "vary"}
 _TOKEN_RE = re.compile(rb"[A-Za-z0-9]{%d}" % CSRF_TOKEN_LENGTH)
@@ -158,6 +160,9 @@ def page_key(request: HttpRequest) -> str:
         request.headers.get("HX-Request", ""),
         request.headers.get("HX-Target", ""),
         request.headers.get("HX-Boosted", ""),
+        # The public views answer a history restore with the whole page.
+        request.headers.get("HX-History-Restore-Request", ""),
+        request.headers.get("HX-Trigger-Name", ""),
     ]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
     return PAGE_PREFIX + digest
@@ -201,7 +206,7 @@ def _response_from_entry(request: HttpRequest, entry: dict[str, Any], state: str
     # Browsers must come back (If-None-Match) rather than reuse a page an editor
     # may have changed since; "private" because the page holds a CSRF token.
     response["Cache-Control"] = "private, no-cache"
-    patch_vary_headers(response, ("HX-Request", "HX-Target", "Cookie"))
+    patch_vary_headers(response, VARY)
     response[CACHE_HEADER] = state
     return response
 
@@ -257,7 +262,7 @@ def public_page(view: View) -> View:
         # The page just rendered goes out as rendered (same token, same cookie).
         response["ETag"] = _etag(request, entry)
         response["Cache-Control"] = "private, no-cache"
-        patch_vary_headers(response, ("HX-Request", "HX-Target", "Cookie"))
+        patch_vary_headers(response, VARY)
         response[CACHE_HEADER] = "miss"
         return response
 

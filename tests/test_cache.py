@@ -249,3 +249,13 @@ def test_with_a_replica_pages_are_not_stored_right_after_a_change(client, world)
     with override_settings(PUBLIC_PAGE_CACHE_SETTLE_SECONDS=0):
         client.get(url)
         assert client.get(url)[CACHE_HEADER] == "hit"
+
+
+@cache_on
+def test_history_restore_gets_the_whole_page_not_a_cached_fragment(client, world):
+    url = reverse("cached_detail", args=[world.incident.slug])
+    fragment = client.get(url, headers={"HX-Request": "true"})
+    assert b"<html" not in fragment.content
+    restore = client.get(url, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert restore[CACHE_HEADER] == "miss"
+    assert b"<html" in restore.content

@@ -26,6 +26,7 @@ from .backends import Hit, ParsedQuery, get_backend, parse_query
 
 PAGE_SIZE = 20
 FACET_LIMIT = 12
+MATCH_CAP = 2000
 
 
 @dataclass
@@ -66,6 +67,11 @@ class SearchOutcome:
     pages: int = 0
     backend: str = ""
     hint: str = ""
+    # True when the query matched more than MATCH_CAP visible statements: counts,
+    # facets and ranking then cover the first MATCH_CAP matches only, and the page
+    # says so.
+    capped: bool = False
+    cap: int = 0
 
     def page_url(self, page: int) -> str:
         return build_url({**self.params, "page": page})
@@ -128,6 +134,14 @@ def run_search(user: Any, params: dict[str, Any]) -> SearchOutcome:
     visible = Statement.objects.visible_to(user)
     if query.is_searchable:
         visible = visible.filter(pk__in=backend.matching_ids(query))
+        # A very common word matches tens of thousands of statements; counting,
+        # grouping and ranking all of them costs seconds (docs/performance.md). Read at
+        # most MATCH_CAP + 1 matching ids from the index (milliseconds), and when there
+        # are more, work on the first MATCH_CAP and tell the reader to narrow down.
+        ids = list(visible.order_by().values_list("pk", flat=True)[: MATCH_CAP + 1])
+        if len(ids) > MATCH_CAP:
+            outcome.capped, outcome.cap = True, MATCH_CAP
+            visible = Statement.objects.filter(pk__in=ids[:MATCH_CAP])
 
     candidates = apply_filters(visible, params)
     outcome.total, outcome.facets = facets(visible, params)

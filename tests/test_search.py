@@ -421,3 +421,20 @@ def test_query_of_only_exclusions_explains_itself(client, world):
     assert response.status_code == 200
     assert "Add at least one word to look for" in response.content.decode()
     assert not response.context["outcome"].searched
+
+
+def test_a_very_common_word_is_capped_and_the_page_says_so(client, world, monkeypatch):
+    from search import query as search_query
+
+    for n in range(8):
+        f.statement(world.incident, world.north_mod, f"Checkpoint bulletin {n}.")
+    monkeypatch.setattr(search_query, "MATCH_CAP", 5)
+    response = client.get(URL, {"q": "checkpoint"})
+    outcome = response.context["outcome"]
+    assert outcome.capped and outcome.total == 5
+    assert len(outcome.results) == 5
+    assert "More than 5 statements match" in response.content.decode()
+    # Under the cap nothing changes.
+    monkeypatch.setattr(search_query, "MATCH_CAP", 50)
+    outcome = client.get(URL, {"q": "checkpoint"}).context["outcome"]
+    assert not outcome.capped and outcome.total == 8

@@ -26,11 +26,14 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from typing import Any
-
-from spacy.tokens import Doc, Span, Token
+from typing import TYPE_CHECKING, Any
 
 from .registry import ActorEntry, Registry, norm
+
+if TYPE_CHECKING:
+    # Types only: importing spaCy costs seconds and ~100 MB, which web processes
+    # should pay on first use of the pipeline, not when the URLconf loads.
+    from spacy.tokens import Doc, Span, Token
 
 # Verbs whose complement is what was said.
 SAY_LEMMAS = {

@@ -11,7 +11,6 @@ import threading
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from spacy.language import Language as _Language
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -34,7 +33,6 @@ class ModelUnavailable(RuntimeError):
     """The configured pipeline cannot be loaded; the message says what to install."""
 
 
-@_Language.component("parallax_paragraphs")
 def paragraph_boundaries(doc):  # type: ignore[no-untyped-def]
     """A blank line (or any line break) ends a sentence. Pasted articles rarely end a
     paragraph with a mark the parser trusts (a closing quote after a full stop), and a
@@ -43,6 +41,15 @@ def paragraph_boundaries(doc):  # type: ignore[no-untyped-def]
         if "\n" in token.text or "\n" in token.whitespace_:
             doc[token.i + 1].is_sent_start = True
     return doc
+
+
+def _register_components() -> None:
+    # Registered on first load rather than at import: importing spaCy is what web
+    # processes should not pay for until a page needs the pipeline.
+    from spacy.language import Language as SpacyLanguage
+
+    if not SpacyLanguage.has_factory("parallax_paragraphs"):
+        SpacyLanguage.component("parallax_paragraphs", func=paragraph_boundaries)
 
 
 def _load(name: str) -> Language:
@@ -67,6 +74,7 @@ def get_nlp() -> Language:
     if _nlp is None:
         with _lock:
             if _nlp is None:
+                _register_components()
                 nlp = _load(getattr(settings, "SPACY_MODEL", "en_core_web_sm"))
                 if "parallax_paragraphs" not in nlp.pipe_names and "parser" in nlp.pipe_names:
                     nlp.add_pipe("parallax_paragraphs", before="parser")

@@ -42,3 +42,20 @@ def test_import_link_is_only_offered_to_editors(client, analyst, editor):
     assert url not in client.get(reverse("incidents:list")).content.decode()
     client.force_login(editor)
     assert url in client.get(reverse("incidents:list")).content.decode()
+
+
+def test_loading_the_site_does_not_import_spacy():
+    """Web workers pay for spaCy (seconds, ~100 MB) only when a page needs the
+    pipeline, not when the URLconf loads."""
+    import subprocess
+    import sys
+
+    code = (
+        "import django, os, sys; os.environ['DJANGO_SETTINGS_MODULE'] = 'config.settings'; "
+        "django.setup(); from django.urls import resolve; resolve('/'); "
+        "import config.urls; print('spacy' in sys.modules)"
+    )
+    out = subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip().endswith("False"), out.stdout + out.stderr

@@ -60,7 +60,12 @@ def wants_fragment(request: HtmxHttpRequest) -> bool:
 
 
 def statements_for(
-    user: Any, *, claims: bool = False, notes: bool = False, incident: bool = True
+    user: Any,
+    *,
+    claims: bool = False,
+    notes: bool = False,
+    incident: bool = True,
+    joins: bool = True,
 ) -> QuerySet[Statement]:
     """Statements the user may see, with everything a statement card shows.
 
@@ -70,7 +75,10 @@ def statements_for(
     The source's archived text is deferred: cards only link to the source, and one
     article quoted by fifty statements would otherwise be fetched fifty times.
     """
-    related = ["actor", "party", "leaning_towards", "source"]
+    # `joins=False` leaves the speakers, parties and sources out: a page showing
+    # hundreds of statements by a few dozen speakers attaches them itself (see
+    # load_comparison), building each once instead of once per row.
+    related = ["actor", "party", "leaning_towards", "source"] if joins else ["source"]
     if incident:
         related.append("incident")
     note_count = (
@@ -266,13 +274,32 @@ def load_comparison(incident: Incident, user: Any) -> dict[str, Any]:
     )
     points = list(incident.points.order_by("order", "id"))
     statements = list(
-        statements_for(user, claims=True, incident=False)
+        statements_for(user, claims=True, incident=False, joins=False)
         .filter(incident=incident)
         .order_by("issued_on", "id")
     )
+    # Speakers (with their parties), each built once: a 300-statement incident has a
+    # few dozen of them, and building the joined rows was the largest single cost of
+    # this page (docs/performance.md).
+    actors = Actor.objects.select_related("party").in_bulk({s.actor_id for s in statements})
+    parties_by_id = {a.party_id: a.party for a in actors.values()}
+    for p in sides:
+        parties_by_id.setdefault(p.pk, p)
+    missing = {
+        s.leaning_towards_id
+        for s in statements
+        if s.leaning_towards_id and s.leaning_towards_id not in parties_by_id
+    }
+    if missing:
+        parties_by_id.update(Party.objects.in_bulk(missing))
     # The objects already loaded stand in for the joins this page leaves out.
     points_by_id = {p.pk: p for p in points}
     for s in statements:
+        s.actor = actors[s.actor_id]
+        s.party = parties_by_id[s.party_id]
+        s.leaning_towards = (
+            parties_by_id.get(s.leaning_towards_id) if s.leaning_towards_id else None
+        )
         s.incident = incident
         for c in s.claims.all():
             if c.point_id in points_by_id:

@@ -88,6 +88,11 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        # Measure the process as config/wsgi.py sets it up for gunicorn workers.
+        import gc
+
+        gc.freeze()
+        gc.set_threshold(int(os.environ.get("GC_GEN0_THRESHOLD", "50000")), 20, 100)
         self.n = opts["requests"]
         self.warmup = opts["warmup"]
         largest = (

@@ -180,3 +180,32 @@ def test_annotating_with_the_keyboard_only(live_server, page, roles):
     page.keyboard.press("Escape")
     note = Annotation.objects.get(statement=s)
     assert (note.start, note.end, note.tag) == (0, 14, "loaded_language")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_annotating_from_the_public_statement_page(live_server, page, roles):
+    """The editor's tools in an expanded statement card: select words in the card's
+    text, open the forms (loaded by htmx), annotate; the page comes back with it."""
+    make_user("eddie_editor", "editor")
+    world = f.World()
+    s = world.north_says
+    pub = Annotation(
+        statement=s, tag="disputed", body="Southland disputes the repair.", visibility="public"
+    )
+    pub.set_span(s.text, s.text.index("repairing"), s.text.index("repairing") + 9)
+    pub.save()
+    sign_in(page, live_server, "eddie_editor", s.get_absolute_url())
+    page.locator(".statement-tools details.span-tools summary").click()
+    form = page.locator(".span-tools form[action$='/annotations/new/']")
+    form.wait_for()
+    select_words(page, "when it was seized")  # after a note number inside the text
+    at = s.text.index("when it was seized")
+    assert form.locator("[name=span_start]").input_value() == str(at)
+    form.locator("[name=tag]").select_option("loaded_language")
+    form.locator("[name=body]").fill("'Seized' is Northland's word.")
+    form.locator("button[type=submit]").click()
+    page.wait_for_url(live_server.url + s.get_absolute_url())
+    assert "'Seized' is Northland's word." in page.locator("main").inner_text()
+    note = Annotation.objects.get(statement=s, tag="loaded_language")
+    assert (note.start, note.quote) == (at, "when it was seized")

@@ -526,9 +526,13 @@ def statement_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     user = request.user
     statement = get_object_or_404(statements_for(user, claims=True, notes=True), pk=pk)
     annotations = list(statement.annotations.all())
+    # A note whose words were lost in a text correction keeps its number in the list
+    # but is not highlighted: its offsets may point at other words until an editor
+    # re-anchors it.
     spans = [
         (a.start, a.end, n, f"ann ann-{a.tag}{' ann-internal' if a.is_internal else ''}")
         for n, a in enumerate(annotations, start=1)
+        if not a.needs_review
     ]
     for n, a in enumerate(annotations, start=1):
         a.number = n  # type: ignore[attr-defined]

@@ -59,3 +59,17 @@ def test_loading_the_site_does_not_import_spacy():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.strip().endswith("False"), out.stdout + out.stderr
+
+
+def test_a_note_lost_in_a_correction_is_listed_but_not_highlighted(client):
+    from incidents.models import Annotation
+
+    w = f.World()
+    note = Annotation(statement=w.north_says, tag=Annotation.Tag.DISPUTED, visibility="public")
+    note.set_span(w.north_says.text, 4, 10)
+    note.body = "Which patrol?"
+    note.needs_review = True
+    note.save()
+    html = client.get(w.north_says.get_absolute_url()).content.decode()
+    assert "Which patrol?" in html
+    assert "<mark" not in html

@@ -6,6 +6,6 @@ from .models import User
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Parallax", {"fields": ("display_name",)}))
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("Parallax", {"fields": ("display_name",)}))
     list_display = ("username", "email", "display_name", "is_staff", "is_active")
     list_filter = (*BaseUserAdmin.list_filter,)

@@ -578,7 +578,7 @@ def _workspace_context(
     for claim in claims:
         form = ClaimRelationForm(from_claim=claim, prefix=f"rel{claim.pk}")
         # Choices from the claims already loaded for the grid: no query per claim.
-        form.fields["to_claim"].choices = [
+        form.fields["to_claim"].choices = [  # type: ignore[attr-defined]
             ("", "Choose a claim…"),
             *[
                 (other.pk, form.fields["to_claim"].label_from_instance(other))  # type: ignore[attr-defined]

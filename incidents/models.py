@@ -473,11 +473,12 @@ class Statement(VersionedModel):
         if self.actor_id and self.party_id and self.actor.party_id != self.party_id:
             raise ValidationError({"actor": "The statement's party must be the actor's party."})
         self._check_party_known()
+        source = self.source if self.source_id else None
         if (
             self.source_start is not None
-            and self.source_id
-            and self.source.archived_text
-            and (self.source_end is None or self.source_end > len(self.source.archived_text))
+            and source is not None
+            and source.archived_text
+            and (self.source_end is None or self.source_end > len(source.archived_text))
         ):
             raise ValidationError("The source span lies outside the source's text.")
 

@@ -23,4 +23,7 @@ fi
 echo "== ruff"
 .venv/bin/ruff check . || status=1
 .venv/bin/ruff format --check . || status=1
+
+echo "== mypy"
+.venv/bin/mypy . || status=1
 exit $status

@@ -138,10 +138,10 @@ def run_search(user: Any, params: dict[str, Any]) -> SearchOutcome:
         # grouping and ranking all of them costs seconds (docs/performance.md). Read at
         # most MATCH_CAP + 1 matching ids from the index (milliseconds), and when there
         # are more, work on the first MATCH_CAP and tell the reader to narrow down.
-        ids = list(visible.order_by().values_list("pk", flat=True)[: MATCH_CAP + 1])
-        if len(ids) > MATCH_CAP:
+        first_ids = list(visible.order_by().values_list("pk", flat=True)[: MATCH_CAP + 1])
+        if len(first_ids) > MATCH_CAP:
             outcome.capped, outcome.cap = True, MATCH_CAP
-            visible = Statement.objects.filter(pk__in=ids[:MATCH_CAP])
+            visible = Statement.objects.filter(pk__in=first_ids[:MATCH_CAP])
 
     candidates = apply_filters(visible, params)
     outcome.total, outcome.facets = facets(visible, params)
@@ -251,7 +251,7 @@ def facets(visible: QuerySet[Statement], params: dict[str, Any]) -> tuple[int, l
     labels = dict(Statement.Type.choices)
     out = []
     for name, title, _, _ in COLUMNS:
-        found = grouped[name]
+        found: list[Any] = grouped[name]
         if name == "year":
             found.sort(key=lambda r: -int(r[0]))
             found = [(int(v), lb, n) for v, lb, n in found]
@@ -279,7 +279,9 @@ def facets(visible: QuerySet[Statement], params: dict[str, Any]) -> tuple[int, l
 def _supports_materialized() -> bool:
     # "AS MATERIALIZED" (read the matches once): PostgreSQL 12+, SQLite 3.35+.
     if connection.vendor == "sqlite":
-        return connection.Database.sqlite_version_info >= (3, 35)
+        import sqlite3
+
+        return sqlite3.sqlite_version_info >= (3, 35)
     return connection.vendor == "postgresql"
 
 

@@ -24,7 +24,9 @@ def party(name: str, slug: str, **kw) -> Party:
     return Party.objects.create(name=name, slug=slug, **kw)
 
 
-def conflict(name: str, sides: list[Party], third_parties: list[Party] = ()) -> Conflict:
+def conflict(
+    name: str, sides: list[Party], third_parties: tuple[Party, ...] | list[Party] = ()
+) -> Conflict:
     c = Conflict.objects.create(name=name, slug=name.lower().replace(" ", "-").replace("–", "-"))
     for order, p in enumerate(sides):
         ConflictSide.objects.create(conflict=c, party=p, order=order)

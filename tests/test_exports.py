@@ -93,7 +93,7 @@ def download(client, what: str, fmt: str, **params):
     response = client.get(reverse(f"api:export_{what}", args=[fmt]), params)
     assert response.status_code == 200, response.content
     assert isinstance(response, StreamingHttpResponse)
-    return response, b"".join(response.streaming_content).decode("utf-8")
+    return response, b"".join(response.streaming_content).decode("utf-8")  # type: ignore[arg-type]
 
 
 def read_csv(text: str) -> tuple[list[str], list[dict[str, str]]]:

@@ -110,6 +110,17 @@ def statements_for(
     return qs
 
 
+def statement_claims(statement: Statement) -> list[Claim]:
+    """The statement's prefetched claims as a list, built once per statement: the
+    comparison page walks them several times for 300 statements, and each
+    `.claims.all()` builds a new QuerySet."""
+    cached = getattr(statement, "_claim_list", None)
+    if cached is None:
+        cached = list(statement.claims.all())
+        statement._claim_list = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def visible_sources(user: Any) -> QuerySet[Source]:
     """Sources quoted by a statement (or cited by an annotation) the user may see.
 
@@ -301,7 +312,7 @@ def load_comparison(incident: Incident, user: Any) -> dict[str, Any]:
             parties_by_id.get(s.leaning_towards_id) if s.leaning_towards_id else None
         )
         s.incident = incident
-        for c in s.claims.all():
+        for c in statement_claims(s):
             if c.point_id in points_by_id:
                 c.point = points_by_id[c.point_id]
     related = list(
@@ -332,7 +343,7 @@ def link_claim_relations(incident: Incident, statements: list[Statement]) -> Non
     belong to statements the visitor may see, so a draft's claim never shows through."""
     claims: dict[int, Claim] = {}
     for s in statements:
-        for c in s.claims.all():
+        for c in statement_claims(s):
             c.statement = s
             c.relation_links = []  # type: ignore[attr-defined]
             claims[c.pk] = c
@@ -359,7 +370,7 @@ def arrange_grid(
     for s in statements:
         if s.party_id not in side_index:
             continue
-        claims = list(s.claims.all())
+        claims = statement_claims(s)
         for c in claims:
             by_point[c.point_id][s.party_id].append(c)
         if not claims:
@@ -465,7 +476,9 @@ def incident_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             third_party_shown = next(p for p in parties if p.slug == party_slug)
     if point_id:
         points = [p for p in points if p.pk == point_id]
-        statements = [s for s in statements if any(c.point_id == point_id for c in s.claims.all())]
+        statements = [
+            s for s in statements if any(c.point_id == point_id for c in statement_claims(s))
+        ]
 
     context: dict[str, Any] = {
         "incident": incident,

@@ -21,6 +21,7 @@ from incidents.models import (
     Conflict,
     ConflictSide,
     Incident,
+    IncidentQuerySet,
     Party,
     Source,
     Statement,
@@ -91,7 +92,7 @@ class IncidentFilterForm(DateRangeMixin):
     status = _choice(Incident.Status.choices)
     q = SearchField()
 
-    def filter(self, qs: QuerySet[Incident], user: Any) -> QuerySet[Incident]:
+    def filter(self, qs: IncidentQuerySet, user: Any) -> IncidentQuerySet:
         d = self.cleaned_data
         if d.get("conflict"):
             qs = qs.filter(conflict__slug=d["conflict"])
@@ -101,23 +102,10 @@ class IncidentFilterForm(DateRangeMixin):
         # statement must not make a published incident turn up under its party.
         spoken = Statement.objects.visible_to(user)
         if d.get("party"):
-            # As on the incident list page: a side of the incident's conflict, or a
-            # party that made a statement on it (so its exports match the page).
-            sides = ConflictSide.objects.filter(party__slug=d["party"]).values("conflict_id")
-            qs = qs.filter(
-                Q(conflict_id__in=sides)
-                | Q(pk__in=spoken.filter(party__slug=d["party"]).values("incident_id"))
-            )
+            qs = qs.involving(d["party"], user)
         if d.get("actor"):
             qs = qs.filter(pk__in=spoken.filter(actor__slug=d["actor"]).values("incident_id"))
-        if d.get("date_from"):
-            # An incident spanning days matches when any of its days is in range.
-            qs = qs.filter(
-                Q(date_end__gte=d["date_from"])
-                | Q(date_end__isnull=True, date_start__gte=d["date_from"])
-            )
-        if d.get("date_to"):
-            qs = qs.filter(date_start__lte=d["date_to"])
+        qs = qs.overlapping(d.get("date_from"), d.get("date_to"))
         if d.get("status"):
             qs = qs.filter(status=d["status"])
         if d.get("q"):
@@ -251,15 +239,3 @@ def visible_actors(user: Any) -> QuerySet[Actor]:
     if can_see_unpublished(user):
         return Actor.objects.all()
     return Actor.objects.filter(pk__in=Statement.objects.publicly_visible().values("actor_id"))
-
-
-def visible_sources(user: Any) -> QuerySet[Source]:
-    """Sources the user may see: for the public, those cited by a publicly visible
-    statement or given as evidence by a public annotation. Material gathered for a
-    draft stays internal."""
-    if can_see_unpublished(user):
-        return Source.objects.all()
-    return Source.objects.filter(
-        Q(pk__in=Statement.objects.publicly_visible().values("source_id"))
-        | Q(pk__in=Annotation.objects.visible_to(user).values("evidence_id"))
-    )

@@ -557,7 +557,7 @@ def _source_page(request: HttpRequest, qs: QuerySet[Source]) -> QuerySet[Source]
 @handles_bad_input
 def source_list(request: HttpRequest) -> HttpResponse:
     form = read(filters.SourceFilterForm, request, paged=True)
-    qs = form.filter(filters.visible_sources(request.user), request.user)
+    qs = form.filter(Source.objects.visible_to(request.user), request.user)
     return list_response(
         request,
         qs,
@@ -570,7 +570,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    src = _source_page(request, filters.visible_sources(request.user).filter(pk=pk)).first()
+    src = _source_page(request, Source.objects.visible_to(request.user).filter(pk=pk)).first()
     if src is None:
         return finish(request, not_found("No such source."))
 
@@ -595,7 +595,7 @@ def source_archive(request: HttpRequest, pk: int) -> HttpResponse:
     """The archived copy of a source's text, exactly the bytes its SHA-256 covers.
 
     The strong ETag is that hash; Repr-Digest (RFC 9530) carries it for checking."""
-    src = filters.visible_sources(request.user).filter(pk=pk).first()
+    src = Source.objects.visible_to(request.user).filter(pk=pk).first()
     if src is None:
         return finish(request, not_found("No such source."))
     etag = f'"{src.sha256}"'

@@ -3,13 +3,12 @@ reported next to its field and ignored, so a hand-edited URL never causes an err
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django import forms
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
-from .models import Conflict, ConflictSide, Incident, Party, Place, Statement
+from .models import Conflict, Incident, Party, Place
 
 TABS = [("grid", "Points of contention"), ("timeline", "Timeline"), ("sources", "Sources")]
 
@@ -68,23 +67,10 @@ class IncidentFilterForm(forms.Form):
         if conflict := values.get("conflict"):
             incidents = incidents.filter(conflict=conflict)
         if party := values.get("party"):
-            spoke = Statement.objects.visible_to(self.user).filter(
-                incident=OuterRef("pk"), party=party
-            )
-            is_side = ConflictSide.objects.filter(conflict=OuterRef("conflict"), party=party)
-            incidents = incidents.filter(Exists(is_side) | Exists(spoke))
+            incidents = incidents.involving(party.slug, self.user)
         if place := values.get("place"):
             incidents = incidents.filter(places=place)
-        start: date | None = values.get("date_from")
-        end: date | None = values.get("date_to")
-        # An incident matches when its date (or date range) overlaps the range asked for.
-        if start:
-            incidents = incidents.filter(
-                Q(date_end__gte=start) | Q(date_end__isnull=True, date_start__gte=start)
-            )
-        if end:
-            incidents = incidents.filter(date_start__lte=end)
-        return incidents
+        return incidents.overlapping(values.get("date_from"), values.get("date_to"))
 
 
 class IncidentViewForm(forms.Form):

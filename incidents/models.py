@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -179,6 +179,17 @@ class Actor(models.Model):
         super().save(*args, **kwargs)
 
 
+class SourceQuerySet(models.QuerySet["Source"]):
+    def visible_to(self, user: Any) -> SourceQuerySet:
+        """For the public, sources quoted by a publicly visible statement or cited as
+        evidence by a public annotation: material gathered for drafts stays internal."""
+        if can_see_unpublished(user):
+            return self.all()
+        quoted = Statement.objects.publicly_visible().filter(source=OuterRef("pk"))
+        cited = Annotation.objects.visible_to(user).filter(evidence=OuterRef("pk"))
+        return self.filter(Exists(quoted) | Exists(cited))
+
+
 class Source(VersionedModel):
     """Where a statement was published or reported, with an archived copy of its text.
 
@@ -203,6 +214,8 @@ class Source(VersionedModel):
     sha256 = models.CharField(max_length=64, blank=True, editable=False)
     captured_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
+
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_on", "title"]
@@ -275,6 +288,25 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
         if can_see_unpublished(user):
             return self.all()
         return self.published()
+
+    def involving(self, party_slug: str, user: Any) -> IncidentQuerySet:
+        """Incidents where the party is a side of the conflict or made a statement the
+        user may see (a draft statement must not list a published incident under its
+        party). The list page's filter and the exports share this rule."""
+        is_side = ConflictSide.objects.filter(conflict=OuterRef("conflict"), party__slug=party_slug)
+        spoke = Statement.objects.visible_to(user).filter(
+            incident=OuterRef("pk"), party__slug=party_slug
+        )
+        return self.filter(Exists(is_side) | Exists(spoke))
+
+    def overlapping(self, start: date | None, end: date | None) -> IncidentQuerySet:
+        """Incidents whose date, or date range, overlaps [start, end] (either open)."""
+        qs = self
+        if start:
+            qs = qs.filter(Q(date_end__gte=start) | Q(date_end__isnull=True, date_start__gte=start))
+        if end:
+            qs = qs.filter(date_start__lte=end)
+        return qs
 
 
 class Incident(VersionedModel):

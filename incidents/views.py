@@ -299,8 +299,8 @@ class Comparison:
         for s in found.values():
             self.attach(s)
             s.actor = actors.setdefault(s.actor_id, s.actor)
-            if s.source_id is not None:
-                s.source = sources.setdefault(s.source_id, s.source)
+            if s.source is not None:
+                s.source = sources.setdefault(s.source.pk, s.source)
             s._claim_list = light[s.pk]._claim_list  # type: ignore[attr-defined]
         return found
 

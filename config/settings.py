@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Django's own widget templates, for FORM_RENDERER below.
+    "django.forms",
     "django_htmx",
     "simple_history",
     "axes",
@@ -102,6 +104,10 @@ TEMPLATES = [
         },
     }
 ]
+
+# Widgets are rendered with the project's templates, so that templates/widgets/
+# can hold the project's own (incidents.forms.Select).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # SQLite (WAL mode, see incidents.apps) unless DATABASE_URL names another database.
 DATABASES = {

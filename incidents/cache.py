@@ -110,6 +110,21 @@ def current_generation() -> str:
     return str(generation)
 
 
+def remember(key: str, compute: Callable[[], Any]) -> Any:
+    """compute() at most once per content generation, shared by every worker: for
+    values derived from the editorial data that many pages need, such as the list
+    page's filter choices. Read with the token in one cache round trip."""
+    found = cache.get_many([GENERATION_KEY, key])
+    generation = found.get(GENERATION_KEY) or current_generation()
+    entry = found.get(key)
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == generation:
+        return entry[1]
+    value = compute()
+    if not settling(generation):
+        cache.set(key, (generation, value), timeout=settings.PUBLIC_PAGE_CACHE_SECONDS)
+    return value
+
+
 def _on_editorial_change(sender: Any, **kwargs: Any) -> None:
     if getattr(sender._meta, "app_label", None) != "incidents":
         return

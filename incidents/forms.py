@@ -8,31 +8,56 @@ from typing import Any
 from django import forms
 from django.db.models import Exists, OuterRef
 
+from accounts.models import can_see_unpublished
+
+from .cache import remember
 from .models import Conflict, Incident, Party, Place
 
 TABS = [("grid", "Points of contention"), ("timeline", "Timeline"), ("sources", "Sources")]
 
 
-class IncidentFilterForm(forms.Form):
-    conflict = forms.ModelChoiceField(
-        queryset=Conflict.objects.all(),
-        to_field_name="slug",
-        required=False,
-        empty_label="All conflicts",
+class Select(forms.Select):
+    """A select that writes its options in its own template instead of including a
+    template per option: the place filter alone has a hundred options, and those
+    includes were a third of the incident list's time."""
+
+    template_name = "widgets/select.html"
+
+
+def filter_choices(user: Any) -> dict[str, list[tuple[str, str]]]:
+    """The list filter's conflicts, parties and places as (slug, name), computed once
+    per content generation for each audience and shared by every worker: they
+    change only when the data does, and every list page needs them."""
+    audience = "internal" if can_see_unpublished(user) else "public"
+
+    def compute() -> dict[str, list[tuple[str, str]]]:
+        # Only places of incidents this visitor may see: a place entered for a draft
+        # incident must not reveal that incident through the filter's choices.
+        visible = Incident.objects.visible_to(user).filter(places=OuterRef("pk"))
+        places = Place.objects.filter(Exists(visible))
+        return {
+            name: [(obj.slug, str(obj)) for obj in qs]
+            for name, qs in (
+                ("conflict", Conflict.objects.all()),
+                ("party", Party.objects.all()),
+                ("place", places),
+            )
+        }
+
+    choices: dict[str, list[tuple[str, str]]] = remember(
+        f"parallax:list-filter-choices:{audience}", compute
     )
-    party = forms.ModelChoiceField(
-        queryset=Party.objects.all(),
-        to_field_name="slug",
+    return choices
+
+
+class IncidentFilterForm(forms.Form):
+    conflict = forms.ChoiceField(required=False, widget=Select)
+    party = forms.ChoiceField(
         required=False,
-        empty_label="All parties",
+        widget=Select,
         help_text="A side of the conflict, or a party that made a statement.",
     )
-    place = forms.ModelChoiceField(
-        queryset=Place.objects.none(),
-        to_field_name="slug",
-        required=False,
-        empty_label="All places",
-    )
+    place = forms.ChoiceField(required=False, widget=Select)
     date_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -40,12 +65,12 @@ class IncidentFilterForm(forms.Form):
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
+    EMPTY_LABELS = {"conflict": "All conflicts", "party": "All parties", "place": "All places"}
+
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Only places of incidents this visitor may see: a place entered for a draft
-        # incident must not reveal that incident through the filter's choices.
-        visible = Incident.objects.visible_to(user).filter(places=OuterRef("pk"))
-        self.fields["place"].queryset = Place.objects.filter(Exists(visible))  # type: ignore[attr-defined]
+        for name, choices in filter_choices(user).items():
+            self.fields[name].choices = [("", self.EMPTY_LABELS[name]), *choices]  # type: ignore[attr-defined]
         self.user = user
 
     def clean(self) -> dict[str, Any]:
@@ -65,11 +90,11 @@ class IncidentFilterForm(forms.Form):
     def filter(self, incidents: Any) -> Any:
         values = self.valid_values()
         if conflict := values.get("conflict"):
-            incidents = incidents.filter(conflict=conflict)
+            incidents = incidents.filter(conflict__slug=conflict)
         if party := values.get("party"):
-            incidents = incidents.involving(party.slug, self.user)
+            incidents = incidents.involving(party, self.user)
         if place := values.get("place"):
-            incidents = incidents.filter(places=place)
+            incidents = incidents.filter(places__slug=place)
         return incidents.overlapping(values.get("date_from"), values.get("date_to"))
 
 

@@ -133,6 +133,24 @@ def test_counts_leave_out_what_the_public_cannot_see():
     assert 'value="river-crossing"' in listing
 
 
+
+def test_filter_choices_are_kept_apart_per_audience_and_follow_edits(analyst_client):
+    """The list's filter choices are cached per content generation (incidents.forms.
+    filter_choices): an analyst's choices, which include drafts' places, must never be
+    served to the public, and publishing must add the place at once."""
+    h = HiddenWorld()
+    assert 'value="hidden-hill"' in analyst_client.get("/incidents/").content.decode()
+    public = Client()
+    assert 'value="hidden-hill"' not in public.get("/incidents/").content.decode()
+    # The public's choices are now cached too; a publish must replace them.
+    h.hidden.status = Incident.Status.PUBLISHED
+    h.hidden.save()
+    assert 'value="hidden-hill"' in public.get("/incidents/").content.decode()
+    # A renamed conflict shows its new name at once.
+    h.incident.conflict.name = "Renamed conflict"
+    h.incident.conflict.save()
+    assert "Renamed conflict</option>" in public.get("/incidents/").content.decode()
+
 def test_party_filter_does_not_reveal_draft_incidents():
     h = HiddenWorld()
     html = Client().get("/incidents/?party=southland", headers=HX).content.decode()

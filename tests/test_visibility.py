@@ -133,7 +133,6 @@ def test_counts_leave_out_what_the_public_cannot_see():
     assert 'value="river-crossing"' in listing
 
 
-
 def test_filter_choices_are_kept_apart_per_audience_and_follow_edits(analyst_client):
     """The list's filter choices are cached per content generation (incidents.forms.
     filter_choices): an analyst's choices, which include drafts' places, must never be
@@ -150,6 +149,7 @@ def test_filter_choices_are_kept_apart_per_audience_and_follow_edits(analyst_cli
     h.incident.conflict.name = "Renamed conflict"
     h.incident.conflict.save()
     assert "Renamed conflict</option>" in public.get("/incidents/").content.decode()
+
 
 def test_party_filter_does_not_reveal_draft_incidents():
     h = HiddenWorld()

@@ -139,3 +139,19 @@ def test_quote_verification_ignores_quote_characters_and_whitespace():
         title="t", archived_text="He said the troops were “detained\n and disarmed”."
     )
     assert normalise_for_match('"detained and disarmed"') in normalise_for_match(src.archived_text)
+
+
+@pytest.mark.django_db
+def test_a_link_follows_a_changed_slug_on_the_same_object():
+    """get_absolute_url() is built once per object (incidents.models.memo_reverse);
+    an edit that changes the slug must not keep handing out the old link."""
+    w = f.World()
+    a = w.north_mod
+    first = a.get_absolute_url()
+    assert first == f"/actors/{a.slug}/"
+    assert a.get_absolute_url() is first  # built once
+    a.slug = "renamed-ministry"
+    a.save()
+    assert a.get_absolute_url() == "/actors/renamed-ministry/"
+    w.incident.slug = "renamed-incident"
+    assert w.incident.get_absolute_url() == "/incidents/renamed-incident/"

@@ -20,7 +20,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
-from incidents.models import Claim, Statement
+from incidents.models import Claim, PointOfContention, Statement
 
 from .backends import Hit, ParsedQuery, get_backend, parse_query
 
@@ -275,23 +275,43 @@ def facets(
             _facet(params, name, title, [(v, lb, n, "") for v, lb, n in found][:FACET_LIMIT])
         )
 
-    # With no other facet chosen, the claims of the listed matches: an index lookup per
-    # id. As a subquery PostgreSQL hash-joins it against every claim, in parallel
-    # workers whose start-up alone costs ~30 ms.
     if match_ids is not None and not any(k in params for k, *_ in COLUMNS):
-        claims = Claim.objects.filter(statement_id__in=match_ids)
+        point_rows = points_of(match_ids)
     else:
         claims = Claim.objects.filter(
             statement__in=apply_filters(visible, params, skip="point").values("pk")
         )
-    points = (
-        claims.values_list("point_id", "point__label", "point__incident__title")
-        .annotate(n=Count("statement", distinct=True))
-        .order_by("-n", "point__label")[:FACET_LIMIT]
-    )
-    point_rows = [(p, lb, n, t) for p, lb, t, n in points]
+        points = (
+            claims.values_list("point_id", "point__label", "point__incident__title")
+            .annotate(n=Count("statement", distinct=True))
+            .order_by("-n", "point__label")[:FACET_LIMIT]
+        )
+        point_rows = [(p, lb, n, t) for p, lb, t, n in points]
     out.insert(4, _facet(params, "point", "Point of contention", point_rows))
     return total, out
+
+
+def points_of(match_ids: list[int]) -> list[tuple[int, str, int, str]]:
+    """The points of contention of the listed matches, most answered first: the claims
+    are counted per point by index lookups on the ids, then the labels of the points
+    found (a few hundred at most) are read by primary key. Joining the labels in the
+    counting query made PostgreSQL hash all 30,000 points: 7 ms instead of 2."""
+    counted = dict(
+        Claim.objects.filter(statement_id__in=match_ids)
+        .order_by()
+        .values_list("point_id")
+        .annotate(n=Count("statement", distinct=True))
+    )
+    if not counted:
+        return []
+    found = (
+        PointOfContention.objects.select_related("incident")
+        .only("label", "incident__title")
+        .in_bulk(list(counted))
+    )
+    rows = [(pk, p.label, counted[pk], p.incident.title) for pk, p in found.items()]
+    rows.sort(key=lambda r: (-r[2], r[1]))
+    return rows[:FACET_LIMIT]
 
 
 def _supports_materialized() -> bool:

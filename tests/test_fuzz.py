@@ -6,6 +6,7 @@ user-entered text field come out escaped wherever they are shown."""
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import pytest
@@ -22,7 +23,8 @@ from incidents.models import Annotation, Claim, Incident, Source
 from tests.factories import World
 
 FUZZ = settings(
-    max_examples=25,
+    # FUZZ_EXAMPLES=2000 for a longer hunt (about two minutes on SQLite).
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "25")),
     # No example database in the working tree; every run explores afresh.
     database=None,
     deadline=None,

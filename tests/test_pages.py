@@ -246,6 +246,10 @@ def test_sources_tab_lists_the_sources_with_hash(client):
     view = html[html.index('id="sources"') :]
     assert s.src.title in view and s.src.sha256[:12] in view
     assert f'href="/sources/{s.src.pk}/"' in view
+    # Each quoted statement is named by its speaker, linked to the statement.
+    assert "Quoted for 3 statements" in view
+    for st in (s.w.north_says, s.w.south_says, s.w.league_says):
+        assert f'<a href="/statements/{st.pk}/">{st.actor.name}</a>' in view
 
 
 def test_filter_by_point_and_party(client):

@@ -187,6 +187,9 @@ class PostgresBackend(SearchBackend):
     ) -> list[Hit]:
         cand_sql, cand_params = candidates
         # Rank and cut in the inner query; headlines (costly) only for the page shown.
+        # The candidates (at most MATCH_CAP ids) as an array, so that PostgreSQL looks
+        # them up by primary key: as an IN (subquery) it could choose to scan and match
+        # the whole search table instead (15 ms at 30,000 statements).
         sql = f"""
             SELECT s.statement_id, top.rank,
                    ts_headline(%s::regconfig, s.title, top.q, %s),
@@ -194,7 +197,7 @@ class PostgresBackend(SearchBackend):
             FROM (
                 SELECT s.statement_id, ts_rank(s.vector, q) AS rank, q
                 FROM search_statementsearch s, websearch_to_tsquery(%s::regconfig, %s) q
-                WHERE s.vector @@ q AND s.statement_id IN ({cand_sql})
+                WHERE s.vector @@ q AND s.statement_id = ANY(ARRAY({cand_sql}))
                 ORDER BY rank DESC, s.statement_id DESC
                 LIMIT %s OFFSET %s
             ) top JOIN search_statementsearch s ON s.statement_id = top.statement_id

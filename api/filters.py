@@ -12,17 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from accounts.models import can_see_unpublished
 from incidents.models import (
     Actor,
     Annotation,
-    Conflict,
-    ConflictSide,
     Incident,
     IncidentQuerySet,
     Party,
+    PartyQuerySet,
     Source,
     Statement,
 )
@@ -179,19 +178,10 @@ class PartyFilterForm(forms.Form):
     conflict = forms.SlugField(required=False, help_text="Sides and third parties of it.")
     kind = _choice(Party.Kind.choices)
 
-    def filter(self, qs: QuerySet[Party], user: Any) -> QuerySet[Party]:
+    def filter(self, qs: PartyQuerySet, user: Any) -> PartyQuerySet:
         d = self.cleaned_data
         if d.get("conflict"):
-            # Subqueries rather than joins: a party is listed once even when it is
-            # both a side and (mistakenly) a third party.
-            qs = qs.filter(
-                Q(pk__in=ConflictSide.objects.filter(conflict__slug=d["conflict"]).values("party"))
-                | Q(
-                    pk__in=Conflict.third_parties.through.objects.filter(
-                        conflict__slug=d["conflict"]
-                    ).values("party")
-                )
-            )
+            qs = qs.of_conflict(slug=d["conflict"])
         if d.get("kind"):
             qs = qs.filter(kind=d["kind"])
         return qs

@@ -513,10 +513,9 @@ class ActorForm(forms.ModelForm):
     def __init__(self, *args: Any, incident: Incident | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if incident is not None:
-            conflict = incident.conflict
-            _model_field(self, "party").queryset = Party.objects.filter(
-                Q(conflictside__conflict=conflict) | Q(observed_conflicts=conflict)
-            ).distinct()
+            _model_field(self, "party").queryset = Party.objects.of_conflict(
+                pk=incident.conflict_id
+            )
         self.fields["party"].help_text = "A side or a recorded third party of the conflict."
 
     def clean_name(self) -> str:

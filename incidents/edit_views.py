@@ -50,6 +50,7 @@ from .models import (
     Claim,
     ClaimRelation,
     Incident,
+    Party,
     PointOfContention,
     Source,
     StaleObjectError,
@@ -290,16 +291,15 @@ def incident_publish(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 
 def _actor_matches(query: str, incident: Incident) -> list[Actor]:
-    conflict = incident.conflict
     actors = Actor.objects.filter(
-        Q(party__conflictside__conflict=conflict) | Q(party__observed_conflicts=conflict)
+        party__in=Party.objects.of_conflict(pk=incident.conflict_id)
     ).select_related("party")
     query = query.strip()
     if query:
         actors = actors.filter(
             Q(name__icontains=query) | Q(role__icontains=query) | Q(party__name__icontains=query)
         )
-    return list(actors.distinct().order_by("name")[:20])
+    return list(actors.order_by("name")[:20])
 
 
 @editor_required

@@ -77,6 +77,17 @@ def memo_reverse(obj: Any, name: str, *args: Any) -> str:
     return memo[1]
 
 
+class PartyQuerySet(models.QuerySet["Party"]):
+    def of_conflict(self, **conflict: Any) -> PartyQuerySet:
+        """The sides and recorded third parties of the conflict matching these lookups
+        (`pk=...` or `slug=...`): the parties a statement on it may speak for.
+        Subqueries rather than joins, so that each party comes once."""
+        lookups = {f"conflict__{k}": v for k, v in conflict.items()}
+        sides = ConflictSide.objects.filter(**lookups).values("party")
+        thirds = Conflict.third_parties.through.objects.filter(**lookups).values("party")
+        return self.filter(Q(pk__in=sides) | Q(pk__in=thirds))
+
+
 class Party(models.Model):
     """A state or organisation that statements speak for."""
 
@@ -96,6 +107,8 @@ class Party(models.Model):
     aliases = models.JSONField(default=list, blank=True, help_text="Other names, capitals.")
     demonyms = models.JSONField(default=list, blank=True)
     description = models.TextField(blank=True)
+
+    objects = PartyQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -137,10 +150,7 @@ class Conflict(models.Model):
         return reverse("incidents:list") + f"?conflict={self.slug}"
 
     def knows(self, party_id: int) -> bool:
-        return (
-            self.conflictside_set.filter(party_id=party_id).exists()
-            or self.third_parties.filter(pk=party_id).exists()
-        )
+        return Party.objects.of_conflict(pk=self.pk).filter(pk=party_id).exists()
 
     def ordered_sides(self) -> list[Party]:
         return [cs.party for cs in self.conflictside_set.select_related("party").order_by("order")]

@@ -19,7 +19,7 @@ from datetime import date
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -326,12 +326,9 @@ def load_comparison(incident: Incident, user: Any, *, speakers: bool = False) ->
     ).values("order")[:1]
     parties: dict[int, Party] = {
         p.pk: p
-        for p in Party.objects.filter(
-            Q(conflictside__conflict=incident.conflict_id)
-            | Q(observed_conflicts=incident.conflict_id)
+        for p in Party.objects.of_conflict(pk=incident.conflict_id).annotate(
+            side_order=Subquery(side_order)
         )
-        .annotate(side_order=Subquery(side_order))
-        .distinct()
     }
     sides = sorted(
         (p for p in parties.values() if p.side_order is not None),  # type: ignore[attr-defined]

@@ -110,13 +110,17 @@ def current_generation() -> str:
     return str(generation)
 
 
+def read_with_generation(key: str) -> tuple[str, Any]:
+    """The current generation and what is stored under key, in one cache round trip."""
+    found = cache.get_many([GENERATION_KEY, key])
+    return found.get(GENERATION_KEY) or current_generation(), found.get(key)
+
+
 def remember(key: str, compute: Callable[[], Any]) -> Any:
     """compute() at most once per content generation, shared by every worker: for
     values derived from the editorial data that many pages need, such as the list
     page's filter choices. Read with the token in one cache round trip."""
-    found = cache.get_many([GENERATION_KEY, key])
-    generation = found.get(GENERATION_KEY) or current_generation()
-    entry = found.get(key)
+    generation, entry = read_with_generation(key)
     if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == generation:
         return entry[1]
     value = compute()
@@ -245,9 +249,7 @@ def public_page(view: View) -> View:
         if not is_cacheable_request(request):
             return view(request, *args, **kwargs)
         key = page_key(request)
-        found = cache.get_many([GENERATION_KEY, key])
-        generation = found.get(GENERATION_KEY) or current_generation()
-        entry = found.get(key)
+        generation, entry = read_with_generation(key)
         if entry is not None and entry.get("generation") == generation:
             return _response_from_entry(request, entry, "hit")
         response = view(request, *args, **kwargs)

@@ -3,7 +3,7 @@
 `role_required(User.Role.EDITOR)` sends anonymous visitors to sign in (an htmx request
 gets an HX-Redirect, so htmx does not swap the sign-in page into a fragment) and
 answers 403 to a signed-in user without the role, htmx or not. Every editing view
-relies on it; the permission matrix test in tests/test_permissions.py checks it.
+relies on it; the permission matrix test in tests/contracts/test_permissions.py checks it.
 """
 
 from __future__ import annotations

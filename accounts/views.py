@@ -2,7 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 
-from incidents.http import HtmxHttpRequest
+from core.http import HtmxHttpRequest
 
 
 @login_required

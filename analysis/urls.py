@@ -1,13 +1,13 @@
 from django.urls import path
 
-from incidents.cache import public_page
+from core.cache import public_page
 
 from . import views
 
 app_name = "analysis"
 
 # Anonymous visitors get these pages from the shared page cache, invalidated by any
-# editorial change (incidents.cache); analysts and editors always get fresh numbers.
+# editorial change (core.cache); analysts and editors always get fresh numbers.
 urlpatterns = [
     path("", public_page(views.index), name="index"),
     path("conflicts/<slug:slug>/", public_page(views.conflict_timeline), name="conflict_timeline"),

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from incidents.http import HtmxHttpRequest
+from core.http import HtmxHttpRequest
 from incidents.models import Conflict, Incident, Statement
 
 from . import framing, measures

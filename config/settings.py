@@ -58,12 +58,15 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_tasks_db",
+    "core",
     "accounts",
     "incidents",
+    "editing",
     "imports",
     "search",
     "analysis",
     "api",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -71,7 +74,7 @@ MIDDLEWARE = [
     # Django's own Content Security Policy (SECURE_CSP below).
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Turns "database unreachable" into a 503 page instead of a 500.
-    "incidents.middleware.DatabaseUnavailableMiddleware",
+    "core.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -144,14 +147,14 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     )
     # Tests see the primary through the replica alias.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-    DATABASE_ROUTERS = ["incidents.middleware.PublicReadReplicaRouter"]
+    DATABASE_ROUTERS = ["core.middleware.PublicReadReplicaRouter"]
     MIDDLEWARE.insert(
-        MIDDLEWARE.index("incidents.middleware.DatabaseUnavailableMiddleware") + 1,
-        "incidents.middleware.PublicReadMiddleware",
+        MIDDLEWARE.index("core.middleware.DatabaseUnavailableMiddleware") + 1,
+        "core.middleware.PublicReadMiddleware",
     )
 
 # `manage.py backup` writes datetimes to the microsecond (Django's JSON stops at ms).
-SERIALIZATION_MODULES = {"pjson": "incidents.management.commands.backup"}
+SERIALIZATION_MODULES = {"pjson": "ops.management.commands.backup"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -219,7 +222,7 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "parallax_cache",
-            # Room for the anonymous pages of a busy day (incidents.cache).
+            # Room for the anonymous pages of a busy day (core.cache).
             "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "20000"))},
         }
     }
@@ -304,11 +307,11 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Anonymous pages are cached in the shared cache (incidents.cache) for this long at
+# Anonymous pages are cached in the shared cache (core.cache) for this long at
 # most; publishing or editing invalidates them at once, whatever this value.
 PUBLIC_PAGE_CACHE_SECONDS = int(os.environ.get("PUBLIC_PAGE_CACHE_SECONDS", "600"))
 # On by default; off under pytest, whose tests count each view's own SQL queries
-# (tests/test_cache.py turns it on where it is what is tested).
+# (tests/core/test_cache.py turns it on where it is what is tested).
 # With a read replica, pages rendered this soon after a change are not stored: the
 # replica may not have the change yet (its lag must stay below this).
 PUBLIC_PAGE_CACHE_SETTLE_SECONDS = float(

@@ -4,7 +4,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("incidents.urls")),
     path("accounts/", include("accounts.urls")),
-    path("edit/", include("incidents.edit_urls")),
+    path("edit/", include("editing.urls")),
     path("import/", include("imports.urls")),
     path("search/", include("search.urls")),
     path("analysis/", include("analysis.urls")),

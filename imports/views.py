@@ -14,7 +14,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.decorators import editor_required
 from accounts.models import User
-from incidents.http import HtmxHttpRequest
+from core.http import HtmxHttpRequest
 from incidents.models import Incident, Party, Statement
 
 from .forms import ArticleForm, BulkForm, SaveForm, StatementReviewForm

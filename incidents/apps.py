@@ -7,6 +7,6 @@ class IncidentsConfig(AppConfig):
 
     def ready(self) -> None:
         # Saves and deletes of editorial rows invalidate cached public pages.
-        from incidents.cache import connect_signals
+        from core.cache import connect_signals
 
         connect_signals()

@@ -9,8 +9,8 @@ from django import forms
 from django.db.models import Exists, OuterRef
 
 from accounts.models import can_see_unpublished
+from core.cache import remember
 
-from .cache import remember
 from .models import Conflict, Incident, Party, Place
 
 TABS = [("grid", "Points of contention"), ("timeline", "Timeline"), ("sources", "Sources")]

@@ -1,12 +1,13 @@
 from django.urls import path
 
+from core.cache import public_page
+
 from . import views
-from .cache import public_page
 
 app_name = "incidents"
 
 # Public pages: anonymous requests are served from the shared page cache
-# (incidents.cache), invalidated on every editorial change; signed-in users
+# (core.cache), invalidated on every editorial change; signed-in users
 # always get a freshly rendered page.
 urlpatterns = [
     path("", public_page(views.incident_list), name="home"),

@@ -27,9 +27,9 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import can_edit
+from core.http import HtmxHttpRequest
 
 from .forms import TABS, IncidentFilterForm, IncidentViewForm
-from .http import HtmxHttpRequest
 from .models import (
     Actor,
     Annotation,

@@ -2,7 +2,7 @@
 # `make bench`: a throwaway PostgreSQL, the full-size synthetic data, the benchmark.
 #   BENCH_SMALL=1 make bench     (or scripts/bench.sh --small)   a quick run, 1/10 size
 #   BENCH_REQUESTS=40            requests per page
-#   BENCH_LOAD=1                 also run the locust load test (bench/loadtest.sh)
+#   BENCH_LOAD=1                 also run the locust load test (ops/bench/loadtest.sh)
 # The server is stopped on every exit path. Results: bench-results/latest.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,5 +31,5 @@ mkdir -p bench-results
 manage bench --requests "${BENCH_REQUESTS:-40}" --output bench-results/latest.md
 
 if [ "${BENCH_LOAD:-0}" = 1 ]; then
-  bench/loadtest.sh
+  ops/bench/loadtest.sh
 fi

@@ -1,13 +1,13 @@
 from django.urls import path
 
-from incidents.cache import public_page
+from core.cache import public_page
 
 from . import views
 
 app_name = "search"
 
 # Anonymous searches are served from the shared page cache, invalidated by any
-# editorial change (incidents.cache); analysts and editors always search afresh.
+# editorial change (core.cache); analysts and editors always search afresh.
 urlpatterns = [
     path("", public_page(views.results), name="results"),
 ]

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from incidents.http import HtmxHttpRequest
+from core.http import HtmxHttpRequest
 
 from .forms import SearchForm
 from .query import run_search

@@ -91,7 +91,7 @@ class World:
         )
 
 
-# --- builders added for the public pages (tests/test_pages.py, test_visibility.py) ---
+# --- builders added for the public pages (tests/incidents/test_pages.py, test_visibility.py) ---
 
 
 def place(name: str, slug: str, names: dict[Party, str] | None = None, **kw) -> Place:

@@ -1,0 +1,9 @@
+"""Settings for the benchmark's and the tests' servers: the site's settings with
+ops.bench.urls (the site plus the trivial view and the cache probe), or the URLconf named
+by BENCH_URLCONF."""
+
+import os
+
+from config.settings import *  # noqa: F403
+
+ROOT_URLCONF = os.environ.get("BENCH_URLCONF", "ops.bench.urls")

@@ -1,0 +1,252 @@
+"""Measure the public pages in-process (server time, no network), against the data
+in the database (fill it with generate_data first; `make bench` does everything).
+
+    python manage.py bench [--requests 40] [--output bench-results/latest.md] [--explain]
+
+For each page: p50 and p95 over repeated anonymous requests through the full
+middleware stack (django.test.Client), the SQL query count, the response size, and
+both times as a ratio to a trivial Django view timed in the same run (ops.bench.urls),
+so that figures from different machines can be compared. The page cache
+(core.cache) is off for these figures; a second column shows a cache hit where
+the view is wrapped with public_page.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.db.models import Count
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import NoReverseMatch, reverse
+
+from incidents.models import Incident, Statement
+from ops.management.commands.generate_data import COMMON_TERM, RARE_TERM
+
+# name -> (p95 target in ms, query-count target or None)
+TARGETS: dict[str, tuple[float, int | None]] = {
+    "incident list": (25, None),
+    "comparison page (largest incident)": (60, 12),
+    "statement page": (25, None),
+    f"search, common term ({COMMON_TERM})": (60, None),
+    f"search, rare term ({RARE_TERM})": (60, None),
+    "API page": (25, None),
+    "export": (0, None),
+}
+
+
+@dataclass
+class Result:
+    name: str
+    url: str
+    times: list[float] = field(default_factory=list)
+    queries: int = 0
+    size: int = 0
+    status: int = 0
+    note: str = ""
+    cached_times: list[float] = field(default_factory=list)
+    # CPU time of this process per request: the app's own work, not counting time
+    # spent waiting for the database or for a CPU taken by other processes.
+    cpu_times: list[float] = field(default_factory=list)
+    slowest: list[tuple[float, str]] = field(default_factory=list)
+
+    def pct(self, p: float, times: list[float] | None = None) -> float:
+        data = sorted(times if times is not None else self.times)
+        if not data:
+            return float("nan")
+        k = min(len(data) - 1, max(0, round(p / 100 * (len(data) - 1))))
+        return data[k]
+
+
+def response_bytes(response: Any) -> bytes:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def is_placeholder(response: Any, body: bytes) -> bool:
+    # config.pending.not_yet answers 404 "Not available yet."; the founding commit's
+    # incidents views answered a bare "Parallax".
+    return (response.status_code == 404 and b"Not available yet" in body) or body == b"Parallax"
+
+
+class Command(BaseCommand):
+    help = "Benchmark the public pages against the data in the database."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--requests", type=int, default=40)
+        parser.add_argument("--warmup", type=int, default=3)
+        parser.add_argument("--output", default="", help="Also write a Markdown table here.")
+        parser.add_argument(
+            "--explain", action="store_true", help="EXPLAIN ANALYZE each page's slowest query."
+        )
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        # Measure the process as config/wsgi.py sets it up for gunicorn workers.
+        import gc
+
+        gc.freeze()
+        gc.set_threshold(int(os.environ.get("GC_GEN0_THRESHOLD", "50000")), 20, 100)
+        self.n = opts["requests"]
+        self.warmup = opts["warmup"]
+        largest = (
+            Incident.objects.published()
+            .annotate(n=Count("statements"))
+            .order_by("-n", "pk")
+            .first()
+        )
+        if largest is None:
+            raise CommandError("No published incident: run generate_data first.")
+        statement = (
+            Statement.objects.publicly_visible().filter(incident=largest).order_by("pk").first()
+        )
+        if statement is None:
+            raise CommandError("The largest incident has no published statement.")
+        n_annotations = largest.statements.aggregate(n=Count("annotations"))["n"]
+        pages = [
+            ("incident list", self.url("incidents:list")),
+            ("comparison page (largest incident)", self.url("incidents:detail", largest.slug)),
+            ("statement page", self.url("incidents:statement_detail", statement.pk)),
+            (
+                f"search, common term ({COMMON_TERM})",
+                self.url("search:results") + "?q=" + COMMON_TERM,
+            ),
+            (f"search, rare term ({RARE_TERM})", self.url("search:results") + "?q=" + RARE_TERM),
+            ("API page", self.first_url(["api:incident_list", "api:statement_list", "api:index"])),
+            (
+                "export",
+                self.first_url(["api:export_incidents", "api:export_statements"], fmt="csv"),
+            ),
+        ]
+        with override_settings(ROOT_URLCONF="ops.bench.urls", PUBLIC_PAGE_CACHE=False):
+            trivial = self.measure("trivial Django view", reverse("bench_trivial"))
+            results = [self.measure(name, url, explain=opts["explain"]) for name, url in pages]
+        with override_settings(ROOT_URLCONF="ops.bench.urls", PUBLIC_PAGE_CACHE=True):
+            for r in results:
+                self.measure_cached(r)
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        header = (
+            f"Load average at the end: {load:.2f} on {os.cpu_count()} CPUs. "
+            f"Data: {Incident.objects.count():,} incidents, {Statement.objects.count():,} "
+            f"statements; largest incident: {largest.n} statements, {n_annotations} "
+            f"annotations. Database: {connection.vendor}. {self.n} requests per page "
+            f"after {self.warmup} warm-up requests."
+        )
+        table = self.table(trivial, results)
+        self.stdout.write(header + "\n\n" + table)
+        if opts["output"]:
+            path = Path(opts["output"])
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(header + "\n\n" + table + "\n")
+            self.stdout.write(f"\nWritten to {path}")
+
+    # --- helpers ------------------------------------------------------------------
+
+    def url(self, name: str, *args: Any) -> str:
+        try:
+            return reverse(name, args=args)
+        except NoReverseMatch:
+            return ""
+
+    def first_url(self, names: list[str], **kwargs: Any) -> str:
+        for name in names:
+            try:
+                return reverse(name, kwargs=kwargs) if kwargs else reverse(name)
+            except NoReverseMatch:
+                continue
+        return ""
+
+    def measure(self, name: str, url: str, explain: bool = False) -> Result:
+        result = Result(name, url)
+        if not url:
+            result.note = "no such URL yet"
+            return result
+        client = Client()
+        for _ in range(self.warmup):
+            client.get(url)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(url)
+            body = response_bytes(response)
+        result.queries = len(ctx.captured_queries)
+        result.size = len(body)
+        result.status = response.status_code
+        result.slowest = sorted(
+            ((float(q["time"]), q["sql"]) for q in ctx.captured_queries), reverse=True
+        )[:3]
+        if is_placeholder(response, body):
+            result.note = "placeholder view"
+        elif response.status_code != 200:
+            result.note = f"HTTP {response.status_code}"
+        for _ in range(self.n):
+            start, cpu = time.perf_counter(), time.process_time()
+            response_bytes(client.get(url))
+            result.times.append((time.perf_counter() - start) * 1000)
+            result.cpu_times.append((time.process_time() - cpu) * 1000)
+        if explain and result.slowest and connection.vendor == "postgresql":
+            self.explain(result)
+        return result
+
+    def measure_cached(self, result: Result) -> None:
+        if not result.url or result.note:
+            return
+        client = Client()
+        response = client.get(result.url)
+        response_bytes(response)
+        if "X-Parallax-Cache" not in response:
+            return  # the view is not wrapped with core.cache.public_page
+        for _ in range(self.n):
+            start = time.perf_counter()
+            response = client.get(result.url)
+            response_bytes(response)
+            result.cached_times.append((time.perf_counter() - start) * 1000)
+
+    def explain(self, result: Result) -> None:
+        sql = result.slowest[0][1]
+        if not sql.lstrip().upper().startswith("SELECT"):
+            return
+        with connection.cursor() as cur:
+            cur.execute("EXPLAIN ANALYZE " + sql)
+            plan = "\n".join(row[0] for row in cur.fetchall())
+        self.stdout.write(f"\n-- {result.name}: slowest query ({result.slowest[0][0]} s)\n")
+        self.stdout.write(sql[:1500] + "\n" + plan + "\n")
+
+    def table(self, trivial: Result, results: list[Result]) -> str:
+        t50, t95 = trivial.pct(50), trivial.pct(95)
+        rows = [
+            "| page | p50 ms | p95 ms | p50 × trivial | p95 × trivial | app CPU p50 ms | "
+            "queries | size | target | cached p50 / p95 ms | note |",
+            "|---|--:|--:|--:|--:|--:|--:|--:|---|--:|---|",
+            f"| trivial Django view | {t50:.2f} | {t95:.2f} | 1 | 1 | "
+            f"{trivial.pct(50, trivial.cpu_times):.2f} | {trivial.queries} | "
+            f"{trivial.size} B | | | |",
+        ]
+        for r in results:
+            if not r.times:
+                rows.append(f"| {r.name} | | | | | | | | | | {r.note} |")
+                continue
+            p50, p95 = r.pct(50), r.pct(95)
+            target_ms, target_q = TARGETS.get(r.name, (0, None))
+            verdict = ""
+            if target_ms:
+                ok = p95 < target_ms and (target_q is None or r.queries <= target_q)
+                verdict = ("met" if ok else "MISSED") + f" (< {target_ms:g} ms"
+                verdict += f", ≤ {target_q} queries)" if target_q else ")"
+            cached = (
+                f"{r.pct(50, r.cached_times):.2f} / {r.pct(95, r.cached_times):.2f}"
+                if r.cached_times
+                else "not wrapped"
+            )
+            rows.append(
+                f"| {r.name} | {p50:.1f} | {p95:.1f} | {p50 / t50:.0f} | {p95 / t95:.0f} | "
+                f"{r.pct(50, r.cpu_times):.1f} | {r.queries} | {r.size / 1024:.1f} KiB | "
+                f"{verdict} | {cached} | {r.note} |"
+            )
+        rows.append("")
+        rows.append("URLs: " + ", ".join(f"{r.name}: `{r.url}`" for r in results if r.url))
+        return "\n".join(rows)

@@ -1,0 +1,276 @@
+"""CSV and JSON downloads of incidents and statements."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.http import StreamingHttpResponse
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from api.representations import INCIDENT_COLUMNS, STATEMENT_COLUMNS
+from incidents.models import Place, Statement
+from tests import factories as f
+from tests.api.test_api import ROLES, ApiWorld
+
+# The documented column sets (docs/api.md). Changing these is a breaking change for
+# everyone's scripts: add columns at the end, never rename or reorder.
+INCIDENT_HEADER = [
+    "slug",
+    "title",
+    "conflict",
+    "conflict_name",
+    "date_start",
+    "date_end",
+    "date_precision",
+    "places",
+    "place_names",
+    "summary",
+    "status",
+    "published_at",
+    "statement_count",
+    "url",
+]
+STATEMENT_HEADER = [
+    "id",
+    "incident",
+    "incident_title",
+    "conflict",
+    "issued_on",
+    "issued_precision",
+    "actor",
+    "actor_name",
+    "actor_kind",
+    "party",
+    "party_name",
+    "kind",
+    "statement_type",
+    "leaning",
+    "leaning_towards",
+    "text",
+    "original_language",
+    "original_text",
+    "translation_note",
+    "source_id",
+    "source_title",
+    "source_publisher",
+    "source_url",
+    "source_published_on",
+    "source_sha256",
+    "source_start",
+    "source_end",
+    "quote_verified",
+    "status",
+    "published_at",
+    "withdrawn_reason",
+    "url",
+]
+
+
+@pytest.fixture
+def world(db) -> ApiWorld:
+    return ApiWorld()
+
+
+@pytest.fixture
+def as_role(client, analyst, editor):
+    def sign_in(role: str):
+        if role == "analyst":
+            client.force_login(analyst)
+        elif role == "editor":
+            client.force_login(editor)
+        return client
+
+    return sign_in
+
+
+def download(client, what: str, fmt: str, **params):
+    response = client.get(reverse(f"api:export_{what}", args=[fmt]), params)
+    assert response.status_code == 200, response.content
+    assert isinstance(response, StreamingHttpResponse)
+    return response, b"".join(response.streaming_content).decode("utf-8")  # type: ignore[arg-type]
+
+
+def read_csv(text: str) -> tuple[list[str], list[dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows = list(reader)
+    return list(reader.fieldnames or []), rows
+
+
+def test_column_sets_are_the_documented_ones():
+    assert [c[0] for c in INCIDENT_COLUMNS] == INCIDENT_HEADER
+    assert [c[0] for c in STATEMENT_COLUMNS] == STATEMENT_HEADER
+
+
+def test_statement_csv_round_trips_through_the_csv_module(client, world):
+    awkward = (
+        'He said: "we will not, under any circumstances, withdraw".\n'
+        "Second line; semicolons, commas — and Ünïcödé: Ղարաբաղ, Qarabağ."
+    )
+    tricky = f.statement(
+        world.incident,
+        world.south_mfa,
+        awkward,
+        original_language="hy",
+        original_text="Մենք չենք նահանջի",
+        translation_note='Literally "step back"',
+    )
+    response, text = download(client, "statements", "csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="parallax-statements-')
+    header, rows = read_csv(text)
+    assert header == STATEMENT_HEADER
+    by_id = {int(r["id"]): r for r in rows}
+    row = by_id[tricky.pk]
+    assert row["text"] == awkward
+    assert row["original_text"] == "Մենք չենք նահանջի"
+    assert row["translation_note"] == 'Literally "step back"'
+    assert row["party"] == "southland" and row["actor_name"] == "Southland Foreign Ministry"
+    assert row["issued_on"] == "2024-03-01"
+    assert row["status"] == "published"
+    assert row["url"] == "http://testserver" + tricky.get_absolute_url()
+    assert row["source_id"] == "" and row["quote_verified"] == ""
+
+    sourced = by_id[world.north_says.pk]
+    assert sourced["source_title"] == "Ministry release on the crossing"
+    assert sourced["source_sha256"] == world.source.sha256
+    assert int(sourced["source_start"]) == world.north_says.source_start
+    assert by_id[world.league_says.pk]["leaning"] == "both"
+    assert by_id[world.withdrawn.pk]["withdrawn_reason"] == "The ministry corrected this."
+    # Every row has every column, and writing the rows back gives the same text.
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    assert out.getvalue() == text
+
+
+def test_cells_that_spreadsheets_would_run_as_formulas_are_neutralised(client, world):
+    f.statement(world.incident, world.south_mfa, '=HYPERLINK("http://evil")')
+    _, text = download(client, "statements", "csv")
+    _, rows = read_csv(text)
+    assert '\'=HYPERLINK("http://evil")' in [r["text"] for r in rows]
+    # JSON is not opened by spreadsheets: the text is exact there.
+    _, body = download(client, "statements", "json")
+    assert '=HYPERLINK("http://evil")' in [r["text"] for r in json.loads(body)["results"]]
+
+
+def test_incident_csv_and_json_carry_the_same_rows(client, world):
+    world.incident.summary = "A patrol was stopped, each side says why."
+    world.incident.save()
+    _, text = download(client, "incidents", "csv")
+    header, rows = read_csv(text)
+    assert header == INCIDENT_HEADER
+    [row] = rows
+    assert row["slug"] == world.incident.slug
+    assert row["places"] == "river-crossing"
+    assert row["statement_count"] == "4"  # three published + one withdrawn
+    assert row["summary"] == "A patrol was stopped, each side says why."
+
+    response, body = download(client, "incidents", "json")
+    assert response["Content-Type"] == "application/json"
+    doc = json.loads(body)
+    assert doc["columns"] == INCIDENT_HEADER
+    assert doc["visibility"] == "public"
+    [item] = doc["results"]
+    assert list(item) == INCIDENT_HEADER
+    assert item["statement_count"] == 4
+    assert item["date_end"] is None
+    assert {k: str(v) for k, v in item.items() if v is not None} == {
+        k: v for k, v in row.items() if v != ""
+    } | {"statement_count": "4"}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_exports_obey_visibility(as_role, role, fmt, world):
+    client = as_role(role)
+    insider = role != "anonymous"
+    for what in ["incidents", "statements"]:
+        _, text = download(client, what, fmt)
+        assert ("SECRET" in text) is insider, (what, fmt)
+
+    _, text = download(client, "statements", fmt)
+    rows = read_csv(text)[1] if fmt == "csv" else json.loads(text)["results"]
+    statuses = {int(r["id"]): r["status"] for r in rows}
+    expected = {world.north_says.pk, world.south_says.pk, world.league_says.pk, world.withdrawn.pk}
+    if insider:
+        expected |= {world.draft_statement.pk, world.statement_on_draft.pk}
+        assert statuses[world.draft_statement.pk] == "draft"
+    assert set(statuses) == expected
+    assert statuses[world.withdrawn.pk] == "withdrawn"
+
+    _, text = download(client, "incidents", fmt)
+    rows = read_csv(text)[1] if fmt == "csv" else json.loads(text)["results"]
+    counts = {r["slug"]: int(r["statement_count"]) for r in rows}
+    # The public count never includes the draft statement on the published incident.
+    assert counts[world.incident.slug] == (5 if insider else 4)
+
+
+def test_exports_respect_filters_and_reject_bad_input(client, world):
+    other = f.conflict("East–West", [f.party("Eastland", "eastland"), world.south])
+    elsewhere = f.incident(other, "Boat held in the bay", date_start=date(2023, 7, 9))
+    f.statement(elsewhere, world.south_mfa, "The boat entered our waters.")
+
+    _, text = download(client, "statements", "csv", party="southland", conflict=other.slug)
+    assert [r["text"] for r in read_csv(text)[1]] == ["The boat entered our waters."]
+    _, text = download(client, "incidents", "json", date_to="2023-12-31")
+    doc = json.loads(text)
+    assert [r["slug"] for r in doc["results"]] == [elsewhere.slug]
+    assert doc["filters"] == {"date_to": "2023-12-31"}
+    _, text = download(client, "statements", "csv", type="call_for_restraint")
+    assert [int(r["id"]) for r in read_csv(text)[1]] == [world.league_says.pk]
+    _, text = download(client, "statements", "csv", q="mines", status="withdrawn")
+    assert [int(r["id"]) for r in read_csv(text)[1]] == [world.withdrawn.pk]
+
+    bad = client.get(reverse("api:export_statements", args=["csv"]), {"date_from": "13/13"})
+    assert bad.status_code == 400
+    assert "date_from" in bad.json()["details"]
+    assert client.get("/api/export/statements.xlsx").status_code == 404
+
+
+def test_empty_export_still_has_its_header(client, db):
+    _, text = download(client, "statements", "csv")
+    assert read_csv(text) == (STATEMENT_HEADER, [])
+    _, body = download(client, "incidents", "json")
+    assert json.loads(body)["results"] == []
+
+
+def grow(world: ApiWorld, n: int, tag: str) -> None:
+    for i in range(n):
+        inc = f.incident(world.conflict, f"{tag} {i}", date_start=date(2021, 1, 1))
+        inc.places.add(Place.objects.create(name=f"{tag} place {i}", slug=f"{tag}-{i}"))
+        src = f.source(f"{tag} report {i}", "Text.")
+        for a in (world.north_mod, world.south_mfa):
+            f.statement(inc, a, f"{a.name}: {tag} {i}.", source=src)
+
+
+def export_queries(client, what: str, fmt: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        download(client, what, fmt)
+    return len(ctx.captured_queries)
+
+
+def test_export_queries_do_not_grow_with_rows(client, world):
+    grow(world, 3, "few")
+    small = {
+        (what, fmt): export_queries(client, what, fmt)
+        for what in ("incidents", "statements")
+        for fmt in ("csv", "json")
+    }
+    grow(world, 25, "many")
+    assert Statement.objects.count() > 55
+    large = {
+        (what, fmt): export_queries(client, what, fmt)
+        for what in ("incidents", "statements")
+        for fmt in ("csv", "json")
+    }
+    assert large == small
+    # Statements: one query; incidents: one plus one prefetch of places per chunk.
+    assert small[("statements", "csv")] == 1
+    assert small[("incidents", "csv")] == 2

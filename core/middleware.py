@@ -21,6 +21,8 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
+from core.db import is_bad_input, is_retryable
+
 logger = logging.getLogger("parallax.database")
 
 # Seconds a client (or a load balancer) should wait before retrying.
@@ -33,6 +35,14 @@ def database_unavailable_response(timed_out: bool = False) -> HttpResponse:
     body = render_to_string("503.html", {"retry_after": RETRY_AFTER, "timed_out": timed_out})
     response = HttpResponse(body, status=503)
     response["Retry-After"] = RETRY_AFTER
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def refused_response(status: int, message: str) -> HttpResponse:
+    # Plain text, rendered without the request (nothing more can be asked of the
+    # database in this request); an htmx caller shows it (static/js/parallax.js).
+    response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
     response["Cache-Control"] = "no-store"
     return response
 
@@ -75,6 +85,22 @@ class DatabaseUnavailableMiddleware:
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        # Not an outage: what was sent cannot be stored (400), or the request lost a
+        # deadlock more often than core.db.retrying tries again (409). Only the rest
+        # is "database unavailable, retry".
+        if is_bad_input(exception):
+            logger.warning("Refused by the database for %s: %s", request.path, exception)
+            return refused_response(
+                400,
+                "The text sent cannot be stored (it contains a character or a length "
+                "the database refuses). Nothing was saved.",
+            )
+        if is_retryable(exception):
+            logger.warning("Gave up after repeated deadlocks for %s", request.path)
+            return refused_response(
+                409,
+                "Another save collided with this one and nothing was saved. Please try again.",
+            )
         if is_database_down(exception):
             return self._unavailable(request, exception)
         return None

@@ -134,7 +134,14 @@ def decide(request: HtmxHttpRequest, pk: int, index: int) -> HttpResponse:
     except IndexError:
         raise Http404("No such proposed statement.") from None
     if form.is_valid():
-        draft.update_statement(index, form.changes())
+        try:
+            draft.update_statement(index, form.changes())
+        except ValidationError as exc:
+            # Saved or discarded by someone else since this page was loaded.
+            messages.error(request, " ".join(exc.messages))
+            if request.htmx:
+                return HttpResponseClientRedirect(draft.get_absolute_url())
+            return redirect(draft)
     if not request.htmx:
         if form.errors:
             messages.error(request, f"Statement {index + 1}: {form.errors.as_text()}")
@@ -205,8 +212,10 @@ def _incident_url(incident: Incident) -> str:
 def discard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     draft = _draft(pk)
     if draft.is_open:
-        draft.discard()
-        messages.info(request, "The import was discarded; nothing was saved.")
+        if draft.discard():
+            messages.info(request, "The import was discarded; nothing was saved.")
+        else:
+            messages.error(request, "Someone saved or discarded this import meanwhile.")
     return redirect("imports:new")
 
 

@@ -55,6 +55,7 @@ from incidents.models import (
     StaleObjectError,
     Statement,
 )
+from incidents.segments import Span, segment_text
 
 editor_required = role_required(User.Role.EDITOR)
 
@@ -532,25 +533,19 @@ def _after_status_change(
 # --- claims and annotations on a statement's text -----------------------------------
 
 
-def _segments(text: str, spans: list[Any]) -> list[dict[str, Any]]:
-    """Cut the text at every span boundary; each piece lists the spans covering it,
-    so overlapping highlights render as nested-free <mark> runs."""
-    cuts = {0, len(text)}
-    for s in spans:
-        if not s.needs_review and 0 <= s.start < s.end <= len(text):
-            cuts.update((s.start, s.end))
-    points = sorted(cuts)
-    pieces = []
-    for a, b in zip(points, points[1:], strict=False):
-        covering = [s for s in spans if not s.needs_review and s.start <= a and b <= s.end]
-        pieces.append(
-            {
-                "text": text[a:b],
-                "annotations": [s for s in covering if isinstance(s, Annotation)],
-                "claims": [s for s in covering if isinstance(s, Claim)],
-            }
-        )
-    return pieces
+def _segments(text: str, spans: list[Annotation | Claim]) -> list[dict[str, Any]]:
+    """The statement text cut for highlighting (incidents.segments), each piece with
+    the annotations and claims covering it. A span awaiting re-anchoring is left out:
+    its offsets may point at other words."""
+    pieces = segment_text(text, [Span(s.start, s.end, item=s) for s in spans if not s.needs_review])
+    return [
+        {
+            "text": seg.text,
+            "annotations": [i for i in seg.items if isinstance(i, Annotation)],
+            "claims": [i for i in seg.items if isinstance(i, Claim)],
+        }
+        for seg in pieces
+    ]
 
 
 def _workspace_context(

@@ -28,7 +28,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import trigger_client_event
 
-from accounts.decorators import role_required
+from accounts.decorators import editor_required
 from accounts.models import User
 from core.http import HtmxHttpRequest
 from editing.forms import (
@@ -56,8 +56,6 @@ from incidents.models import (
     Statement,
 )
 from incidents.segments import Span, segment_text
-
-editor_required = role_required(User.Role.EDITOR)
 
 # The event the public comparison page listens to (hx-trigger="claims-changed from:body")
 # to reload its grid after a claim or relation changed.
@@ -336,9 +334,6 @@ def _statement_form(
                 nonlocal lost
                 if not creating and obj.text != old_text:
                     lost = _reanchor_spans(obj)
-                # Are the words in the source's archived text? (shown to editors)
-                obj.verify_quote()
-                Statement.objects.filter(pk=obj.pk).update(quote_verified=obj.quote_verified)
 
             saved = _save(request, form, "created" if creating else "edited", after_save=after_save)
             if saved is not None:

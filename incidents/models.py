@@ -552,6 +552,14 @@ class Statement(VersionedModel):
         if self.actor_id:
             self.party_id = self.actor.party_id
         self._check_party_known()
+        # Quote verification is a step of every save that can change the words or
+        # their source (editing, import, admin, demo data): the comparison page flags
+        # unverified quotes to analysts and editors.
+        fields = kwargs.get("update_fields")
+        if fields is None or {"text", "source", "source_id"} & set(fields):
+            self.verify_quote()
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "quote_verified"}
         super().save(*args, **kwargs)
 
     @property

@@ -43,6 +43,7 @@ from editing.forms import (
     VersionedForm,
     WithdrawForm,
 )
+from incidents.comparison import by_point_and_side
 from incidents.models import (
     Actor,
     Annotation,
@@ -56,6 +57,7 @@ from incidents.models import (
     Statement,
 )
 from incidents.segments import Span, segment_text
+from incidents.sides import SideOrder
 
 # The event the public comparison page listens to (hx-trigger="claims-changed from:body")
 # to reload its grid after a claim or relation changed.
@@ -576,22 +578,11 @@ def _workspace_context(
             ],
         ]
         claim.relation_form = form  # type: ignore[attr-defined]
-    cells: dict[tuple[int, int], list[Claim]] = {}
-    others: dict[int, list[Claim]] = {}
-    side_ids = {p.pk for p in sides}
-    for claim in grid_claims:
-        if claim.statement.party_id in side_ids:
-            cells.setdefault((claim.point_id, claim.statement.party_id), []).append(claim)
-        else:
-            others.setdefault(claim.point_id, []).append(claim)
-    grid = [
-        {
-            "point": p,
-            "cells": [cells.get((p.pk, side.pk), []) for side in sides],
-            "others": others.get(p.pk, []),
-        }
-        for p in points
-    ]
+    grid = by_point_and_side(
+        points,
+        SideOrder(sides),
+        ((c.point_id, c.statement.party_id, c) for c in grid_claims),
+    )
     return {
         "statement": statement,
         "incident": incident,

@@ -12,6 +12,7 @@ model instances.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -295,18 +296,51 @@ def _grid_claims(
     return claims
 
 
+@dataclass
+class PointRow[T]:
+    """One point of contention: per side (in side order) the items on it, and the
+    items of third parties."""
+
+    point: PointOfContention
+    cells: list[list[T]]
+    others: list[T]
+
+
+def by_point_and_side[T](
+    points: list[PointOfContention],
+    order: SideOrder,
+    items: Iterable[tuple[int, int, T]],
+) -> list[PointRow[T]]:
+    """The points x sides grid, the one rule shared by the comparison page and the
+    editor's span workspace. `items` are (point id, party id, item) triples."""
+    cells: dict[tuple[int, int], list[T]] = defaultdict(list)
+    others: dict[int, list[T]] = defaultdict(list)
+    for point_id, party_id, item in items:
+        if order.is_side(party_id):
+            cells[point_id, party_id].append(item)
+        else:
+            others[point_id].append(item)
+    return [
+        PointRow(
+            point=p,
+            cells=[cells[p.pk, side.pk] for side in order.sides],
+            others=others[p.pk],
+        )
+        for p in points
+    ]
+
+
 def arrange_grid(data: Comparison, statements: list[Statement]) -> list[Row]:
     """Points x sides: each cell holds that side's claims on that point; a last row
     holds each side's statements not yet assigned to any point."""
     sides, order = data.sides, data.order
-    by_point: dict[int, dict[int, list[GridClaim]]] = defaultdict(lambda: defaultdict(list))
     unassigned: dict[int, list[Statement]] = defaultdict(list)
+    placed: list[tuple[int, int, GridClaim]] = []
     for s in statements:
         if not order.is_side(s.party_id):
             continue
         claims = data.claims_of(s)
-        for c in claims:
-            by_point[c.point_id][s.party_id].append(c)
+        placed.extend((c.point_id, s.party_id, c) for c in claims)
         if not claims:
             unassigned[s.party_id].append(s)
 
@@ -314,8 +348,11 @@ def arrange_grid(data: Comparison, statements: list[Statement]) -> list[Row]:
         return Cell(party=side, side_index=order.index(side.pk) or 0, **items)
 
     rows = [
-        Row(point=p, cells=[cell(side, claims=by_point[p.pk][side.pk]) for side in sides])
-        for p in data.points
+        Row(
+            point=r.point,
+            cells=[cell(side, claims=claims) for side, claims in zip(sides, r.cells, strict=True)],
+        )
+        for r in by_point_and_side(data.points, order, placed)
     ]
     if any(unassigned.values()):
         rows.append(

@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.db.models import Count, Max, Min, QuerySet
 from django.db.models.functions import TruncMonth
 
-from accounts.models import can_see_unpublished
+from accounts.models import audience
 from incidents.models import Claim, Conflict, Incident, Party, Statement
 from incidents.sides import SideOrder
 
@@ -339,7 +339,7 @@ class TermsTable:
 def distinctive_terms(conflict: Conflict, user: Any) -> TermsTable:
     base = visible_statements(conflict, user)
     stamp = base.aggregate(n=Count("pk"), last=Max("updated_at"))
-    level = "all" if can_see_unpublished(user) else "public"
+    level = audience(user).value
     fingerprint = hashlib.sha256(f"{stamp['n']}:{stamp['last']}".encode()).hexdigest()[:16]
     key = f"analysis:terms:v1:{conflict.pk}:{level}:{fingerprint}"
     data = cache.get(key)

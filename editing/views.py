@@ -26,7 +26,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import trigger_client_event
 
 from accounts.decorators import editor_required
 from accounts.models import User
@@ -58,10 +57,6 @@ from incidents.models import (
 )
 from incidents.segments import Span, segment_text
 from incidents.sides import SideOrder
-
-# The event the public comparison page listens to (hx-trigger="claims-changed from:body")
-# to reload its grid after a claim or relation changed.
-CLAIMS_CHANGED = "claims-changed"
 
 
 def _user(request: HtmxHttpRequest) -> User:
@@ -523,7 +518,7 @@ def _after_status_change(
                 "next_url": _next_url(request, statement.get_absolute_url()),
             },
         )
-        return trigger_client_event(response, "statement-changed", {"id": statement.pk})
+        return response
     return redirect(_next_url(request, reverse("editing:statement_edit", args=[statement.pk])))
 
 
@@ -640,13 +635,12 @@ def _workspace_response(
     request: HtmxHttpRequest, statement: Statement, status: int = 200, **forms: Any
 ) -> HttpResponse:
     if request.htmx:
-        response = render(
+        return render(
             request,
             "editing/statement_spans.html#span-workspace",
             _workspace_context(statement, **forms),
             status=_status(request, status),
         )
-        return trigger_client_event(response, CLAIMS_CHANGED, {"statement": statement.pk})
     if status != 200:
         return render(
             request,
@@ -709,14 +703,6 @@ def _span_edit(
                 if not request.htmx:
                     return redirect("editing:statement_spans", pk=statement.pk)
                 span, form = saved, form_class(instance=saved, statement=statement)
-                if kind == "claim":
-                    # The comparison page listens for this to reload its grid.
-                    response = render(
-                        request,
-                        f"{template}#{kind}-form",
-                        {"form": form, kind: span, "statement": statement},
-                    )
-                    return trigger_client_event(response, CLAIMS_CHANGED, {})
             else:
                 form = _conflict_form(form_class, request, form.concurrent, statement=statement)
                 span = form.concurrent
@@ -871,10 +857,9 @@ def _points_response(
         template = "editing/points.html"
         if request.htmx:
             template += "#points"
-        response = render(
+        return render(
             request, template, _points_context(incident, **kw), status=_status(request, status)
         )
-        return trigger_client_event(response, CLAIMS_CHANGED, {}) if request.htmx else response
     return redirect("editing:points", slug=incident.slug)
 
 

@@ -179,7 +179,7 @@ class Comparison:
             .in_bulk(ids)
         )
         # One object per speaker and per source, so that each link to them is built
-        # once however many cards show them (memo_reverse).
+        # once however many cards show them (fast_reverse).
         actors: dict[int, Actor] = {}
         sources: dict[int, Source] = {}
         for s in found.values():

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import require_safe
 
+from core.text import xml_safe
 from incidents.models import Conflict, Incident
 
 FEED_SIZE = 50
@@ -40,7 +41,7 @@ class IncidentFeed(Feed):
 
     def get_feed(self, obj: Conflict | None, request: HttpRequest):  # type: ignore[no-untyped-def]
         if obj is not None:
-            self.title = f"Parallax: newly published incidents ({obj.name})"
+            self.title = xml_safe(f"Parallax: newly published incidents ({obj.name})")
         return super().get_feed(obj, request)
 
     def items(self, obj: Conflict | None) -> QuerySet[Incident]:
@@ -51,11 +52,13 @@ class IncidentFeed(Feed):
             qs = qs.filter(conflict=obj)
         return qs.select_related("conflict").order_by("-published_at", "-pk")[:FEED_SIZE]
 
+    # XML cannot carry control characters: one left in a summary (saved before the
+    # forms refused them, or loaded from elsewhere) must not break the whole feed.
     def item_title(self, item: Incident) -> str:
-        return item.title
+        return xml_safe(item.title)
 
     def item_description(self, item: Incident) -> str:
-        return f"{item.date_display()} · {item.conflict.name}. {item.summary}".strip()
+        return xml_safe(f"{item.date_display()} · {item.conflict.name}. {item.summary}".strip())
 
     def item_link(self, item: Incident) -> str:
         return item.get_absolute_url()
@@ -72,7 +75,7 @@ class IncidentFeed(Feed):
         return item.updated_at
 
     def item_categories(self, item: Incident) -> list[str]:
-        return [item.conflict.name]
+        return [xml_safe(item.conflict.name)]
 
 
 _feed = IncidentFeed()

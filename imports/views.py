@@ -3,6 +3,7 @@ uploads run as background jobs whose progress the page polls with htmx."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -215,6 +216,21 @@ def discard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @editor_required
 @require_http_methods(["GET", "POST"])
 def bulk(request: HtmxHttpRequest) -> HttpResponse:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    # Refused before the body is read: an oversized upload never reaches the disk.
+    # (A little room above the limit for the form's other fields and boundaries.)
+    if request.method == "POST" and length > settings.IMPORT_BULK_MAX_BYTES + 65536:
+        context = {
+            "form": BulkForm(),
+            "model_problem": model_status(),
+            "limit_mb": _limit_mb(),
+            "upload_error": f"The upload is {length / 1_048_576:.1f} MB; the limit is "
+            f"{_limit_mb()} MB. Upload the files in parts.",
+        }
+        return render(request, "imports/bulk.html", context, status=413)
     form = BulkForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         job = ImportJob.for_articles(form.cleaned_data["articles"], by=_user(request))
@@ -225,9 +241,13 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
     return render(
         request,
         "imports/bulk.html",
-        {"form": form, "model_problem": model_status()},
+        {"form": form, "model_problem": model_status(), "limit_mb": _limit_mb()},
         status=status,
     )
+
+
+def _limit_mb() -> str:
+    return f"{round(settings.IMPORT_BULK_MAX_BYTES / 1_048_576, 1):g}"
 
 
 def _enqueue(job: ImportJob) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
@@ -303,9 +303,10 @@ class Actor(models.Model):
         return fast_reverse("incidents:actor_detail", self.slug)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self.slug:
-            self.slug = unique_slug(Actor, self.name)
-        super().save(*args, **kwargs)
+        if self.slug:
+            super().save(*args, **kwargs)
+        else:
+            save_with_fresh_slug(self, self.name, lambda: super(Actor, self).save(*args, **kwargs))
 
 
 class SourceQuerySet(models.QuerySet["Source"]):
@@ -495,9 +496,14 @@ class Incident(VersionedModel):
         return fast_reverse("incidents:detail", self.slug)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self.slug:
-            self.slug = unique_slug(Incident, f"{self.date_start:%Y-%m-%d} {self.title}")
-        super().save(*args, **kwargs)
+        if self.slug:
+            super().save(*args, **kwargs)
+        else:
+            save_with_fresh_slug(
+                self,
+                f"{self.date_start:%Y-%m-%d} {self.title}",
+                lambda: super(Incident, self).save(*args, **kwargs),
+            )
 
     @property
     def is_published(self) -> bool:
@@ -995,6 +1001,24 @@ def unique_slug(model: type[models.Model], text: str, max_length: int = 180) -> 
         slug = f"{base}-{n}"
         n += 1
     return slug
+
+
+def save_with_fresh_slug(obj: models.Model, text: str, save: Callable[[], None]) -> None:
+    """Save a new object under the first free slug for `text`. Two created at the same
+    moment with the same name both find the same slug free; the second insert then
+    fails on the unique index and is tried again with the next one."""
+    attempts = 5
+    for attempt in range(1, attempts + 1):
+        obj.slug = unique_slug(type(obj), text)  # type: ignore[attr-defined]
+        try:
+            with transaction.atomic():
+                save()
+            return
+        except IntegrityError as exc:
+            if attempt == attempts or "slug" not in str(exc):
+                raise
+            obj.pk = None
+            obj._state.adding = True
 
 
 def _common_suffix(a: str, b: str) -> int:

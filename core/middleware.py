@@ -175,7 +175,7 @@ class UnstorableInputMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         params = [request.GET]
-        if request.method == "POST" and not request.content_type.startswith("multipart/"):
+        if request.method == "POST" and not (request.content_type or "").startswith("multipart/"):
             params.append(request.POST)
         for query in params:
             for key, values in query.lists():

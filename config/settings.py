@@ -173,9 +173,6 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         "core.middleware.PublicReadMiddleware",
     )
 
-# `manage.py backup` writes datetimes to the microsecond (Django's JSON stops at ms).
-SERIALIZATION_MODULES = {"pjson": "ops.management.commands.backup"}
-
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz for container health checks, before host checks and redirects.
+    "core.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Django's own Content Security Policy (SECURE_CSP below).
     "django.middleware.csp.ContentSecurityPolicyMiddleware",

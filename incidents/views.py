@@ -130,7 +130,7 @@ def statement_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             statement.source = source
             excerpt = statement.source_excerpt()
     # The expanded card keeps the colour of its side's column on the comparison page.
-    order = SideOrder(statement.incident.sides())
+    order = SideOrder.of_conflict(statement.incident.conflict_id)
     side_class = order.css_class(statement.party_id)
     context = {
         "statement": statement,

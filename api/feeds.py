@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -29,7 +30,10 @@ class IncidentFeed(Feed):
     def get_object(self, request: HttpRequest) -> Conflict | None:
         # ?conflict=<slug> narrows the feed to one conflict.
         slug = request.GET.get("conflict")
-        return get_object_or_404(Conflict, slug=slug) if slug else None
+        # The feed is public whoever fetches it: a conflict with no published
+        # incident is not found (Conflict.visible_to for an anonymous visitor).
+        public = Conflict.objects.visible_to(AnonymousUser())
+        return get_object_or_404(public, slug=slug) if slug else None
 
     def link(self, obj: Conflict | None) -> str:
         return obj.get_absolute_url() if obj else reverse("incidents:list")

@@ -14,7 +14,6 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from accounts.models import can_see_unpublished
 from incidents.models import (
     Actor,
     Annotation,
@@ -218,14 +217,3 @@ class AnnotationFilterForm(forms.Form):
         if d.get("visibility"):
             qs = qs.filter(visibility=d["visibility"])
         return qs
-
-
-# --- visibility of the registry ------------------------------------------------------
-
-
-def visible_actors(user: Any) -> QuerySet[Actor]:
-    """Actors the user may see: for the public, those with a publicly visible
-    statement (an actor proposed by an import for a draft is not yet public)."""
-    if can_see_unpublished(user):
-        return Actor.objects.all()
-    return Actor.objects.filter(pk__in=Statement.objects.publicly_visible().values("actor_id"))

@@ -28,6 +28,7 @@ from incidents.models import (
     Actor,
     Annotation,
     Claim,
+    Conflict,
     ConflictSide,
     Incident,
     Party,
@@ -293,7 +294,8 @@ def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
             **incident_item(request, inc),
             "sides": [{"slug": cs.party.slug, "name": cs.party.name} for cs in sides],
             "third_parties": [
-                {"slug": p.slug, "name": p.name} for p in inc.conflict.third_parties.all()
+                {"slug": p.slug, "name": p.name}
+                for p in Party.objects.visible_to(user).filter(observed_conflicts=inc.conflict)
             ],
             "points_of_contention": [
                 {"id": p.pk, "label": p.label, "description": p.description, "order": p.order}
@@ -467,7 +469,7 @@ def _actor_page(request: HttpRequest, qs: QuerySet[Actor]) -> QuerySet[Actor]:
 @handles_bad_input
 def actor_list(request: HttpRequest) -> HttpResponse:
     form = read(filters.ActorFilterForm, request, paged=True)
-    qs = form.filter(filters.visible_actors(request.user), request.user)
+    qs = form.filter(Actor.objects.visible_to(request.user), request.user)
     return list_response(
         request,
         qs,
@@ -480,7 +482,7 @@ def actor_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def actor_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    actor = _actor_page(request, filters.visible_actors(request.user).filter(slug=slug)).first()
+    actor = _actor_page(request, Actor.objects.visible_to(request.user).filter(slug=slug)).first()
     if actor is None:
         return finish(request, not_found("No such actor."))
 
@@ -495,15 +497,19 @@ def actor_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return conditional_json(request, build)
 
 
-def _party_page(qs: QuerySet[Party]) -> QuerySet[Party]:
+def _party_page(request: HttpRequest, qs: QuerySet[Party]) -> QuerySet[Party]:
     # No statement_count in the list: counting every statement of every party on
     # each request is the one cost here that grows with the data (the detail has it).
+    # Only conflicts the user may see are named (a draft-only conflict is internal).
+    user = request.user
     return qs.prefetch_related(
         Prefetch(
             "conflictside_set",
-            queryset=ConflictSide.objects.select_related("conflict").order_by("conflict"),
+            queryset=ConflictSide.objects.visible_to(user)
+            .select_related("conflict")
+            .order_by("conflict"),
         ),
-        "observed_conflicts",
+        Prefetch("observed_conflicts", queryset=Conflict.objects.visible_to(user)),
     ).order_by("name", "pk")
 
 
@@ -511,14 +517,16 @@ def _party_page(qs: QuerySet[Party]) -> QuerySet[Party]:
 @handles_bad_input
 def party_list(request: HttpRequest) -> HttpResponse:
     form = read(filters.PartyFilterForm, request, paged=True)
-    qs = form.filter(Party.objects.all(), request.user)
-    return list_response(request, qs, form, party_item, stamps=None, page_qs=_party_page)
+    qs = form.filter(Party.objects.visible_to(request.user), request.user)
+    return list_response(
+        request, qs, form, party_item, stamps=None, page_qs=lambda q: _party_page(request, q)
+    )
 
 
 @require_safe
 def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
     party = (
-        _party_page(Party.objects.filter(slug=slug))
+        _party_page(request, Party.objects.visible_to(request.user).filter(slug=slug))
         .annotate(statement_count=visible_statement_count(request.user, "party"))
         .first()
     )
@@ -526,7 +534,7 @@ def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return finish(request, not_found("No such party."))
 
     def build() -> dict[str, Any]:
-        actors = filters.visible_actors(request.user).filter(party=party).order_by("name")
+        actors = Actor.objects.visible_to(request.user).filter(party=party).order_by("name")
         return {
             **party_item(request, party),
             "actors": [

@@ -6,12 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Exists, OuterRef
 
 from accounts.models import can_see_unpublished
 from core.cache import remember
 
-from .models import Conflict, Incident, Party, Place
+from .models import Conflict, Party, Place
 
 TABS = [("grid", "Points of contention"), ("timeline", "Timeline"), ("sources", "Sources")]
 
@@ -33,14 +32,13 @@ def filter_choices(user: Any) -> dict[str, list[tuple[str, str]]]:
     def compute() -> dict[str, list[tuple[str, str]]]:
         # Only places of incidents this visitor may see: a place entered for a draft
         # incident must not reveal that incident through the filter's choices.
-        visible = Incident.objects.visible_to(user).filter(places=OuterRef("pk"))
-        places = Place.objects.filter(Exists(visible))
+        # Likewise conflicts and parties known only from drafts (Model.visible_to).
         return {
             name: [(obj.slug, str(obj)) for obj in qs]
             for name, qs in (
-                ("conflict", Conflict.objects.all()),
-                ("party", Party.objects.all()),
-                ("place", places),
+                ("conflict", Conflict.objects.visible_to(user)),
+                ("party", Party.objects.visible_to(user)),
+                ("place", Place.objects.visible_to(user)),
             )
         }
 

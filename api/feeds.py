@@ -12,9 +12,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
-from django.views.decorators.http import require_safe
 
 from incidents.models import Conflict, Incident
+
+from .endpoint import endpoint
 
 FEED_SIZE = 50
 
@@ -82,6 +83,6 @@ class IncidentFeed(Feed):
 _feed = IncidentFeed()
 
 
-@require_safe
+@endpoint(params=("conflict",))
 def incident_feed(request: HttpRequest) -> HttpResponse:
     return _feed(request)

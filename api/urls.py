@@ -41,4 +41,6 @@ urlpatterns = [
         name="export_statements",
     ),
     path("feeds/incidents/", feeds.incident_feed, name="incident_feed"),
+    # Last: any other path under /api/ is a JSON 404, not the site's HTML page.
+    re_path(r"^.*$", views.unknown_path, name="unknown_path"),
 ]

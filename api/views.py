@@ -22,7 +22,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.http import http_date
-from django.views.decorators.http import require_safe
 
 from incidents.models import (
     Actor,
@@ -37,7 +36,8 @@ from incidents.models import (
 )
 
 from . import filters
-from .conditional import audience, conditional_json, dumps, finish, latest
+from .conditional import audience, conditional_json, dumps, latest
+from .endpoint import endpoint, json_error, not_found, read
 from .jsonld import ANNO_CONTEXTS, ANNO_PROFILE, annotation_document, claim_document
 from .representations import (
     INCIDENT_COLUMNS,
@@ -60,58 +60,7 @@ ANNOTATION_PAGE_SIZE = 100
 EXPORT_CHUNK = 1000
 
 
-# --- errors and parameters ------------------------------------------------------------
-
-
-def json_error(status: int, message: str, details: dict[str, Any] | None = None) -> JsonResponse:
-    body: dict[str, Any] = {"error": message, "status": status}
-    if details:
-        body["details"] = details
-    return JsonResponse(body, status=status)
-
-
-def not_found(what: str = "Not found.") -> JsonResponse:
-    # The same answer for "does not exist" and "exists but you may not see it".
-    return json_error(404, what)
-
-
-class BadRequest(Exception):
-    def __init__(self, form: forms.Form) -> None:
-        super().__init__("Invalid query parameters.")
-        errors = form.errors.get_json_data()
-        self.details = {field: [e["message"] for e in errs] for field, errs in errors.items()}
-
-
-def read[F: forms.Form](form_class: type[F], request: HttpRequest, *, paged: bool = False) -> F:
-    """The validated form, or BadRequest. With `paged`, `page` and `page_size` are
-    checked too, so one 400 reports every bad parameter at once."""
-    form = form_class(request.GET)
-    valid = form.is_valid()
-    if paged:
-        paging = filters.PageForm(request.GET)
-        if not paging.is_valid():
-            for field, errors in paging.errors.items():
-                form.errors[field] = errors
-            valid = False
-    if not valid:
-        raise BadRequest(form)
-    return form
-
-
-def handles_bad_input(
-    view: Callable[..., HttpResponseBase],
-) -> Callable[..., HttpResponseBase]:
-    """Turns a BadRequest from read() into a 400 JSON answer with the form's messages."""
-
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            return view(request, *args, **kwargs)
-        except BadRequest as exc:
-            return finish(request, json_error(400, str(exc), exc.details))
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
+# --- parameters -----------------------------------------------------------------------
 
 
 def active_filters(form: forms.Form) -> dict[str, Any]:
@@ -196,7 +145,7 @@ def list_response(
     agg = qs.aggregate(**aggregates)
     paging = Paging(request, agg["n"], DEFAULT_PAGE_SIZE)
     if paging.out_of_range:
-        return finish(request, paging.missing())
+        return paging.missing()
 
     def build() -> dict[str, Any]:
         return paging.envelope([item(request, o) for o in paging.slice(qs, page_qs)], form)
@@ -212,7 +161,7 @@ def list_response(
 # --- root -----------------------------------------------------------------------------
 
 
-@require_safe
+@endpoint()
 def index(request: HttpRequest) -> HttpResponse:
     """The API root: every endpoint with its URL, so clients need not build URLs."""
 
@@ -255,6 +204,14 @@ def index(request: HttpRequest) -> HttpResponse:
     return conditional_json(request, lambda: body)
 
 
+@endpoint()
+def unknown_path(request: HttpRequest) -> HttpResponse:
+    return not_found(
+        f"No API endpoint at {request.path}. The endpoints are listed at "
+        f"{absolute(request, 'api:index')}."
+    )
+
+
 # --- incidents ------------------------------------------------------------------------
 
 
@@ -262,8 +219,7 @@ def _incident_page(qs: QuerySet[Incident]) -> QuerySet[Incident]:
     return qs.select_related("conflict").prefetch_related("places")
 
 
-@require_safe
-@handles_bad_input
+@endpoint(filters.IncidentFilterForm, paged=True)
 def incident_list(request: HttpRequest) -> HttpResponse:
     form = read(filters.IncidentFilterForm, request, paged=True)
     qs = form.filter(Incident.objects.visible_to(request.user), request.user)
@@ -277,12 +233,12 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_safe
+@endpoint()
 def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
     user = request.user
     inc = Incident.objects.visible_to(user).select_related("conflict").filter(slug=slug).first()
     if inc is None:
-        return finish(request, not_found("No such incident."))
+        return not_found("No such incident.")
     statements = Statement.objects.visible_to(user).filter(incident=inc)
     st_agg = statements.aggregate(n=Count("pk"), changed=Max("updated_at"))
     pt_agg = inc.points.aggregate(n=Count("pk"), changed=Max("updated_at"))
@@ -349,8 +305,7 @@ def _statement_page(qs: QuerySet[Statement]) -> QuerySet[Statement]:
     )
 
 
-@require_safe
-@handles_bad_input
+@endpoint(filters.StatementFilterForm, paged=True)
 def statement_list(request: HttpRequest) -> HttpResponse:
     form = read(filters.StatementFilterForm, request, paged=True)
     qs = form.filter(Statement.objects.visible_to(request.user), request.user)
@@ -379,11 +334,11 @@ def _visible_statement(request: HttpRequest, pk: int) -> Statement | None:
     )
 
 
-@require_safe
+@endpoint()
 def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     st = _visible_statement(request, pk)
     if st is None:
-        return finish(request, not_found("No such statement."))
+        return not_found("No such statement.")
     annotations = Annotation.objects.visible_to(request.user).filter(statement=st)
     claims = Claim.objects.filter(statement=st)
     an_agg = annotations.aggregate(n=Count("pk"), changed=Max("updated_at"))
@@ -439,12 +394,12 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_safe
+@endpoint()
 def statement_claim(request: HttpRequest, pk: int) -> HttpResponse:
     """The statement as a schema.org Claim (the same document its page embeds)."""
     st = _visible_statement(request, pk)
     if st is None:
-        return finish(request, not_found("No such statement."))
+        return not_found("No such statement.")
     return conditional_json(
         request,
         lambda: claim_document(request, st),
@@ -465,8 +420,7 @@ def _actor_page(request: HttpRequest, qs: QuerySet[Actor]) -> QuerySet[Actor]:
     )
 
 
-@require_safe
-@handles_bad_input
+@endpoint(filters.ActorFilterForm, paged=True)
 def actor_list(request: HttpRequest) -> HttpResponse:
     form = read(filters.ActorFilterForm, request, paged=True)
     qs = form.filter(Actor.objects.visible_to(request.user), request.user)
@@ -480,11 +434,11 @@ def actor_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_safe
+@endpoint()
 def actor_detail(request: HttpRequest, slug: str) -> HttpResponse:
     actor = _actor_page(request, Actor.objects.visible_to(request.user).filter(slug=slug)).first()
     if actor is None:
-        return finish(request, not_found("No such actor."))
+        return not_found("No such actor.")
 
     def build() -> dict[str, Any]:
         return {
@@ -513,8 +467,7 @@ def _party_page(request: HttpRequest, qs: QuerySet[Party]) -> QuerySet[Party]:
     ).order_by("name", "pk")
 
 
-@require_safe
-@handles_bad_input
+@endpoint(filters.PartyFilterForm, paged=True)
 def party_list(request: HttpRequest) -> HttpResponse:
     form = read(filters.PartyFilterForm, request, paged=True)
     qs = form.filter(Party.objects.visible_to(request.user), request.user)
@@ -523,7 +476,7 @@ def party_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_safe
+@endpoint()
 def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
     party = (
         _party_page(request, Party.objects.visible_to(request.user).filter(slug=slug))
@@ -531,7 +484,7 @@ def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
         .first()
     )
     if party is None:
-        return finish(request, not_found("No such party."))
+        return not_found("No such party.")
 
     def build() -> dict[str, Any]:
         actors = Actor.objects.visible_to(request.user).filter(party=party).order_by("name")
@@ -561,8 +514,7 @@ def _source_page(request: HttpRequest, qs: QuerySet[Source]) -> QuerySet[Source]
     )
 
 
-@require_safe
-@handles_bad_input
+@endpoint(filters.SourceFilterForm, paged=True)
 def source_list(request: HttpRequest) -> HttpResponse:
     form = read(filters.SourceFilterForm, request, paged=True)
     qs = form.filter(Source.objects.visible_to(request.user), request.user)
@@ -576,11 +528,11 @@ def source_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_safe
+@endpoint()
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     src = _source_page(request, Source.objects.visible_to(request.user).filter(pk=pk)).first()
     if src is None:
-        return finish(request, not_found("No such source."))
+        return not_found("No such source.")
 
     def build() -> dict[str, Any]:
         return {
@@ -598,14 +550,14 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_safe
+@endpoint()
 def source_archive(request: HttpRequest, pk: int) -> HttpResponse:
     """The archived copy of a source's text, exactly the bytes its SHA-256 covers.
 
     The strong ETag is that hash; Repr-Digest (RFC 9530) carries it for checking."""
     src = Source.objects.visible_to(request.user).filter(pk=pk).first()
     if src is None:
-        return finish(request, not_found("No such source."))
+        return not_found("No such source.")
     etag = f'"{src.sha256}"'
     if request.headers.get("If-None-Match", "").strip() in {etag, f"W/{etag}"}:
         response: HttpResponse = HttpResponse(status=304)
@@ -616,7 +568,7 @@ def source_archive(request: HttpRequest, pk: int) -> HttpResponse:
     response["Repr-Digest"] = f"sha-256=:{digest}:"
     if src.captured_at:
         response["Last-Modified"] = http_date(src.captured_at.timestamp())
-    return finish(request, response)
+    return response
 
 
 # --- Web Annotations ------------------------------------------------------------------
@@ -640,7 +592,7 @@ def annotation_collection_response(
     agg = qs.aggregate(n=Count("pk"), changed=Max("updated_at"))
     paging = Paging(request, agg["n"], ANNOTATION_PAGE_SIZE)
     if paging.out_of_range:
-        return finish(request, paging.missing())
+        return paging.missing()
     params = request.GET.copy()
     params.pop("page", None)
     collection_id = request.build_absolute_uri(
@@ -690,8 +642,7 @@ def annotation_collection_response(
     )
 
 
-@require_safe
-@handles_bad_input
+@endpoint(filters.AnnotationFilterForm, paged=True, annotation="container")
 def annotation_collection(request: HttpRequest) -> HttpResponse:
     qs = Annotation.objects.visible_to(request.user)
     label = "Parallax annotations" + (
@@ -700,31 +651,29 @@ def annotation_collection(request: HttpRequest) -> HttpResponse:
     return annotation_collection_response(request, qs, label)
 
 
-@require_safe
-@handles_bad_input
+@endpoint(filters.AnnotationFilterForm, paged=True, annotation="container")
 def statement_annotations(request: HttpRequest, pk: int) -> HttpResponse:
     st = Statement.objects.visible_to(request.user).filter(pk=pk).first()
     if st is None:
-        return finish(request, not_found("No such statement."))
+        return not_found("No such statement.")
     qs = Annotation.objects.visible_to(request.user).filter(statement=st)
     return annotation_collection_response(request, qs, f"Annotations on statement {st.pk}")
 
 
-@require_safe
-@handles_bad_input
+@endpoint(filters.AnnotationFilterForm, paged=True, annotation="container")
 def incident_annotations(request: HttpRequest, slug: str) -> HttpResponse:
     inc = Incident.objects.visible_to(request.user).filter(slug=slug).first()
     if inc is None:
-        return finish(request, not_found("No such incident."))
+        return not_found("No such incident.")
     qs = Annotation.objects.visible_to(request.user).filter(statement__incident=inc)
     return annotation_collection_response(request, qs, f"Annotations on “{inc.title}”")
 
 
-@require_safe
+@endpoint(annotation="resource")
 def annotation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ann = _annotation_page_qs(Annotation.objects.visible_to(request.user)).filter(pk=pk).first()
     if ann is None:
-        return finish(request, not_found("No such annotation."))
+        return not_found("No such annotation.")
     return conditional_json(
         request,
         lambda: annotation_document(request, ann),
@@ -815,11 +764,10 @@ def _stream(
 
         response = StreamingHttpResponse(chunks(), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return finish(request, response)
+    return response
 
 
-@require_safe
-@handles_bad_input
+@endpoint(filters.IncidentFilterForm)
 def export_incidents_view(request: HttpRequest, fmt: str) -> HttpResponseBase:
     form = read(filters.IncidentFilterForm, request)
     qs = form.filter(Incident.objects.visible_to(request.user), request.user)
@@ -828,8 +776,7 @@ def export_incidents_view(request: HttpRequest, fmt: str) -> HttpResponseBase:
     )
 
 
-@require_safe
-@handles_bad_input
+@endpoint(filters.StatementFilterForm)
 def export_statements_view(request: HttpRequest, fmt: str) -> HttpResponseBase:
     form = read(filters.StatementFilterForm, request)
     qs = form.filter(Statement.objects.visible_to(request.user), request.user)

@@ -323,6 +323,16 @@ PUBLIC_PAGE_CACHE_SETTLE_SECONDS = float(
 )
 PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", "pytest" not in sys.modules)
 
+# The site's public address, for identifiers that must not depend on the Host header
+# of a request (the Atom feed's ids; absolute links in exports).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The terms the published data may be reused under: stated by the API (a `license`
+# field and a Link rel="license" header), in every export and in the page footer.
+DATA_LICENSE = os.environ.get("DATA_LICENSE", "CC-BY-4.0")
+DATA_LICENSE_URL = os.environ.get(
+    "DATA_LICENSE_URL", "https://creativecommons.org/licenses/by/4.0/"
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

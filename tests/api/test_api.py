@@ -348,10 +348,55 @@ def test_bad_input_on_every_list_is_a_400(client, world):
     assert client.get(reverse("api:annotation_collection"), {"tag": "x"}).status_code == 400
 
 
-def test_unknown_parameters_are_ignored_and_missing_pages_are_404(client, world):
-    response = client.get(reverse("api:incident_list"), {"colour": "blue", "_": "123"})
-    assert response.status_code == 200
-    assert response.json()["count"] == 1
+def test_unknown_parameters_are_a_400_naming_the_allowed_ones(client, world):
+    response = client.get(reverse("api:incident_list"), {"incidnet": world.incident.slug})
+    assert response.status_code == 400
+    body = response.json()
+    assert "incidnet" in body["error"] and "conflict" in body["error"]
+    assert "Allowed here: date_from, date_to, conflict, party" in body["details"]["incidnet"][0]
+    # Every endpoint checks, details too (they take no parameters at all).
+    for url in (
+        reverse("api:statement_list"),
+        reverse("api:annotation_collection"),
+        reverse("api:incident_detail", args=[world.incident.slug]),
+        reverse("api:export_statements", args=["csv"]),
+        reverse("api:incident_feed"),
+    ):
+        response = client.get(url, {"_": "123"})
+        assert response.status_code == 400, url
+        assert response["Content-Type"] == "application/json"
+    assert client.get(reverse("api:incident_list"), {"page_size": "2"}).status_code == 200
+
+
+def test_errors_under_api_are_json(client, editor_client, world):
+    url = reverse("api:incident_list")
+    for method in ("post", "put", "patch", "delete"):
+        for c in (client, editor_client):
+            response = getattr(c, method)(url)
+            assert response.status_code == 405, method
+            assert response.json()["status"] == 405
+            assert response["Allow"] == "GET, HEAD, OPTIONS"
+    missing = client.get("/api/no/such/thing/")
+    assert missing.status_code == 404 and missing.json()["status"] == 404
+    assert "/api/" in missing.json()["error"]
+    feed = client.get(reverse("api:incident_feed"), {"conflict": "no-such-conflict"})
+    assert feed.status_code == 404 and feed.json()["status"] == 404
+    options = client.options(url)
+    assert options.status_code == 204 and options["Allow"] == "GET, HEAD, OPTIONS"
+    assert options["Access-Control-Allow-Origin"] == "*"
+
+
+def test_the_public_api_may_be_read_from_other_origins(client, world):
+    response = client.get(
+        reverse("api:incident_list"), headers={"Origin": "https://elsewhere.example"}
+    )
+    assert response["Access-Control-Allow-Origin"] == "*"
+    # Never with credentials: a signed-in visitor's copy is not readable cross-origin.
+    assert "Access-Control-Allow-Credentials" not in response
+    assert 'rel="license"' in response["Link"]
+
+
+def test_missing_pages_are_404(client, world):
     missing = client.get(reverse("api:incident_list"), {"page": "7"})
     assert missing.status_code == 404
     assert "there are 1 page" in missing.json()["error"]

@@ -322,6 +322,7 @@ def pattern_urls(d: DraftOnlyWorld) -> dict[str, tuple[list[str], list[str]]]:
             )
             for name in ("export_incidents", "export_statements")
         },
+        "api:unknown_path": ([], ["/api/no-such-endpoint/", f"/api/actors/{d.actor.slug}/x/"]),
         "api:incident_feed": (
             [r("api:incident_feed"), r("api:incident_feed") + f"?conflict={w.conflict.slug}"],
             [r("api:incident_feed") + f"?conflict={d.conflict.slug}"],

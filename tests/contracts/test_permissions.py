@@ -128,6 +128,8 @@ EXPECTED: dict[str, Entry] = {
     "api:export_incidents": Entry(PUBLIC, {"fmt": "csv"}),
     "api:export_statements": Entry(PUBLIC, {"fmt": "json"}),
     "api:incident_feed": Entry(PUBLIC),
+    # The catch-all JSON 404 under /api/ (reversed without a path it is /api/ itself).
+    "api:unknown_path": Entry(PUBLIC),
     # analysis pages: read-only, built from what the user may see (published data for
     # the public), so open to everyone
     "analysis:index": Entry(PUBLIC),

@@ -44,11 +44,11 @@ def audience(request: HttpRequest) -> str:
     return "internal" if can_see_unpublished(request.user) else "public"
 
 
-def make_etag(request: HttpRequest, parts: list[Any]) -> str:
+def make_etag(request: HttpRequest, parts: list[Any], generation: str) -> str:
     key = json.dumps(
         [
             REPRESENTATION_VERSION,
-            current_generation(),
+            generation,
             audience(request),
             request.get_full_path(),
             *parts,
@@ -63,11 +63,11 @@ def latest(*values: datetime | None) -> datetime | None:
     return max(present) if present else None
 
 
-def generation_time() -> datetime | None:
+def generation_time(generation: str) -> datetime | None:
     """When the content generation was last replaced (its token starts with that
     time, as core.cache.settling() also reads it); None if it cannot be read."""
     try:
-        return datetime.fromtimestamp(float(current_generation().split("-", 1)[0]), tz=UTC)
+        return datetime.fromtimestamp(float(generation.split("-", 1)[0]), tz=UTC)
     except ValueError:
         return None
 
@@ -100,12 +100,13 @@ def conditional_json(
     `parts` (e.g. count and latest updated_at) make the ETag without building the
     body; without them the ETag hashes the body.
     """
-    etag = make_etag(request, parts) if parts is not None else None
+    generation = current_generation()  # one cache read per answer
+    etag = make_etag(request, parts, generation) if parts is not None else None
     if last_modified is not None:
         # Like the ETag, Last-Modified must move when anything the answer shows
         # changes, not only its own rows; without a readable generation time it is
         # left out rather than risk a stale 304 to an If-Modified-Since.
-        changed = generation_time()
+        changed = generation_time(generation)
         last_modified = max(last_modified, changed) if changed else None
     timestamp = int(last_modified.timestamp()) if last_modified else None
     if etag is not None:
@@ -115,7 +116,7 @@ def conditional_json(
             return finish(request, not_modified)
     body = dumps(build())
     if etag is None:
-        etag = make_etag(request, [hashlib.sha256(body.encode()).hexdigest()])
+        etag = make_etag(request, [hashlib.sha256(body.encode()).hexdigest()], generation)
         not_modified = get_conditional_response(request, etag=etag, last_modified=timestamp)
         if not_modified is not None:
             _set_validators(not_modified, etag, last_modified)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.db.models import Count, Max, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
@@ -37,6 +38,7 @@ from incidents.models import (
 
 from . import filters
 from .conditional import audience, conditional_json, dumps, latest
+from .cursor import CursorPage, choose_sort
 from .endpoint import endpoint, json_error, not_found, read
 from .jsonld import ANNO_CONTEXTS, ANNO_PROFILE, annotation_document, claim_document
 from .representations import (
@@ -119,6 +121,7 @@ class Paging:
             "next": self.url(self.number + 1),
             "previous": self.url(self.number - 1),
             "visibility": audience(self.request),
+            "license": settings.DATA_LICENSE_URL,
             "filters": active_filters(form) if form is not None else {},
             "results": results,
         }
@@ -137,18 +140,33 @@ def list_response(
     *,
     stamps: dict[str, Any] | None,
     page_qs: Callable[[QuerySet[Any]], QuerySet[Any]],
+    sorts: list[str],
 ) -> HttpResponse:
     """A paginated list: one aggregate query (count and latest changes, used for the
-    count and the validators), then the page's ids and its rows (Paging.slice)."""
+    count and the validators), then the page's ids and its rows.
+
+    Pages are cursor pages (api.cursor: stable while the data changes) unless the
+    client asks for a numbered `page` (offset pages, for jumping to page N)."""
+    sort = choose_sort(request, sorts, sorts[0])
+    qs = qs.order_by(*sort.order())
     aggregates = {"n": Count("pk")}
     aggregates.update(stamps or {})
     agg = qs.aggregate(**aggregates)
     paging = Paging(request, agg["n"], DEFAULT_PAGE_SIZE)
     if paging.out_of_range:
         return paging.missing()
+    by_cursor = "page" not in request.GET
+    cursor = CursorPage(request, sort, paging.size) if by_cursor else None
 
     def build() -> dict[str, Any]:
-        return paging.envelope([item(request, o) for o in paging.slice(qs, page_qs)], form)
+        if cursor is None:
+            body = paging.envelope([item(request, o) for o in paging.slice(qs, page_qs)], form)
+        else:
+            rows = cursor.rows(qs, page_qs)
+            body = paging.envelope([item(request, o) for o in rows], form)
+            body.update(page=None, next=cursor.next, previous=cursor.previous)
+        body["sort"] = sort.name
+        return body
 
     if stamps is None:
         return conditional_json(request, build)
@@ -230,6 +248,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         incident_item,
         stamps={"changed": Max("updated_at")},
         page_qs=_incident_page,
+        sorts=filters.IncidentFilterForm.SORTS,
     )
 
 
@@ -322,6 +341,7 @@ def statement_list(request: HttpRequest) -> HttpResponse:
             "source_changed": Max("source__updated_at"),
         },
         page_qs=_statement_page,
+        sorts=filters.StatementFilterForm.SORTS,
     )
 
 
@@ -413,10 +433,8 @@ def statement_claim(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _actor_page(request: HttpRequest, qs: QuerySet[Actor]) -> QuerySet[Actor]:
-    return (
-        qs.select_related("party")
-        .annotate(statement_count=visible_statement_count(request.user, "actor"))
-        .order_by("name", "pk")
+    return qs.select_related("party").annotate(
+        statement_count=visible_statement_count(request.user, "actor")
     )
 
 
@@ -431,6 +449,7 @@ def actor_list(request: HttpRequest) -> HttpResponse:
         actor_item,
         stamps=None,
         page_qs=lambda q: _actor_page(request, q),
+        sorts=filters.ActorFilterForm.SORTS,
     )
 
 
@@ -464,7 +483,7 @@ def _party_page(request: HttpRequest, qs: QuerySet[Party]) -> QuerySet[Party]:
             .order_by("conflict"),
         ),
         Prefetch("observed_conflicts", queryset=Conflict.objects.visible_to(user)),
-    ).order_by("name", "pk")
+    )
 
 
 @endpoint(filters.PartyFilterForm, paged=True)
@@ -472,7 +491,13 @@ def party_list(request: HttpRequest) -> HttpResponse:
     form = read(filters.PartyFilterForm, request, paged=True)
     qs = form.filter(Party.objects.visible_to(request.user), request.user)
     return list_response(
-        request, qs, form, party_item, stamps=None, page_qs=lambda q: _party_page(request, q)
+        request,
+        qs,
+        form,
+        party_item,
+        stamps=None,
+        page_qs=lambda q: _party_page(request, q),
+        sorts=filters.PartyFilterForm.SORTS,
     )
 
 
@@ -507,10 +532,8 @@ def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _source_page(request: HttpRequest, qs: QuerySet[Source]) -> QuerySet[Source]:
-    return (
-        qs.defer("archived_text")
-        .annotate(statement_count=visible_statement_count(request.user, "source"))
-        .order_by("-published_on", "title", "pk")
+    return qs.defer("archived_text").annotate(
+        statement_count=visible_statement_count(request.user, "source")
     )
 
 
@@ -525,6 +548,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
         source_item,
         stamps={"changed": Max("updated_at")},
         page_qs=lambda q: _source_page(request, q),
+        sorts=filters.SourceFilterForm.SORTS,
     )
 
 

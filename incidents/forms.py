@@ -10,7 +10,8 @@ from django import forms
 from accounts.models import can_see_unpublished
 from core.cache import remember
 
-from .models import Conflict, Party, Place
+from .filters import filter_incidents
+from .models import Conflict, IncidentQuerySet, Party, Place
 
 TABS = [("grid", "Points of contention"), ("timeline", "Timeline"), ("sources", "Sources")]
 
@@ -85,15 +86,8 @@ class IncidentFilterForm(forms.Form):
         self.is_valid()
         return {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v}
 
-    def filter(self, incidents: Any) -> Any:
-        values = self.valid_values()
-        if conflict := values.get("conflict"):
-            incidents = incidents.filter(conflict__slug=conflict)
-        if party := values.get("party"):
-            incidents = incidents.involving(party, self.user)
-        if place := values.get("place"):
-            incidents = incidents.filter(places__slug=place)
-        return incidents.overlapping(values.get("date_from"), values.get("date_to"))
+    def filter(self, incidents: IncidentQuerySet) -> IncidentQuerySet:
+        return filter_incidents(incidents, self.user, self.valid_values())
 
 
 class IncidentViewForm(forms.Form):

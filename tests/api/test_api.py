@@ -353,7 +353,10 @@ def test_unknown_parameters_are_a_400_naming_the_allowed_ones(client, world):
     assert response.status_code == 400
     body = response.json()
     assert "incidnet" in body["error"] and "conflict" in body["error"]
-    assert "Allowed here: date_from, date_to, conflict, party" in body["details"]["incidnet"][0]
+    assert (
+        "Allowed here: date_from, date_to, updated_since, conflict"
+        in body["details"]["incidnet"][0]
+    )
     # Every endpoint checks, details too (they take no parameters at all).
     for url in (
         reverse("api:statement_list"),
@@ -411,7 +414,7 @@ def test_pagination_walks_every_row_once(client, world):
         f.incident(world.conflict, f"Shelling report {n}", date_start=date(2022, 1, 1 + n))
     first = get_json(client, "api:incident_list", page_size=3, conflict=world.conflict.slug)
     assert (first["count"], first["num_pages"], first["previous"]) == (7, 3, None)
-    assert "conflict=" in first["next"] and "page=2" in first["next"]
+    assert "conflict=" in first["next"] and "cursor=" in first["next"]
     seen, body = [], first
     while True:
         seen += [i["slug"] for i in body["results"]]
@@ -421,7 +424,70 @@ def test_pagination_walks_every_row_once(client, world):
         body = response.json()
         assert body["previous"]
     assert len(seen) == len(set(seen)) == 7
-    assert body["page"] == 3 and len(body["results"]) == 1
+    assert len(body["results"]) == 1
+    # Back again from the last page.
+    back = client.get(body["previous"]).json()
+    assert [i["slug"] for i in back["results"]] == seen[3:6]
+    # Numbered pages are still offered, for jumping to page N.
+    third = get_json(client, "api:incident_list", page_size=3, page=3)
+    assert third["page"] == 3 and [i["slug"] for i in third["results"]] == seen[6:]
+
+
+def test_cursor_pages_stay_stable_while_data_changes(client, world):
+    for n in range(6):
+        f.incident(world.conflict, f"Report {n}", date_start=date(2022, 1, 1 + n))
+    first = get_json(client, "api:incident_list", page_size=3)
+    shown = [i["slug"] for i in first["results"]]
+    # Rows added before the cursor (newer dates) and a row of the first page removed.
+    f.incident(world.conflict, "Newest", date_start=date(2025, 1, 1))
+    from incidents.models import Incident
+
+    Incident.objects.get(slug=shown[0]).delete()
+    rest = []
+    body = client.get(first["next"]).json()
+    while True:
+        rest += [i["slug"] for i in body["results"]]
+        if not body["next"]:
+            break
+        body = client.get(body["next"]).json()
+    everything = [i.slug for i in Incident.objects.published().order_by("-date_start", "-pk")]
+    # Exactly the rows after the first page, none repeated, none skipped.
+    assert rest == everything[everything.index(shown[-1]) + 1 :]
+    assert not set(rest) & set(shown)
+
+
+def test_sort_and_updated_since(client, world):
+    for n in range(3):
+        f.incident(world.conflict, f"Old {n}", date_start=date(2020, 1, 1 + n))
+    oldest_first = get_json(client, "api:incident_list", sort="date_start")
+    dates = [i["date_start"] for i in oldest_first["results"]]
+    assert dates == sorted(dates) and oldest_first["sort"] == "date_start"
+    by_title = get_json(client, "api:incident_list", sort="-title")["results"]
+    assert [i["title"] for i in by_title] == sorted((i["title"] for i in by_title), reverse=True)
+    bad = client.get(reverse("api:incident_list"), {"sort": "colour"})
+    assert bad.status_code == 400 and "date_start" in bad.json()["details"]["sort"][0]
+    forged = client.get(reverse("api:incident_list"), {"cursor": "not-a-cursor"})
+    assert forged.status_code == 400 and "cursor" in forged.json()["details"]
+    other_sort = client.get(
+        reverse("api:incident_list"), {"sort": "title", "cursor": _cursor(client)}
+    )
+    assert other_sort.status_code == 400
+    assert "sort=-date_start" in other_sort.json()["details"]["cursor"][0]
+    # updated_since: only rows changed at or after the moment given.
+    cut = world.south_says.updated_at
+    world.south_says.text += " Corrected."
+    world.south_says.save()
+    since = get_json(client, "api:statement_list", updated_since=cut.isoformat())
+    assert world.south_says.pk in [s["id"] for s in since["results"]]
+    later = get_json(client, "api:statement_list", updated_since="2999-01-01T00:00:00Z")
+    assert later["count"] == 0
+    bad = client.get(reverse("api:statement_list"), {"updated_since": "last week"})
+    assert bad.status_code == 400 and "updated_since" in bad.json()["details"]
+
+
+def _cursor(client) -> str:
+    body = get_json(client, "api:incident_list", page_size=1)
+    return body["next"].split("cursor=")[1]
 
 
 def test_annotation_collection_pages(client, world):
@@ -563,8 +629,9 @@ def test_list_query_counts_do_not_grow_with_data(as_role, role, world):
     one_per_page = {name: count_queries(client, reverse(name), 1) for name in LIST_URLS}
     assert one_per_page == small
     # Fixed and small: aggregate, the page's ids, its rows (+ prefetches: places; a
-    # party's conflicts), plus session, user and groups for a signed-in analyst.
-    assert max(small.values()) <= (5 if role == "anonymous" else 8)
+    # party's conflicts), the content generation (one cache read, for the ETag), plus
+    # session, user and groups for a signed-in analyst.
+    assert max(small.values()) <= (6 if role == "anonymous" else 9)
 
 
 # --- JSON-LD --------------------------------------------------------------------------

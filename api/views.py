@@ -11,17 +11,15 @@ List endpoints run a fixed number of queries whatever the page size (tests asser
 from __future__ import annotations
 
 import base64
-import csv
+import hashlib
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.db.models import Count, Max, Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.http.response import HttpResponseBase
-from django.utils import timezone
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.http import http_date
 
 from incidents.models import (
@@ -37,21 +35,18 @@ from incidents.models import (
 )
 
 from . import filters
-from .conditional import audience, conditional_json, dumps, latest
+from .conditional import audience, conditional_json, latest
 from .cursor import CursorPage, choose_sort
 from .endpoint import endpoint, json_error, not_found, read
+from .exports import DATASETS, WRITERS
 from .jsonld import ANNO_CONTEXTS, ANNO_PROFILE, annotation_document, claim_document
 from .representations import (
-    INCIDENT_COLUMNS,
-    STATEMENT_COLUMNS,
-    Column,
     absolute,
     actor_item,
-    export_incidents,
-    export_statements,
     incident_item,
     iso,
     party_item,
+    precise_date,
     source_item,
     statement_item,
     visible_statement_count,
@@ -59,7 +54,6 @@ from .representations import (
 
 DEFAULT_PAGE_SIZE = 50
 ANNOTATION_PAGE_SIZE = 100
-EXPORT_CHUNK = 1000
 
 
 # --- parameters -----------------------------------------------------------------------
@@ -203,11 +197,12 @@ def index(request: HttpRequest) -> HttpResponse:
             "annotations": url("api:annotation_collection"),
         },
         "exports": {
-            "incidents_csv": url("api:export_incidents", "csv"),
-            "incidents_json": url("api:export_incidents", "json"),
-            "statements_csv": url("api:export_statements", "csv"),
-            "statements_json": url("api:export_statements", "json"),
+            f"{name}_{fmt.replace('.', '_')}": url(f"api:export_{name}", fmt)
+            for name in DATASETS
+            for fmt in WRITERS
         },
+        "openapi": url("api:openapi"),
+        "license": settings.DATA_LICENSE_URL,
         "feeds": {"incidents_atom": url("api:incident_feed")},
         "filters": {
             "incidents": list(filters.IncidentFilterForm.base_fields),
@@ -283,7 +278,8 @@ def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
                     "url": absolute(request, "api:statement_detail", s.pk),
                     "actor": s.actor.name,
                     "party": s.party.slug,
-                    "issued_on": iso(s.issued_on),
+                    "issued_on": precise_date(s.issued_on, s.issued_precision),
+                    "issued_precision": s.issued_precision,
                     "statement_type": s.statement_type,
                     "kind": s.kind,
                     "status": s.status,
@@ -595,6 +591,24 @@ def source_archive(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@endpoint()
+def statement_text(request: HttpRequest, pk: int) -> HttpResponse:
+    """The statement's words as text/plain: the representation the Web Annotations'
+    selectors select from (TextPositionSelector offsets are code points into it)."""
+    st = Statement.objects.visible_to(request.user).filter(pk=pk).only("text").first()
+    if st is None:
+        return not_found("No such statement.")
+    digest = hashlib.sha256(st.text.encode()).hexdigest()
+    etag = f'"{digest}"'
+    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        response: HttpResponse = HttpResponse(status=304)
+    else:
+        response = HttpResponse(st.text, content_type="text/plain; charset=utf-8")
+    response["ETag"] = etag
+    response["Repr-Digest"] = f"sha-256=:{base64.b64encode(bytes.fromhex(digest)).decode()}:"
+    return response
+
+
 # --- Web Annotations ------------------------------------------------------------------
 
 
@@ -705,103 +719,3 @@ def annotation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         last_modified=ann.updated_at,
         content_type=ANNO_PROFILE,
     )
-
-
-# --- exports --------------------------------------------------------------------------
-
-
-class _Echo:
-    """csv.writer target that hands each formatted row back instead of storing it."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-# Spreadsheet programs run a cell starting with one of these as a formula; such
-# cells get a leading apostrophe (OWASP "CSV injection"). Documented in docs/api.md.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _rows(objects: Iterator[Any], columns: list[Column], base: str) -> Iterator[list[Any]]:
-    for obj in objects:
-        row = []
-        for name, get in columns:
-            value = get(obj)
-            if name == "url":
-                value = base + value
-            row.append(value)
-        yield row
-
-
-def _stream(
-    request: HttpRequest,
-    fmt: str,
-    name: str,
-    columns: list[Column],
-    qs: QuerySet[Any],
-    form: forms.Form,
-) -> HttpResponseBase:
-    # iterator(chunk_size) with prefetch_related: one query per chunk for the rows'
-    # places, so a 300,000-row export runs a few hundred queries, not 300,000.
-    base = request.build_absolute_uri("/").rstrip("/")
-    rows = _rows(qs.iterator(chunk_size=EXPORT_CHUNK), columns, base)
-    header = [c[0] for c in columns]
-    stamp = timezone.now()
-    filename = f"parallax-{name}-{stamp:%Y%m%d}.{fmt}"
-    if fmt == "csv":
-        writer = csv.writer(_Echo())
-
-        def lines() -> Iterator[str]:
-            yield writer.writerow(header)
-            for row in rows:
-                yield writer.writerow([_csv_cell(v) for v in row])
-
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    else:
-
-        def chunks() -> Iterator[str]:
-            head = {
-                "generated_at": stamp,
-                "visibility": audience(request),
-                "filters": active_filters(form),
-                "columns": header,
-            }
-            yield dumps(head)[:-1] + ', "results": ['
-            first = True
-            for row in rows:
-                values = [iso(v) if hasattr(v, "isoformat") else v for v in row]
-                yield ("\n" if first else ",\n") + dumps(dict(zip(header, values, strict=True)))
-                first = False
-            yield "\n]}\n"
-
-        response = StreamingHttpResponse(chunks(), content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-@endpoint(filters.IncidentFilterForm)
-def export_incidents_view(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    form = read(filters.IncidentFilterForm, request)
-    qs = form.filter(Incident.objects.visible_to(request.user), request.user)
-    return _stream(
-        request, fmt, "incidents", INCIDENT_COLUMNS, export_incidents(qs, request.user), form
-    )
-
-
-@endpoint(filters.StatementFilterForm)
-def export_statements_view(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    form = read(filters.StatementFilterForm, request)
-    qs = form.filter(Statement.objects.visible_to(request.user), request.user)
-    return _stream(request, fmt, "statements", STATEMENT_COLUMNS, export_statements(qs), form)

@@ -24,6 +24,7 @@ from django.apps import apps
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from api.exports import WRITERS
 from imports.models import ImportDraft, ImportJob
 from incidents.models import (
     Annotation,
@@ -294,8 +295,14 @@ def pattern_urls(d: DraftOnlyWorld) -> dict[str, tuple[list[str], list[str]]]:
         ),
         **{
             f"api:{name}": ([r(f"api:{name}", st.pk)], [r(f"api:{name}", d.statement.pk)])
-            for name in ("statement_detail", "statement_annotations", "statement_claim")
+            for name in (
+                "statement_detail",
+                "statement_annotations",
+                "statement_claim",
+                "statement_text",
+            )
         },
+        "api:openapi": ([r("api:openapi")], []),
         "api:actor_detail": (
             [r("api:actor_detail", w.north_mod.slug)],
             [r("api:actor_detail", a.slug) for a in (d.actor, d.party_actor, d.side_actor)],
@@ -317,10 +324,10 @@ def pattern_urls(d: DraftOnlyWorld) -> dict[str, tuple[list[str], list[str]]]:
         ),
         **{
             f"api:{name}": (
-                [u for fmt in ("csv", "json") for u in listing(r(f"api:{name}", fmt))],
+                [u for fmt in WRITERS for u in listing(r(f"api:{name}", fmt))],
                 [],
             )
-            for name in ("export_incidents", "export_statements")
+            for name in ("export_incidents", "export_statements", "export_annotations")
         },
         "api:unknown_path": ([], ["/api/no-such-endpoint/", f"/api/actors/{d.actor.slug}/x/"]),
         "api:incident_feed": (

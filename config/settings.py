@@ -325,7 +325,13 @@ PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", "pytest" not in sys.modules)
 
 # The site's public address, for identifiers that must not depend on the Host header
 # of a request (the Atom feed's ids; absolute links in exports).
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = (
+    os.environ.get("SITE_URL")
+    or (f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION and ALLOWED_HOSTS else "http://localhost:8000")
+).rstrip("/")
+# The date in the site's tag: URIs (RFC 4151), e.g. the Atom feed's entry ids: a day
+# on which SITE_URL's domain was the site's. Set once; changing it changes every id.
+SITE_TAG_DATE = os.environ.get("SITE_TAG_DATE", "2026")
 # The terms the published data may be reused under: stated by the API (a `license`
 # field and a Link rel="license" header), in every export and in the page footer.
 DATA_LICENSE = os.environ.get("DATA_LICENSE", "CC-BY-4.0")

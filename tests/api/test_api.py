@@ -819,3 +819,24 @@ def test_api_is_read_only(client, editor_client, world):
             assert c.delete(url).status_code == 405
     head = client.head(reverse("api:statement_list"))
     assert head.status_code == 200 and head["ETag"]
+
+
+def test_claim_dates_keep_their_precision(client, world):
+    Statement.objects.filter(pk=world.north_says.pk).update(
+        issued_on=date(2021, 5, 1), issued_precision="month"
+    )
+    claim = client.get(reverse("api:statement_claim", args=[world.north_says.pk])).json()
+    assert claim["datePublished"] == "2021-05"
+    assert "disambiguatingDescription" not in claim
+    Statement.objects.filter(pk=world.north_says.pk).update(
+        issued_on=date(2021, 5, 3), issued_precision="approximate"
+    )
+    claim = client.get(reverse("api:statement_claim", args=[world.north_says.pk])).json()
+    assert claim["datePublished"] == "2021-05-03"
+    assert claim["disambiguatingDescription"] == "The date is approximate: around 3 May 2021."
+    item = client.get(reverse("api:statement_detail", args=[world.north_says.pk])).json()
+    assert (item["issued_on"], item["issued_precision"]) == ("2021-05-03", "approximate")
+    world.incident.date_precision = "year"
+    world.incident.save()
+    incident = client.get(reverse("api:incident_detail", args=[world.incident.slug])).json()
+    assert incident["date_start"] == "2024"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
@@ -25,6 +26,27 @@ from accounts.models import can_see_unpublished
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+
+# Every URL the site renders as a link is http(s): anything else (javascript:, data:)
+# could run in a reader's browser. Enforced by the model (validator, save() and a
+# database constraint), so no import or bulk path can store one.
+HTTP_URL_SCHEMES = ["http", "https"]
+_http_url = URLValidator(schemes=HTTP_URL_SCHEMES)
+
+
+def validate_http_url(value: str) -> None:
+    if value:
+        _http_url(value)
+
+
+def http_url_constraint(field: str, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{field: ""})
+        | Q(**{f"{field}__istartswith": "http://"})
+        | Q(**{f"{field}__istartswith": "https://"}),
+        name=name,
+    )
 
 
 class StaleObjectError(Exception):
@@ -271,7 +293,7 @@ class Source(VersionedModel):
         SOCIAL = "social", "Social media"
         OTHER = "other", "Other"
 
-    url = models.URLField(max_length=1000, blank=True)
+    url = models.URLField(max_length=1000, blank=True, validators=[validate_http_url])
     publisher = models.CharField(max_length=200, blank=True)
     title = models.CharField(max_length=500)
     published_on = models.DateField(null=True, blank=True)
@@ -287,6 +309,7 @@ class Source(VersionedModel):
     class Meta:
         ordering = ["-published_on", "title"]
         indexes = [models.Index(fields=["url"])]
+        constraints = [http_url_constraint("url", "source_url_http")]
 
     def __str__(self) -> str:
         return f"{self.publisher}: {self.title}" if self.publisher else self.title
@@ -295,6 +318,7 @@ class Source(VersionedModel):
         return memo_reverse(self, "incidents:source_detail", self.pk)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        validate_http_url(self.url)
         self.sha256 = hashlib.sha256(self.archived_text.encode("utf-8")).hexdigest()
         if self.archived_text and self.captured_at is None:
             self.captured_at = timezone.now()

@@ -170,8 +170,19 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# 15 minutes, doubling with each further round of failures on a username within a
+# day (accounts.security.cool_off, which counts the failure log).
+AXES_COOLOFF_TIME = "accounts.security.cool_off"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Locked per username and address, and per username alone: an attack on one account
+# spread over many addresses is stopped too.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+# The client's address behind reverse proxies (accounts.security.client_ip): the
+# number of proxies in front of the app that append to TRUSTED_PROXY_HEADER. 0 (no
+# proxy) uses REMOTE_ADDR; never more than there are, or clients can forge it.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+TRUSTED_PROXY_HEADER = os.environ.get("TRUSTED_PROXY_HEADER", "HTTP_X_FORWARDED_FOR")
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # Its start-up banner would print on every management command.
 AXES_VERBOSE = False
@@ -343,7 +354,10 @@ DATA_LICENSE_URL = os.environ.get(
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"forbidden_on_one_line": {"()": "core.logging.ForbiddenOnOneLine"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["forbidden_on_one_line"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

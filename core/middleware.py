@@ -20,6 +20,7 @@ from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control
 
 logger = logging.getLogger("parallax.database")
 
@@ -138,3 +139,24 @@ class PublicReadReplicaRouter:
 
     def allow_migrate(self, db: str, app_label: str, **hints: object) -> bool:
         return db == "default"
+
+
+# --- caching of signed-in pages -----------------------------------------------------
+
+
+class PrivateForSignedInMiddleware:
+    """`Cache-Control: private` on every answer to a signed-in visitor.
+
+    Analysts and editors see drafts and internal notes on the same URLs the public
+    uses; a shared cache (a proxy, a CDN) must never keep such a page and serve it to
+    someone else. The page cache (core.cache) never stores these answers either."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True)
+        return response

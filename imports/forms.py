@@ -11,7 +11,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from incidents.models import Conflict, Incident, Party, Source, Statement
+from incidents.models import Conflict, Incident, Party, Source, Statement, validate_http_url
 
 from .models import Article, ImportDraft, ImportRejected
 from .nlp import ModelUnavailable
@@ -139,9 +139,14 @@ def article_from(name: str, text: str, meta: dict[str, Any]) -> Article:
         published_on = date.fromisoformat(str(published)) if published else None
     except ValueError as exc:
         raise ValidationError(f"{name}: the date {published!r} is not YYYY-MM-DD.") from exc
+    url = str(meta.get("url", "")).strip()
+    try:
+        validate_http_url(url)
+    except ValidationError as exc:
+        raise ValidationError(f"{name}: the url {url!r} is not an http(s) address.") from exc
     return Article(
         text=text,
-        url=str(meta.get("url", "")),
+        url=url,
         publisher=str(meta.get("publisher", "")),
         published_on=published_on,
         title=str(meta.get("title", "")),

@@ -29,7 +29,9 @@ from incidents.models import (
     PointOfContention,
     Source,
     Statement,
+    http_url_constraint,
     normalise_for_match,
+    validate_http_url,
 )
 
 if TYPE_CHECKING:
@@ -184,7 +186,7 @@ class ImportDraft(models.Model):
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.REVIEW, db_index=True
     )
-    url = models.URLField(max_length=1000, blank=True)
+    url = models.URLField(max_length=1000, blank=True, validators=[validate_http_url])
     publisher = models.CharField(max_length=200, blank=True)
     title = models.CharField(max_length=500, blank=True)
     published_on = models.DateField(null=True, blank=True)
@@ -209,6 +211,7 @@ class ImportDraft(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [http_url_constraint("url", "importdraft_url_http")]
 
     def __str__(self) -> str:
         return self.title or f"Import {self.pk}"
@@ -217,6 +220,7 @@ class ImportDraft(models.Model):
         return reverse("imports:review", args=[self.pk])
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        validate_http_url(self.url)
         self.sha256 = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
         super().save(*args, **kwargs)
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Exists, OuterRef
 
 from accounts.models import audience
 from core.cache import remember
 
-from .models import Conflict, Incident, Party, Place
+from .filters import filter_incidents
+from .models import Conflict, IncidentQuerySet, Party, Place
 
 TABS = [("grid", "Points of contention"), ("timeline", "Timeline"), ("sources", "Sources")]
 
@@ -33,14 +33,13 @@ def filter_choices(user: Any) -> dict[str, list[tuple[str, str]]]:
     def compute() -> dict[str, list[tuple[str, str]]]:
         # Only places of incidents this visitor may see: a place entered for a draft
         # incident must not reveal that incident through the filter's choices.
-        visible = Incident.objects.visible_to(user).filter(places=OuterRef("pk"))
-        places = Place.objects.filter(Exists(visible))
+        # Likewise conflicts and parties known only from drafts (Model.visible_to).
         return {
             name: [(obj.slug, str(obj)) for obj in qs]
             for name, qs in (
-                ("conflict", Conflict.objects.all()),
-                ("party", Party.objects.all()),
-                ("place", places),
+                ("conflict", Conflict.objects.visible_to(user)),
+                ("party", Party.objects.visible_to(user)),
+                ("place", Place.objects.visible_to(user)),
             )
         }
 
@@ -87,15 +86,8 @@ class IncidentFilterForm(forms.Form):
         self.is_valid()
         return {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v}
 
-    def filter(self, incidents: Any) -> Any:
-        values = self.valid_values()
-        if conflict := values.get("conflict"):
-            incidents = incidents.filter(conflict__slug=conflict)
-        if party := values.get("party"):
-            incidents = incidents.involving(party, self.user)
-        if place := values.get("place"):
-            incidents = incidents.filter(places__slug=place)
-        return incidents.overlapping(values.get("date_from"), values.get("date_to"))
+    def filter(self, incidents: IncidentQuerySet) -> IncidentQuerySet:
+        return filter_incidents(incidents, self.user, self.valid_values())
 
 
 class IncidentViewForm(forms.Form):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -26,6 +27,27 @@ from accounts.models import can_see_unpublished
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+
+# Every URL the site renders as a link is http(s): anything else (javascript:, data:)
+# could run in a reader's browser. Enforced by the model (validator, save() and a
+# database constraint), so no import or bulk path can store one.
+HTTP_URL_SCHEMES = ["http", "https"]
+_http_url = URLValidator(schemes=HTTP_URL_SCHEMES)
+
+
+def validate_http_url(value: str) -> None:
+    if value:
+        _http_url(value)
+
+
+def http_url_constraint(field: str, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{field: ""})
+        | Q(**{f"{field}__istartswith": "http://"})
+        | Q(**{f"{field}__istartswith": "https://"}),
+        name=name,
+    )
 
 
 class StaleObjectError(Exception):
@@ -95,6 +117,19 @@ class PartyQuerySet(models.QuerySet["Party"]):
         thirds = Conflict.third_parties.through.objects.filter(**lookups).values("party")
         return self.filter(Q(pk__in=sides) | Q(pk__in=thirds))
 
+    def visible_to(self, user: Any) -> PartyQuerySet:
+        """Parties a public page may name: one that speaks in a publicly visible
+        statement, or a side of a conflict with a published incident (the comparison
+        page shows each side's column, even an empty one). A party known only from
+        drafts (an import's proposal, a draft conflict's side) stays internal."""
+        if can_see_unpublished(user):
+            return self.all()
+        spoke = Statement.objects.publicly_visible().filter(party=OuterRef("pk"))
+        side = ConflictSide.objects.filter(
+            party=OuterRef("pk"), conflict__in=Conflict.objects.visible_to(user)
+        )
+        return self.filter(Exists(spoke) | Exists(side))
+
 
 class Party(models.Model):
     """A state or organisation that statements speak for."""
@@ -137,6 +172,15 @@ class Party(models.Model):
         return [n for n in dict.fromkeys(names) if n]
 
 
+class ConflictQuerySet(models.QuerySet["Conflict"]):
+    def visible_to(self, user: Any) -> ConflictQuerySet:
+        """For the public, conflicts with a published incident: a conflict entered for
+        drafts only is not listed anywhere yet."""
+        if can_see_unpublished(user):
+            return self.all()
+        return self.filter(Exists(Incident.objects.published().filter(conflict=OuterRef("pk"))))
+
+
 class Conflict(models.Model):
     """A conflict has two or more ordered sides; every other party is a third party."""
 
@@ -147,6 +191,8 @@ class Conflict(models.Model):
     # Third parties whose reactions are recorded (US, UN, ...). A statement's party must
     # be a side or one of these: adding a reacting party is data, not code.
     third_parties = models.ManyToManyField(Party, blank=True, related_name="observed_conflicts")
+
+    objects = ConflictQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -164,10 +210,17 @@ class Conflict(models.Model):
         return [cs.party for cs in self.conflictside_set.select_related("party").order_by("order")]
 
 
+class ConflictSideQuerySet(models.QuerySet["ConflictSide"]):
+    def visible_to(self, user: Any) -> ConflictSideQuerySet:
+        return self.filter(conflict__in=Conflict.objects.visible_to(user))
+
+
 class ConflictSide(models.Model):
     conflict = models.ForeignKey(Conflict, on_delete=models.CASCADE)
     party = models.ForeignKey(Party, on_delete=models.PROTECT)
     order = models.PositiveSmallIntegerField(default=0)
+
+    objects = ConflictSideQuerySet.as_manager()
 
     class Meta:
         ordering = ["conflict", "order"]
@@ -178,6 +231,17 @@ class ConflictSide(models.Model):
 
     def __str__(self) -> str:
         return f"{self.conflict}: {self.party} (side {self.order + 1})"
+
+
+class ActorQuerySet(models.QuerySet["Actor"]):
+    def visible_to(self, user: Any) -> ActorQuerySet:
+        """For the public, actors with a publicly visible statement: a speaker that an
+        import proposed for a draft is not public until one of its statements is."""
+        if can_see_unpublished(user):
+            return self.all()
+        return self.filter(
+            Exists(Statement.objects.publicly_visible().filter(actor=OuterRef("pk")))
+        )
 
 
 class Actor(models.Model):
@@ -193,6 +257,8 @@ class Actor(models.Model):
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="actors")
     role = models.CharField(max_length=200, blank=True, help_text="e.g. acting Prime Minister")
     aliases = models.JSONField(default=list, blank=True)
+
+    objects = ActorQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -235,7 +301,7 @@ class Source(VersionedModel):
         SOCIAL = "social", "Social media"
         OTHER = "other", "Other"
 
-    url = models.URLField(max_length=1000, blank=True)
+    url = models.URLField(max_length=1000, blank=True, validators=[validate_http_url])
     publisher = models.CharField(max_length=200, blank=True)
     title = models.CharField(max_length=500)
     published_on = models.DateField(null=True, blank=True)
@@ -251,6 +317,7 @@ class Source(VersionedModel):
     class Meta:
         ordering = ["-published_on", "title"]
         indexes = [models.Index(fields=["url"])]
+        constraints = [http_url_constraint("url", "source_url_http")]
 
     def __str__(self) -> str:
         return f"{self.publisher}: {self.title}" if self.publisher else self.title
@@ -259,6 +326,7 @@ class Source(VersionedModel):
         return fast_reverse("incidents:source_detail", self.pk)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        validate_http_url(self.url)
         self.sha256 = hashlib.sha256(self.archived_text.encode("utf-8")).hexdigest()
         if self.archived_text and self.captured_at is None:
             self.captured_at = timezone.now()
@@ -274,6 +342,15 @@ class Source(VersionedModel):
         return text[max(0, start - context) : start], text[start:end], text[end : end + context]
 
 
+class PlaceQuerySet(models.QuerySet["Place"]):
+    def visible_to(self, user: Any) -> PlaceQuerySet:
+        """For the public, places of published incidents: a place entered for a draft
+        incident must not reveal that incident (e.g. through the list's filter)."""
+        if can_see_unpublished(user):
+            return self.all()
+        return self.filter(Exists(Incident.objects.published().filter(places=OuterRef("pk"))))
+
+
 class Place(models.Model):
     """A named location; the party that administers it and each party's own name."""
 
@@ -285,6 +362,8 @@ class Place(models.Model):
     aliases = models.JSONField(default=list, blank=True)
     note = models.TextField(blank=True, help_text="e.g. whose territory it is, is disputed")
 
+    objects = PlaceQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -295,12 +374,19 @@ class Place(models.Model):
         return reverse("incidents:list") + f"?place={self.slug}"
 
 
+class PlaceNameQuerySet(models.QuerySet["PlaceName"]):
+    def visible_to(self, user: Any) -> PlaceNameQuerySet:
+        return self.filter(place__in=Place.objects.visible_to(user))
+
+
 class PlaceName(models.Model):
     """A party's own name for a place (names are often part of the dispute)."""
 
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="names")
     party = models.ForeignKey(Party, on_delete=models.CASCADE)
     name = models.CharField(max_length=200)
+
+    objects = PlaceNameQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -619,6 +705,11 @@ class Statement(VersionedModel):
         return self.quote_verified
 
 
+class PointQuerySet(models.QuerySet["PointOfContention"]):
+    def visible_to(self, user: Any) -> PointQuerySet:
+        return self.filter(incident__in=Incident.objects.visible_to(user))
+
+
 class PointOfContention(VersionedModel):
     """A question on which the accounts differ, e.g. "What were the soldiers doing?"."""
 
@@ -627,6 +718,8 @@ class PointOfContention(VersionedModel):
     description = models.TextField(blank=True)
     order = models.PositiveSmallIntegerField(default=0)
     history = HistoricalRecords()
+
+    objects = PointQuerySet.as_manager()
 
     class Meta:
         ordering = ["incident", "order", "id"]
@@ -731,6 +824,16 @@ class Claim(AnchoredSpan):
         return self.statement.get_absolute_url() + f"#claim-{self.pk}"
 
 
+class ClaimRelationQuerySet(models.QuerySet["ClaimRelation"]):
+    def visible_to(self, user: Any) -> ClaimRelationQuerySet:
+        """Relations whose two claims the user may both see: a draft's claim never
+        shows through a relation to a public one."""
+        if can_see_unpublished(user):
+            return self.all()
+        visible = Claim.objects.visible_to(user)
+        return self.filter(from_claim__in=visible, to_claim__in=visible)
+
+
 class ClaimRelation(models.Model):
     class Kind(models.TextChoices):
         CONTRADICTS = "contradicts", "contradicts"
@@ -746,6 +849,8 @@ class ClaimRelation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
+
+    objects = ClaimRelationQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -155,6 +155,8 @@ def test_two_editors_saving_the_same_incident(editor_client, second_client, worl
 
 def test_publish_and_unpublish_an_incident(editor_client, world):
     draft = f.incident(world.conflict, "A draft", published=False)
+    f.statement(draft, world.north_mod, "Northland's account.")
+    f.statement(draft, world.south_mfa, "Southland's account.")
     url = reverse("editing:incident_publish", args=[draft.slug])
     response = editor_client.post(url, {"action": "publish"}, headers=HX)
     assert "<html" not in response.content.decode() and "Unpublish" in response.content.decode()

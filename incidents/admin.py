@@ -105,8 +105,9 @@ class IncidentAdminForm(forms.ModelForm):
 
     class Meta:
         model = Incident
-        # The admin replaces this list with every field of the change page.
-        fields = ("status",)
+        # Every field, as the admin's own form has: the admin takes the field list
+        # from a form that names one.
+        fields = "__all__"  # noqa: DJ007
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -23,6 +23,7 @@ from django.db.models import Max, Model, Q, TextField
 from django.forms import ModelChoiceField
 from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -56,6 +57,7 @@ from incidents.models import (
     Statement,
 )
 from incidents.publishing import OneSidedError, one_sided_message, publish_incident, readiness
+from incidents.templatetags.cards import valid_card_key
 
 editor_required = role_required(User.Role.EDITOR)
 
@@ -554,6 +556,7 @@ def statement_withdraw(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 "statement": statement,
                 "withdraw_form": form,
                 "can_edit": True,
+                "card_key": _card_key(request),
                 "next_url": _next_url(request, statement.get_absolute_url()),
             },
             status=_status(request, status),
@@ -566,19 +569,40 @@ def statement_withdraw(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _card_key(request: HtmxHttpRequest) -> str:
+    """The card whose tools were used (templates/editing/_statement_tools.html)."""
+    return valid_card_key(request.POST.get("card") or request.GET.get("card"))
+
+
 def _after_status_change(
     request: HtmxHttpRequest, statement: Statement, status: int = 200
 ) -> HttpResponse:
     if request.htmx:
-        response = render(
-            request,
-            "editing/_statement_tools.html",
-            {
-                "statement": statement,
-                "can_edit": True,
-                "next_url": _next_url(request, statement.get_absolute_url()),
-            },
+        clicked = _card_key(request) or f"statement-{statement.pk}"
+        context = {
+            "statement": statement,
+            "can_edit": True,
+            "next_url": _next_url(request, statement.get_absolute_url()),
+        }
+        # The statement's other cards on the page (one per claim in the comparison
+        # grid; the tools send the keys of those shown) get the new status too.
+        possible = {f"statement-{statement.pk}"} | {
+            f"claim-{pk}" for pk in statement.claims.values_list("pk", flat=True)
+        }
+        others = [k for k in dict.fromkeys(request.POST.getlist("shown")) if k in possible]
+        html = render_to_string(
+            "editing/_statement_tools.html", {**context, "card_key": clicked}, request
+        ) + "".join(
+            render_to_string(
+                "editing/_statement_tools.html",
+                {**context, "card_key": key, "oob": True},
+                request,
+            )
+            for key in others
+            if key != clicked
         )
+        # 200 even when refused: htmx swaps only 2xx answers, and the message is in it.
+        response = HttpResponse(html)
         return trigger_client_event(response, "statement-changed", {"id": statement.pk})
     return redirect(_next_url(request, reverse("editing:statement_edit", args=[statement.pk])))
 
@@ -685,16 +709,20 @@ def statement_spans(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     template = "editing/statement_spans.html"
     if request.htmx and request.GET.get("part") == "forms":
         # The annotate/assign forms inside a statement card of a public page.
+        # Saving comes back to the page the card is on, scrolled to the card: that
+        # page's URL opens the card again (?card=, incidents.views.open_card).
         came_from = request.headers.get("HX-Current-URL") or statement.get_absolute_url()
-        auto_id = f"s{statement.pk}-%s"
+        key = _card_key(request) or f"statement-{statement.pk}"
         context = {
             **_workspace_context(
                 statement,
-                annotation_form=AnnotationForm(statement=statement, auto_id=auto_id),
-                claim_form=ClaimForm(statement=statement, auto_id=auto_id),
+                annotation_form=AnnotationForm(statement=statement, auto_id=f"{key}-annotate-%s"),
+                claim_form=ClaimForm(statement=statement, auto_id=f"{key}-assign-%s"),
             ),
             "in_card": True,
-            "next_url": _same_site_path(came_from, statement.get_absolute_url()),
+            "next_url": _same_site_path(came_from, statement.get_absolute_url()).split("#")[0]
+            + f"#{key}",
+            "card_key": key,
         }
         return render(request, template + "#span-forms", context)
     if request.htmx:

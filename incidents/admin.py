@@ -110,7 +110,7 @@ class IncidentAdminForm(forms.ModelForm):
         fields = "__all__"  # noqa: DJ007
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         becomes_public = (
             data.get("status") == Incident.Status.PUBLISHED
             and self.instance.pk is not None

@@ -86,7 +86,7 @@ def readiness(incident: Incident) -> Readiness:
     sides = incident.sides()
     parties = []
     for party in sides:
-        row = counts.pop(party.pk, {})
+        row: dict[str, int] = counts.pop(party.pk, {})
         parties.append(
             PartyCount(
                 party=party,

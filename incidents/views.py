@@ -21,7 +21,7 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -43,6 +43,7 @@ from .models import (
     Source,
     Statement,
 )
+from .templatetags.cards import valid_card_key
 
 PAGE_SIZE = 20
 STATEMENTS_PAGE_SIZE = 25
@@ -505,6 +506,24 @@ def arrange_reactions(sides: list[Party], statements: list[Statement]) -> list[R
     return list(groups.values())
 
 
+def open_card(data: Comparison, user: Any, key: str) -> ExpandedCard | None:
+    """The card `key` (`claim-N` or `statement-N`) of this comparison, opened in full."""
+    kind, _, number = key.partition("-")
+    pk = int(number)
+    if kind == "claim":
+        owner = next(
+            (s.pk for s in data.statements if any(c.pk == pk for c in statement_claims(s))),
+            None,
+        )
+    else:
+        owner = pk if any(s.pk == pk for s in data.statements) else None
+    if owner is None:
+        return None
+    return expanded_card(
+        user, Statement.objects.visible_to(user).filter(incident=data.incident), owner, key
+    )
+
+
 @require_safe
 @vary_on_headers("HX-Request")
 def incident_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
@@ -557,6 +576,8 @@ def incident_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "third_party_shown": third_party_shown,
         # Editors get their tools on every card (templates/editing/_statement_tools.html).
         "can_edit": can_edit(user),
+        # An opened card's URL is this page's, with ?card= (see open_card).
+        "cards_open_here": True,
         "statement_count": len(all_statements),
         "sources_count": len({s.source_id for s in all_statements if s.source_id}),
     }
@@ -603,6 +624,11 @@ def incident_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     else:
         context["sources"] = arrange_sources(statements, data.sources())
 
+    # A card the visitor opened (its URL was pushed): shown open again on reload.
+    open_key = valid_card_key(request.GET.get("card"))
+    if open_key:
+        context["open_card"] = open_card(data, user, open_key)
+
     template = "incidents/incident_detail.html"
     if wants_fragment(request):
         template += "#incident-view"
@@ -612,11 +638,41 @@ def incident_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 # --- statement, actor, party and source pages -----------------------------------------
 
 
-@require_safe
-@vary_on_headers("HX-Request")
-def statement_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    user = request.user
-    statement = get_object_or_404(statements_for(user, claims=True, notes=True), pk=pk)
+@dataclass
+class ExpandedCard:
+    """A statement card opened in full: its text with the notes highlighted, the source
+    excerpt and the notes. `key` is the card's id on its page (incidents.templatetags.cards)."""
+
+    key: str
+    statement: Statement
+    side_class: str
+    annotations: list[Annotation]
+    segments: list[Segment]
+    excerpt: tuple[str, str, str]
+    source: Source | None
+    claims: list[Claim]
+
+    def context(self) -> dict[str, Any]:
+        return {
+            "card_key": self.key,
+            "statement": self.statement,
+            "side_class": self.side_class,
+            "annotations": self.annotations,
+            "segments": self.segments,
+            "excerpt": self.excerpt,
+            "source": self.source,
+            "claims": self.claims,
+        }
+
+
+def expanded_card(user: Any, statements: QuerySet[Statement], pk: int, key: str) -> ExpandedCard:
+    """The statement `pk` among `statements` (visible to `user`), opened in full.
+    Raises Statement.DoesNotExist."""
+    statement = (
+        statements_for(user, claims=True, notes=True)
+        .filter(pk__in=statements.values("pk"))
+        .get(pk=pk)
+    )
     annotations = list(statement.annotations.all())
     # A note whose words were lost in a text correction keeps its number in the list
     # but is not highlighted: its offsets may point at other words until an editor
@@ -645,15 +701,31 @@ def statement_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     side_class = (
         f"side-{side_ids.index(statement.party_id)}" if statement.party_id in side_ids else ""
     )
+    return ExpandedCard(
+        key=key or f"statement-{statement.pk}",
+        statement=statement,
+        side_class=side_class,
+        annotations=annotations,
+        segments=segment_text(statement.text, spans),
+        excerpt=excerpt,
+        source=source,
+        claims=list(statement.claims.all()),
+    )
+
+
+@require_safe
+@vary_on_headers("HX-Request")
+def statement_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    # `card`: the id of the card this one replaces, when a comparison page opens it.
+    key = valid_card_key(request.GET.get("card"))
+    try:
+        card = expanded_card(user, Statement.objects.visible_to(user), pk, key)
+    except Statement.DoesNotExist:
+        raise Http404("No such statement.") from None
     context = {
-        "statement": statement,
-        "side_class": side_class,
-        "annotations": annotations,
-        "segments": segment_text(statement.text, spans),
-        "excerpt": excerpt,
-        "source": source,
-        "claims": list(statement.claims.all()),
-        "incident": statement.incident,
+        **card.context(),
+        "incident": card.statement.incident,
         "can_edit": can_edit(user),
     }
     template = "incidents/statement_detail.html"

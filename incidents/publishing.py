@@ -72,9 +72,8 @@ class Readiness:
 def readiness(incident: Incident) -> Readiness:
     """Per side (in the conflict's order), then per third party that spoke: how many
     of the incident's statements are published, drafts and withdrawn. Two queries."""
-    counts = {
-        row["party"]: row
-        for row in Statement.objects.filter(incident=incident)
+    rows = (
+        Statement.objects.filter(incident=incident)
         .values("party")
         .order_by()
         .annotate(
@@ -82,30 +81,25 @@ def readiness(incident: Incident) -> Readiness:
             drafts=Count("pk", filter=Q(status=Statement.Status.DRAFT)),
             withdrawn=Count("pk", filter=Q(status=Statement.Status.WITHDRAWN)),
         )
+    )
+    counts: dict[int, PartyCount] = {
+        row["party"]: PartyCount(
+            party=Party(pk=row["party"]),
+            published=row["published"],
+            drafts=row["drafts"],
+            withdrawn=row["withdrawn"],
+            is_side=False,
+        )
+        for row in rows
     }
-    sides = incident.sides()
     parties = []
-    for party in sides:
-        row: dict[str, int] = counts.pop(party.pk, {})
-        parties.append(
-            PartyCount(
-                party=party,
-                published=row.get("published", 0),
-                drafts=row.get("drafts", 0),
-                withdrawn=row.get("withdrawn", 0),
-            )
-        )
+    for party in incident.sides():
+        count = counts.pop(party.pk, None) or PartyCount(party=party)
+        count.party, count.is_side = party, True
+        parties.append(count)
     for party in Party.objects.filter(pk__in=counts).order_by("name"):
-        row = counts[party.pk]
-        parties.append(
-            PartyCount(
-                party=party,
-                published=row["published"],
-                drafts=row["drafts"],
-                withdrawn=row["withdrawn"],
-                is_side=False,
-            )
-        )
+        counts[party.pk].party = party
+        parties.append(counts[party.pk])
     return Readiness(incident=incident, parties=parties)
 
 

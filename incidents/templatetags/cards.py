@@ -35,3 +35,30 @@ def card_key(statement: Any, claim: Any = None, expanded: bool = False) -> str:
 def card_id(context: template.Context, statement: Any, claim: Any = None) -> str:
     given = valid_card_key(context.get("card_key"))
     return given or card_key(statement, claim, bool(context.get("expanded")))
+
+
+OPENING, CLOSING = "“", "”"
+
+
+@register.filter
+def balanced(words: str) -> str:
+    """An excerpt with its quotation marks paired: words cut from inside a quotation
+    ("“sabotage group of the armed forces") get the missing mark at the cut, so a
+    card never shows a quotation that opens and never closes."""
+    depth, missing_open = 0, 0
+    for ch in words:
+        if ch == OPENING:
+            depth += 1
+        elif ch == CLOSING:
+            if depth:
+                depth -= 1
+            else:
+                missing_open += 1
+    return OPENING * missing_open + words + CLOSING * depth
+
+
+@register.filter
+def names_that_differ(place: Any) -> list[Any]:
+    """A place's names used by the parties, leaving out those equal to the name the
+    site uses: "(Armenia calls it “Gegharkunik”)" says nothing about Gegharkunik."""
+    return [n for n in place.names.all() if n.name.strip().casefold() != place.name.casefold()]

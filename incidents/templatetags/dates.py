@@ -7,7 +7,7 @@ said {{ statement.issued_on|phrase:statement.issued_precision }}   said in May 2
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django import template
 
@@ -29,3 +29,9 @@ def phrase(value: date | None, precision: str = dates.DAY) -> str:
 @register.filter
 def machine(value: date | None, precision: str = dates.DAY) -> str:
     return dates.machine_date(value, precision or dates.DAY) if value else ""
+
+
+@register.filter
+def minutes(value: timedelta | None) -> int:
+    """A duration in whole minutes (the sign-in lock-out: "15 minutes")."""
+    return round(value.total_seconds() / 60) if value else 0

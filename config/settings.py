@@ -35,6 +35,8 @@ def env_bool(name: str, default: bool) -> bool:
 
 SECRET_KEY = env("SECRET_KEY", None if PRODUCTION else "dev-only-insecure-key-do-not-deploy")
 DEBUG = env_bool("DEBUG", not PRODUCTION)
+# Django's technical 404 and 500 pages (with DEBUG); otherwise the site's own.
+TECHNICAL_ERROR_PAGES = env_bool("TECHNICAL_ERROR_PAGES", False)
 ALLOWED_HOSTS = [
     h.strip()
     for h in env("ALLOWED_HOSTS", None if PRODUCTION else "127.0.0.1,localhost,testserver").split(
@@ -85,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # With DEBUG, the site's own 404 and 500 pages rather than Django's technical ones.
+    "core.middleware.StyledErrorPagesMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so that a locked-out sign-in never reaches the view.
     "axes.middleware.AxesMiddleware",
@@ -359,5 +363,9 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["forbidden_on_one_line"]}
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # "Watching for file changes with StatReloader" at every start and reload.
+        "django.utils.autoreload": {"level": "WARNING"},
+    },
 }

@@ -183,6 +183,9 @@ class StatementReviewForm(forms.Form):
         party_choices: list[tuple[str, str]] | None = None,
         **kwargs: Any,
     ) -> None:
+        # The review page holds one form per proposal: ids per proposal, so that each
+        # label names its own field (the posted names stay the same).
+        kwargs.setdefault("auto_id", f"proposal-{index}-%s")
         super().__init__(*args, **kwargs)
         if party_choices is None:
             party_choices = [(p.slug, p.name) for p in Party.objects.all()]

@@ -25,6 +25,8 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import can_see_unpublished
 
+from .dates import format_date
+
 if TYPE_CHECKING:
     from accounts.models import User
 
@@ -945,20 +947,6 @@ _QUOTE_FOLD = str.maketrans(
 def normalise_for_match(text: str) -> str:
     """Fold quote characters and collapse whitespace, for quote verification."""
     return " ".join(text.translate(_QUOTE_FOLD).split())
-
-
-def format_date(start: date, precision: str, end: date | None = None) -> str:
-    if precision == Incident.Precision.YEAR:
-        text = f"{start:%Y}"
-    elif precision == Incident.Precision.MONTH:
-        text = f"{start:%B %Y}"
-    else:
-        text = f"{start.day} {start:%B %Y}"
-    if end and end != start:
-        text += f" – {end.day} {end:%B %Y}"
-    if precision == Incident.Precision.APPROXIMATE:
-        text = "around " + text
-    return text
 
 
 def unique_slug(model: type[models.Model], text: str, max_length: int = 180) -> str:

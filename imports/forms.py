@@ -109,6 +109,22 @@ class BulkForm(forms.Form):
         files = self.cleaned_data["articles"]
         if len(files) > self.MAX_FILES:
             raise ValidationError(f"At most {self.MAX_FILES} files at a time.")
+        # Sizes are known before anything is read (Django has streamed large uploads
+        # to temporary files): refuse what cannot be imported without reading it.
+        total = sum(f.size or 0 for f in files)
+        if total > settings.IMPORT_BULK_MAX_BYTES:
+            limit = round(settings.IMPORT_BULK_MAX_BYTES / 1_048_576, 1)
+            raise ValidationError(
+                f"The files add up to {total / 1_048_576:.1f} MB; the limit for one upload "
+                f"is {limit:g} MB. Upload them in parts."
+            )
+        # UTF-8 takes at most four bytes a character.
+        too_big = [f.name for f in files if (f.size or 0) > 4 * settings.IMPORT_MAX_CHARS]
+        if too_big:
+            raise ValidationError(
+                f"{', '.join(too_big[:5])}: longer than an article can be "
+                f"({settings.IMPORT_MAX_CHARS:,} characters)."
+            )
         texts: dict[str, str] = {}
         metas: dict[str, dict[str, Any]] = {}
         for f in files:

@@ -65,7 +65,19 @@ CUE_LEMMAS = SAY_LEMMAS | OBJECT_LEMMAS
 # ("condemning ...", "blamed X for ...", "calling for ...").
 VERB_INCLUDED = {
     "condemn", "denounce", "deplore", "blame", "criticise", "criticize", "welcome",
-    "express", "voice", "slam", "praise", "decry", "lament", "hail",
+    "express", "voice", "slam", "praise", "decry", "lament", "hail", "accuse", "deny",
+    "reject", "dismiss", "urge", "demand", "describe", "refute", "label", "brand",
+    "appeal", "implore", "protest",
+}  # fmt: skip
+# Verbs that carry the meaning only in some constructions: "warned of/against Y" (not
+# "warned that ..."), "called on X to"/"called for"/"called X Y" (not "called the
+# leaders"), "claimed responsibility", "stressed the need" (not "stressed that ...").
+VERB_INCLUDED_WITH = {
+    "warn": ("prep:of", "prep:against", "dobj"),
+    "call": ("prep:on", "prep:upon", "prep:for", "oprd", "ccomp", "xcomp"),
+    "claim": ("dobj:responsibility", "dobj:credit"),
+    "stress": ("dobj",), "emphasise": ("dobj",), "emphasize": ("dobj",),
+    "underline": ("dobj",), "reiterate": ("dobj",), "reaffirm": ("dobj",),
 }  # fmt: skip
 # Nouns that stand for a document rather than a speaker ("the release said").
 DOC_NOUNS = {
@@ -97,6 +109,13 @@ SPEAKER_NOUNS = PERSON_NOUNS | {
     "group", "bloc", "side", "country", "state", "officials", "source", "sources",
     "headquarters", "staff", "guard", "police", "parliament", "assembly", "co-chairs",
 }  # fmt: skip
+# Subjects whose words are not a party's statement.
+NOT_SPEAKER_NOUNS = {
+    "media", "correspondent", "reporter", "journalist", "newspaper", "broadcaster",
+    "outlet", "website", "blogger", "resident", "witness", "figure", "data", "statistic",
+    "estimate", "tally", "count", "poll", "survey", "report", "reader", "observer",
+}  # fmt: skip
+JOINT_NOUNS = {"sides", "side", "countries", "parties", "governments", "capitals", "neighbours"}
 SKIP_DEPS = {
     "punct", "cc", "conj", "advmod", "aux", "auxpass", "neg", "mark", "nsubj", "nsubjpass",
     "expl", "dep", "prt", "npadvmod", "intj", "meta", "csubj",
@@ -323,6 +342,23 @@ def _strip(doc: Doc, i: int, j: int) -> tuple[int, int]:
     return i, j
 
 
+def verb_carries_meaning(v: Token) -> bool:
+    """Whether the cue verb belongs to the statement (ANNOTATION.md): "accused X of
+    Y", "denied Y", "called on X to Y", "warned of Y"; not "said that Y"."""
+    lemma = v.lemma_.lower()
+    if lemma in VERB_INCLUDED:
+        return True
+    wanted = VERB_INCLUDED_WITH.get(lemma)
+    if not wanted:
+        return False
+    for c in v.children:
+        for w in wanted:
+            dep, _, word = w.partition(":")
+            if c.dep_ == dep and (not word or c.lower_ == word or c.lemma_.lower() == word):
+                return True
+    return False
+
+
 def _span_text_range(doc: Doc, i: int, j: int) -> tuple[int, int]:
     return doc[i].idx, doc[j].idx + len(doc[j].text)
 
@@ -363,6 +399,71 @@ def _is_adjunct_prep(prep: Token, verb: Token) -> bool:
     )
 
 
+# --- page furniture: headlines, datelines ------------------------------------------
+
+# "BAKU/YEREVAN, Nov 3 (Wire) –", "MOSCOW, September 15. /TASS/.", "Yerevan, 13 February."
+_DATELINE = re.compile(
+    r"""(?P<place>[A-Z][A-Za-z'’.\-]*(?:[ /][A-Z][A-Za-z'’.\-]*)*)
+        (?P<rest>,[^\n()/]{1,40}?)?
+        (?:(?P<src>\s*\([^()\n]{1,40}\)|\.?\s*/[A-Z]+/\.?)(?:\s*(?:--|[-–—]))?
+           |\s*(?:--|[-–—]|\.))
+        \s+""",
+    re.X,
+)
+# A live blog's time stamp: "18:40 - ", "21:10 ".
+_TIMESTAMP = re.compile(r"\d{1,2}[:.]\d{2}(?:\s*(?:GMT|UTC|local time))?\s*[-–—]?\s+")
+_SENTENCE_END = re.compile(r"""[.!?:]["”’)]*\s*$|["”]\s*$""")
+
+
+@dataclass
+class Furniture:
+    """What is never a statement: headline and sub-heading lines, and each paragraph's
+    dateline or time stamp (the content starts after it)."""
+
+    headlines: list[tuple[int, int]] = field(default_factory=list)
+    lead_ins: dict[int, int] = field(default_factory=dict)  # paragraph start -> text start
+    dateline_places: list[str] = field(default_factory=list)
+
+    def in_headline(self, i: int) -> bool:
+        return any(s <= i < e for s, e in self.headlines)
+
+    def text_start(self, i: int, text: str) -> int:
+        """Where the running text of the paragraph containing `i` starts."""
+        para = text.rfind("\n", 0, i) + 1
+        return self.lead_ins.get(para, para)
+
+
+def furniture(text: str) -> Furniture:
+    out = Furniture()
+    pos = 0
+    for line in text.split("\n"):
+        start, stripped = pos, line.strip()
+        pos += len(line) + 1
+        if not stripped:
+            continue
+        lead = start + len(line) - len(line.lstrip())
+        words = stripped.split()
+        if not _SENTENCE_END.search(stripped) and len(words) <= 30:
+            # A line without a closing full stop: headline, sub-heading, byline.
+            out.headlines.append((start, start + len(line)))
+            continue
+        m = _TIMESTAMP.match(stripped)
+        if m:
+            out.lead_ins[start] = lead + m.end()
+            continue
+        m = _DATELINE.match(stripped)
+        if m:
+            place, rest = m.group("place"), m.group("rest") or ""
+            letters = re.sub(r"[^A-Za-z]", "", place)
+            if letters.isupper() and len(letters) > 1 or re.search(r"\d", rest) or m.group("src"):
+                out.lead_ins[start] = lead + m.end()
+                if not out.dateline_places:
+                    out.dateline_places = [p.strip() for p in place.split("/") if p.strip()]
+                    if rest and not re.search(r"\d", rest):
+                        out.dateline_places.append(rest.strip(" ,"))
+    return out
+
+
 # --- the extractor -----------------------------------------------------------------
 
 
@@ -382,15 +483,15 @@ class Extractor:
         self.registry = registry
 
     # 1. cues ---------------------------------------------------------------------
-    def _cues(self, doc: Doc, quotes: _Quotes) -> list[_Cue]:
+    def _cues(self, doc: Doc, quotes: _Quotes, furn: Furniture) -> list[_Cue]:
         cues: list[_Cue] = []
         surnames = _surnames(doc)
         for tok in doc:
-            if quotes.strictly_inside(tok.idx):
+            if quotes.strictly_inside(tok.idx) or furn.in_headline(tok.idx):
                 continue
             if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
                 objs = [c for c in doc[tok.i + 1].children if c.dep_ == "pobj"]
-                if objs:
+                if objs and not self._not_a_speaker(objs[0]):
                     cues.append(_Cue(tok, self._speaker_token(objs[0]), False, according=True))
                 continue
             if not _is_cue_lemma(tok) or tok.tag_ == "VBN" and tok.dep_ in ("amod", "acl"):
@@ -404,10 +505,30 @@ class Extractor:
                 continue
             if subj.pos_ not in ("PRON", "PROPN") and not self._speakerish(subj, surnames):
                 continue
-            if not self._has_content(tok):
+            if self._not_a_speaker(subj) or not self._has_content(tok):
                 continue
             cues.append(_Cue(tok, self._speaker_token(subj), inherited))
         return cues
+
+    def _not_a_speaker(self, subj: Token) -> bool:
+        """Media ("TASS reported", "local media said", "our correspondent"), joint
+        attributions ("the two sides", "Kinshasa and UN experts"), figures ("according
+        to official figures"): never a party's statement (ANNOTATION.md)."""
+        doc = subj.doc
+        span = doc[subj.left_edge.i : subj.right_edge.i + 1]
+        words = {t.lower_ for t in span}
+        head = subj.lemma_.lower()
+        if head in NOT_SPEAKER_NOUNS or "our" in words:
+            return True
+        if self.registry.is_media(span.text) or self.registry.is_media(subj.text):
+            return True
+        if words & {"both", "two", "each"} and head in JOINT_NOUNS | SPEAKER_NOUNS:
+            return True
+        if any(c.dep_ == "conj" for c in subj.children):
+            return True
+        if any(t.lower_ in ("sides", "side") and t.dep_ == "pobj" for t in span):
+            return any(t.lower_ == "both" for t in span)
+        return False
 
     def _speakerish(self, subj: Token, surnames: set[str]) -> bool:
         span = subj.doc[subj.left_edge.i : subj.right_edge.i + 1]
@@ -455,6 +576,8 @@ class Extractor:
     @staticmethod
     def _has_content(v: Token) -> bool:
         deps = {c.dep_ for c in v.children}
+        if v.lemma_.lower() == "call" and not verb_carries_meaning(v):
+            return False  # "Blinken called the two leaders": an action, not words
         if v.lemma_.lower() in CLAUSE_ONLY:
             deps &= {"ccomp"}
         if deps & {"ccomp", "xcomp", "dobj", "dative", "oprd", "prep", "advcl", "attr"}:
@@ -495,9 +618,7 @@ class Extractor:
                 )
             else:
                 kids.append(c)
-        included = lemma in VERB_INCLUDED or (
-            lemma == "call" and any(c.dep_ == "prep" and c.lower_ == "for" for c in v.children)
-        )
+        included = verb_carries_meaning(v)
         participle = v.tag_ == "VBG" and v.dep_ in ("advcl", "acl", "pcomp")
         if self._quote_before(doc, cue, quotes):
             return
@@ -508,6 +629,10 @@ class Extractor:
             ccomps = [c for c in kids if c.dep_ == "ccomp"]
             first = ccomps[0] if ccomps and not included else (kids[0] if kids else v)
             start_tok = v.i if included else first.left_edge.i
+            if included:
+                # The verb's own words run to the end of its last complement,
+                # addressees included ("urged both sides to ...").
+                kids = kids + addressees
             if start_tok < v.i:
                 start_tok = v.i + 1
             # Skip the complementiser.
@@ -535,6 +660,12 @@ class Extractor:
             i, j = _strip(doc, start_tok, end_tok)
             if i <= j:
                 s, e = _span_text_range(doc, i, j)
+                if included:
+                    # "called on both sides “to ...”": a quotation the parser left
+                    # unattached right after the addressee is still the verb's.
+                    nxt = next((q for q in quotes.spans if q[0] >= e), None)
+                    if nxt and nxt[1] <= sent.end_char and not _text(doc)[e : nxt[0]].strip():
+                        e = nxt[1]
                 cue.start, cue.end = quotes.widen(s, e)
                 return
         self._left_content(doc, cue, quotes)
@@ -813,9 +944,16 @@ class Extractor:
     # 4. the article --------------------------------------------------------------
     def analyse(self, doc: Doc, published: date | None = None) -> Analysis:
         quotes = _Quotes(_text(doc))
-        cues = self._cues(doc, quotes)
+        furn = furniture(_text(doc))
+        cues = self._cues(doc, quotes, furn)
         for cue in cues:
             self._content(doc, cue, cues, quotes)
+            if not cue.dropped:
+                # Never from the dateline or a live blog's time stamp.
+                cue.start = max(cue.start, furn.text_start(cue.start, _text(doc)))
+                content = _text(doc)[cue.start : cue.end]
+                if furn.in_headline(cue.start) or self._joint_content(content):
+                    cue.dropped = True
         cues = [c for c in cues if not c.dropped and c.end > c.start]
         # A cue inside another statement's content is part of what was said.
         kept: list[_Cue] = []
@@ -932,6 +1070,11 @@ class Extractor:
 
         propose_types_and_points(analysis, self.registry)
         return analysis
+
+    @staticmethod
+    def _joint_content(content: str) -> bool:
+        """"blamed each other", "accuse each other of ...": no one party's words."""
+        return bool(re.search(r"\b(?:each other|one another)\b", content))
 
     def _guess_party(self, doc: Doc, cue: _Cue) -> str:
         """A speaker without a party ("the presidential administration", "a government

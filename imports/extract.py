@@ -115,6 +115,10 @@ NOT_SPEAKER_NOUNS = {
     "outlet", "website", "blogger", "resident", "witness", "figure", "data", "statistic",
     "estimate", "tally", "count", "poll", "survey", "report", "reader", "observer",
 }  # fmt: skip
+# Second predicates that the seed article annotates as a statement of their own.
+SEPARATE_CLAIM_LEMMAS = {"insist", "add", "maintain", "reiterate", "stress"}
+# Subordinators that open a second speaker's attribution inside a first one.
+NESTING_MARKS = {"after", "while", "whereas", "as", "when", "before", "since", "although", "though"}
 JOINT_NOUNS = {"sides", "side", "countries", "parties", "governments", "capitals", "neighbours"}
 SKIP_DEPS = {
     "punct", "cc", "conj", "advmod", "aux", "auxpass", "neg", "mark", "nsubj", "nsubjpass",
@@ -282,18 +286,18 @@ def _inherited_subject(v: Token) -> Token | None:
             s = _own_subject(a)
             if s is not None and _is_cue_lemma(a):
                 return s
-            if a.dep_ in ("conj", "ccomp") and a.head is not a:
+            if a.dep_ in ("conj", "ccomp") and a.head.i != a.i:
                 a = a.head
                 continue
             break
         s = _own_subject(v.head)
         if s is not None:
             return s
-        return _inherited_subject(v.head) if v.head is not v else None
+        return _inherited_subject(v.head) if v.head.i != v.i else None
     if v.tag_ == "VBG" and v.dep_ in ("advcl", "acl", "pcomp", "xcomp"):
         h = v.head
         for _ in range(4):
-            if h.dep_ in ("prep", "dobj", "pobj", "acl", "appos", "attr") and h.head is not h:
+            if h.dep_ in ("prep", "dobj", "pobj", "acl", "appos", "attr") and h.head.i != h.i:
                 h = h.head
             else:
                 break
@@ -305,7 +309,7 @@ def _inherited_subject(v: Token) -> Token | None:
                     return passive
             return _own_subject(h) or (_inherited_subject(h) if h.dep_ == "conj" else None)
         return None
-    if v.dep_ == "xcomp" and v.head is not v:
+    if v.dep_ == "xcomp" and v.head.i != v.i:
         return _own_subject(v.head)
     return None
 
@@ -477,6 +481,10 @@ class _Cue:
     end: int = 0
     dropped: bool = False
 
+    def start_token(self, doc: Doc) -> int:
+        span = doc.char_span(self.start, self.end, alignment_mode="expand")
+        return span.start if span is not None else self.token.i
+
 
 class Extractor:
     def __init__(self, registry: Registry) -> None:
@@ -599,7 +607,7 @@ class Extractor:
         adjuncts: list[Token] = []  # said when, where, to whom: "on Thursday", "to reporters"
         addressees: list[Token] = []  # "called on both sides", "told reporters"
         for c in v.rights:
-            if c.dep_ in SKIP_DEPS or c is cue.subject:
+            if c.dep_ in SKIP_DEPS or c.i == cue.subject.i:
                 continue
             if c.dep_ == "prep" and lemma == "call" and c.lower_ in ("on", "upon"):
                 addressees.append(c)
@@ -678,19 +686,19 @@ class Extractor:
         sent = v.sent
         limit = sent.end - 1
         first_child = next(
-            (c for c in v.rights if c.dep_ not in SKIP_DEPS and c is not cue.subject), None
+            (c for c in v.rights if c.dep_ not in SKIP_DEPS and c.i != cue.subject.i), None
         )
         for other in cues:
             t = other.token
             if other is cue or t.i <= v.i or t.i > limit or other.according:
                 continue
-            if other.subject is cue.subject or (other.inherited and other.subject.i < v.i):
+            if other.subject.i == cue.subject.i or (other.inherited and other.subject.i < v.i):
                 b = t.i - 1
             elif other.subject.i > v.i and not (
                 first_child is not None
                 and first_child.left_edge.i <= t.i <= first_child.right_edge.i
             ):
-                if t.head is v and t.dep_ == "ccomp" and any(c.dep_ == "mark" for c in t.children):
+                if t.head.i == v.i and t.dep_ == "ccomp" and any(c.dep_ == "mark" for c in t.children):
                     continue
                 b = other.subject.left_edge.i - 1
             else:
@@ -760,7 +768,7 @@ class Extractor:
 
     def _according_content(self, doc: Doc, cue: _Cue, quotes: _Quotes) -> None:
         acc = cue.token
-        head = acc.head if acc.head is not acc else acc
+        head = acc.head if acc.head.i != acc.i else acc
         sent = acc.sent
         phrase_lo, phrase_hi = acc.i, acc.right_edge.i
         first, last = _strip(doc, sent.start, sent.end - 1)
@@ -769,7 +777,7 @@ class Extractor:
         elif phrase_hi >= last:  # "..., according to X."
             i, j = _strip(doc, sent.start, phrase_lo - 1)
         else:  # "This, according to X, would ..."
-            lo, hi = (head.left_edge.i, head.right_edge.i) if head is not acc else (first, last)
+            lo, hi = (head.left_edge.i, head.right_edge.i) if head.i != acc.i else (first, last)
             i, j = _strip(doc, max(lo, sent.start), min(hi, sent.end - 1))
         if j < i:
             cue.dropped = True
@@ -955,11 +963,19 @@ class Extractor:
                 if furn.in_headline(cue.start) or self._joint_content(content):
                     cue.dropped = True
         cues = [c for c in cues if not c.dropped and c.end > c.start]
+        cues += self._colon_quotes(doc, quotes, furn, cues)
+        self._cut_nested(doc, cues, quotes)
+        self._merge_coordinated(doc, cues)
+        for cue in cues:
+            if not cue.dropped:
+                cue.start, cue.end = self._trim_trailing(doc, cue.start, cue.end, quotes)
+                cue.end = self._join_split_quote(doc, cue, quotes)
+        cues = [c for c in cues if not c.dropped and c.end > c.start]
         # A cue inside another statement's content is part of what was said.
         kept: list[_Cue] = []
         for cue in cues:
             inside = any(
-                o is not cue and o.start <= cue.token.idx < o.end and o.subject is not cue.subject
+                o is not cue and o.start <= cue.token.idx < o.end and o.subject.i != cue.subject.i
                 for o in cues
             )
             if not inside:
@@ -1070,6 +1086,173 @@ class Extractor:
 
         propose_types_and_points(analysis, self.registry)
         return analysis
+
+    # 2b. the span rules of ANNOTATION.md ------------------------------------------
+    def _cut_nested(self, doc: Doc, cues: list[_Cue], quotes: _Quotes) -> None:
+        """"Kinshasa said it lost 12 soldiers, after Kigali said nine of its troops
+        had died": the inner attribution is its own statement, cut out of the outer
+        one; the same for "..., an allegation Yerevan rejected"."""
+        for inner in cues:
+            t = inner.token
+            if inner.according or inner.dropped:
+                continue
+            for outer in cues:
+                if outer is inner or outer.dropped or outer.according:
+                    continue
+                if not (outer.start <= t.idx < outer.end) or outer.subject.i == inner.subject.i:
+                    continue
+                if quotes.strictly_inside(t.idx):
+                    continue
+                cut = self._nesting_point(t, outer.token)
+                if cut is None:
+                    continue
+                i, j = _strip(doc, doc[outer.start_token(doc)].i, cut - 1)
+                if i <= j:
+                    outer.end = min(outer.end, doc[j].idx + len(doc[j].text))
+
+    @staticmethod
+    def _nesting_point(t: Token, outer_verb: Token) -> int | None:
+        """Token index where an inner attribution begins, if `t` is one: the
+        subordinator of "after X said" or the noun of "an allegation X rejected"."""
+        a = t
+        for _ in range(8):
+            if a.i == outer_verb.i or a.head.i == a.i:
+                return None
+            if a.dep_ == "advcl":
+                mark = next((c for c in a.children if c.dep_ == "mark"), None)
+                if mark is not None and mark.lower_ in NESTING_MARKS and mark.i < t.i:
+                    return mark.i
+            if a.dep_ == "relcl" and a.i == t.i:
+                noun = a.head
+                return noun.left_edge.i if noun.left_edge.i < t.i else None
+            a = a.head
+        return None
+
+    def _merge_coordinated(self, doc: Doc, cues: list[_Cue]) -> None:
+        """"voiced regret ... and urged both governments to ...": one statement from
+        the first verb to the end of the last. Kept apart, as the seed article is
+        annotated, after a plain "said" ("said X and called on Y") and before a verb
+        that marks a claim of its own ("dismissed X and insisted that Y")."""
+        for b in cues:
+            if b.dropped or not b.inherited or b.token.dep_ != "conj":
+                continue
+            a = next(
+                (
+                    o
+                    for o in cues
+                    if o is not b
+                    and not o.dropped
+                    and not o.according
+                    and o.token.i == b.token.head.i
+                    and o.subject.i == b.subject.i
+                ),
+                None,
+            )
+            if a is None or not verb_carries_meaning(a.token):
+                continue
+            if b.token.lemma_.lower() in SEPARATE_CLAIM_LEMMAS:
+                continue
+            if a.token.sent != b.token.sent or b.start < a.start:
+                continue
+            a.end = max(a.end, b.end)
+            b.dropped = True
+
+    def _trim_trailing(self, doc: Doc, start: int, end: int, quotes: _Quotes) -> tuple[int, int]:
+        """Cut what the reporter added after the speaker's words: a relative clause
+        ("..., which has been disputed since 1991"), an apposition ("..., a village east
+        of the lake"), "..., as tensions rise", a parenthesis at the end."""
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None or len(span) < 3:
+            return start, end
+        changed = True
+        while changed:
+            changed = False
+            last = span[-1]
+            while last.i > span.start and last.is_punct and last.text not in CLOSE_QUOTES:
+                last = doc[last.i - 1]
+            for k in range(last.i - 1, span.start, -1):
+                tok = doc[k]
+                if quotes.strictly_inside(tok.idx):
+                    continue
+                if tok.text == "(" and doc[last.i].text == ")" or (
+                    tok.text == "(" and last.i + 1 < len(doc) and doc[last.i + 1].text == ")"
+                ):
+                    cut = k
+                elif tok.text == "," and self._trailing_aside(doc, k + 1, last.i):
+                    cut = k
+                else:
+                    continue
+                i, j = _strip(doc, span.start, cut - 1)
+                if i <= j and j - i >= 2:
+                    end = doc[j].idx + len(doc[j].text)
+                    span = doc[span.start : j + 1]
+                    changed = True
+                break
+        return start, end
+
+    @staticmethod
+    def _trailing_aside(doc: Doc, i: int, last: int) -> bool:
+        """doc[i:last+1], after a comma, is a relative clause, an apposition, a
+        measure phrase or an "as ..." clause, not the speaker's next words."""
+        first = doc[i]
+        if first.lower_ in ("which", "where", "whose") and any(
+            a.dep_ == "relcl" for a in [first, *first.ancestors][:3]
+        ):
+            return True
+        if first.lower_ == "as" and first.dep_ == "mark":
+            return True
+        heads = [t for t in doc[i : last + 1] if t.head.i < i or t.head.i > last]
+        if len(heads) != 1:
+            return False
+        head = heads[0]
+        if head.dep_ in ("appos", "npadvmod") and head.left_edge.i == i:
+            return head.pos_ in ("NOUN", "PROPN", "NUM")
+        return False
+
+    def _join_split_quote(self, doc: Doc, cue: _Cue, quotes: _Quotes) -> int:
+        """“We will respond,” he said. “Any provocation will be answered.” is one
+        statement: a quotation standing alone as the next sentence of the paragraph
+        joins the quotation before the attribution."""
+        text = _text(doc)
+        q = quotes.containing(cue.start)
+        if q is None or q[0] != cue.start or cue.token.idx < q[1]:
+            return cue.end
+        sent_end = cue.token.sent.end_char
+        if cue.end > sent_end:
+            return cue.end
+        nxt = next((x for x in quotes.spans if x[0] >= sent_end), None)
+        if nxt is None or text[sent_end : nxt[0]].strip() or "\n" in text[cue.end : nxt[0]]:
+            return cue.end
+        after = text[nxt[1] : nxt[1] + 3]
+        if after.strip(" ") and not after.startswith("\n"):
+            return cue.end
+        return nxt[1]
+
+    def _colon_quotes(
+        self, doc: Doc, quotes: _Quotes, furn: Furniture, cues: list[_Cue]
+    ) -> list[_Cue]:
+        """A live blog's "Armenian Security Council Secretary Armen Grigoryan: “...”"."""
+        text = _text(doc)
+        out: list[_Cue] = []
+        for qs, qe in quotes.spans:
+            before = text[max(0, qs - 3) : qs]
+            if not re.search(r":\s*$", before) or any(c.start <= qs < c.end for c in cues):
+                continue
+            line_start = max(text.rfind("\n", 0, qs) + 1, furn.text_start(qs, text))
+            colon = text.rfind(":", 0, qs)
+            head = text[line_start:colon]
+            if not head.strip() or len(head.split()) > 14 or furn.in_headline(qs):
+                continue
+            span = doc.char_span(line_start, colon, alignment_mode="contract")
+            if span is None or not any(t.pos_ == "PROPN" for t in span):
+                continue
+            if any(t.pos_ in ("VERB", "AUX") for t in span):
+                continue  # "X writes on X: ..." has a verb cue of its own
+            root = span.root
+            cue = _Cue(doc[span.end - 1] if span.end < len(doc) else root, root, False)
+            cue.start, cue.end = qs, qe
+            out.append(cue)
+        return out
 
     @staticmethod
     def _joint_content(content: str) -> bool:

@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from .gazetteer import slugify
 from .registry import ActorEntry, Registry, norm
 
 if TYPE_CHECKING:
@@ -489,6 +490,9 @@ class _Cue:
 class Extractor:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
+        # Per article, set by analyse(): its furniture and its named people's parties.
+        self._furn: Furniture | None = None
+        self._named_people: dict[str, str] = {}
 
     # 1. cues ---------------------------------------------------------------------
     def _cues(self, doc: Doc, quotes: _Quotes, furn: Furniture) -> list[_Cue]:
@@ -806,8 +810,38 @@ class Extractor:
         for c in tok.rights:
             if c.dep_ == "relcl":
                 j = min(j, c.left_edge.i - 1)
+        # Not the dateline or time stamp before it, nor a parenthesis, colon or
+        # quotation after its head ("A spokesperson for the China Coast Guard (CCG)").
+        furn = getattr(self, "_furn", None)
+        if furn is not None:
+            start = furn.text_start(tok.idx, _text(doc))
+            while i < tok.i and doc[i].idx < start:
+                i += 1
+        for k in range(tok.i + 1, j + 1):
+            if doc[k].text in ("(", ":") or doc[k].text in OPEN_QUOTES:
+                j = k - 1
+                break
         i, j = _strip(doc, i, j)
         return i, j
+
+    @staticmethod
+    def _head_phrase(doc: Doc, tok: Token, i: int, j: int) -> int:
+        """Last token of the mention before an apposition ("The M23, a rebel group
+        that ..." -> "The M23")."""
+        for k in range(tok.i + 1, j + 1):
+            if doc[k].text == ",":
+                return k - 1
+        return j
+
+    @staticmethod
+    def _person_name(doc: Doc, tok: Token, i: int, j: int) -> str:
+        """The name without the titles stacked in front ("Defence Ministry spokeswoman
+        Marta Kowalska" -> "Marta Kowalska"), when the mention's head is a named person."""
+        for ent in doc.ents:
+            if ent.label_ == "PERSON" and ent.start <= tok.i < ent.end and len(ent) > 1:
+                if i <= ent.start and ent.end - 1 <= j:
+                    return str(ent.text)
+        return ''
 
     def _explicit(self, doc: Doc, tok: Token) -> Speaker:
         i, j = self._mention(tok)
@@ -816,10 +850,19 @@ class Extractor:
         actor: ActorEntry | None = self.registry.actor_for(text)
         if actor is None and tok.pos_ == "PROPN" and i == j:
             actor = self.registry.actor_by_surname(text)
-        party = actor.party if actor else self.registry.party_of_text(text)
+        name = self._person_name(doc, tok, i, j)
+        head_text = doc[i : self._head_phrase(doc, tok, i, j) + 1].text
+        party = actor.party if actor else self.registry.party_of_text(head_text)
+        if not party and not actor and not name:
+            party = self._armed_group(doc, tok, i, self._head_phrase(doc, tok, i, j))
+        if not party and not actor:
+            party = self.registry.party_of_text(text)
         if not party:
             # "The Tavush regional administration": the party administering the place.
             party = next((pl.party for pl in self.registry.places_in(text) if pl.party), "")
+        if not party and (name or tok.pos_ == "PROPN"):
+            # "Petrov said" after "Russian Foreign Minister Sergei Petrov".
+            party = self._named_people.get(name or tok.text, "")
         if actor is not None:
             is_person = actor.is_person
         elif tok.lemma_.lower() in SPEAKER_NOUNS:
@@ -829,15 +872,47 @@ class Extractor:
                 tok.pos_ == "PROPN" and not party and tok.ent_type_ not in ("ORG", "GPE", "NORP")
             )
         return Speaker(
-            text=text,
+            text=name or text,
             party=party,
             actor=actor.slug if actor else "",
             actor_name=actor.name if actor else "",
-            is_person=is_person,
+            is_person=is_person or bool(name),
             head=tok.lemma_.lower(),
             start=span.start_char,
             end=span.end_char,
         )
+
+    def _armed_group(self, doc: Doc, tok: Token, i: int, j: int) -> str:
+        """A named group that is neither a state, an organisation the gazetteer knows,
+        nor a person ("Hezbollah", "the M23"): a party of its own, slug from its name."""
+        if tok.pos_ != "PROPN" or tok.ent_type_ in ("PERSON", "GPE", "LOC", "DATE", "TIME"):
+            return ""
+        words = [t for t in doc[i : j + 1] if t.lower_ not in ("the", "'s")]
+        if not words or len(words) > 3 or any(t.pos_ not in ("PROPN", "NUM") for t in words):
+            return ""
+        if tok.text in _surnames(doc) or self.registry.is_media(doc[i : j + 1].text):
+            return ""
+        return slugify(" ".join(t.text for t in words))
+
+    def _people(self, doc: Doc) -> dict[str, str]:
+        """Each named person's party from the fullest naming in the article ("Russian
+        Foreign Minister Sergei Petrov"), keyed by full name and by surname."""
+        out: dict[str, str] = {}
+        for ent in doc.ents:
+            if ent.label_ != "PERSON" or len(ent) < 2:
+                continue
+            root = ent.root
+            lo = root.left_edge.i
+            hi = root.right_edge.i
+            for c in root.rights:
+                if c.dep_ == "relcl":
+                    hi = min(hi, c.left_edge.i - 1)
+            words = doc[lo : ent.start].text + " " + doc[ent.end : hi + 1].text
+            party = self.registry.party_of_text(words)
+            if party:
+                out.setdefault(ent.text, party)
+                out.setdefault(ent[-1].text, party)
+        return out
 
     def _resolve(self, doc: Doc, tok: Token, history: list[Speaker]) -> Speaker | None:
         low = tok.lower_
@@ -873,6 +948,18 @@ class Extractor:
         has_proper = any(t.pos_ == "PROPN" for t in span)
         party = self.registry.party_of_text(span.text)
         actor = self.registry.actor_for(span.text)
+        if (
+            tok.lemma_.lower() in PERSON_NOUNS
+            and any(c.lower_ == "the" and c.dep_ == "det" for c in tok.children)
+            and not self._person_name(doc, tok, i, j)
+        ):
+            # "the Kremlin spokesman", "the president": the person named before.
+            ante = next(
+                (h for h in reversed(history) if h.is_person and (not party or h.party == party)),
+                None,
+            )
+            if ante:
+                return inherit(ante)
         if (
             i == j
             and tok.text[:1].isupper()
@@ -952,7 +1039,8 @@ class Extractor:
     # 4. the article --------------------------------------------------------------
     def analyse(self, doc: Doc, published: date | None = None) -> Analysis:
         quotes = _Quotes(_text(doc))
-        furn = furniture(_text(doc))
+        furn = self._furn = furniture(_text(doc))
+        self._named_people = self._people(doc)
         cues = self._cues(doc, quotes, furn)
         for cue in cues:
             self._content(doc, cue, cues, quotes)
@@ -971,6 +1059,35 @@ class Extractor:
                 cue.start, cue.end = self._trim_trailing(doc, cue.start, cue.end, quotes)
                 cue.end = self._join_split_quote(doc, cue, quotes)
         cues = [c for c in cues if not c.dropped and c.end > c.start]
+        # "X condemned Y, his office said" / "According to the ministry, X urged Y":
+        # the attribution of a statement whose own speaker is named inside it.
+        for outer in cues:
+            if outer.according or outer.start < outer.token.idx and outer.end > outer.token.idx:
+                continue
+            for inner in cues:
+                if (
+                    inner is not outer
+                    and not inner.inherited
+                    and inner.subject.pos_ != "PRON"
+                    and outer.start <= inner.subject.idx < outer.end
+                    and outer.start <= inner.token.idx < outer.end
+                    and (outer.according or outer.end <= outer.token.idx)
+                ):
+                    outer.dropped = True
+                    break
+        for outer in cues:
+            if not outer.according:
+                continue
+            for inner in cues:
+                if (
+                    inner is not outer
+                    and not inner.inherited
+                    and inner.subject.pos_ != "PRON"
+                    and outer.start <= inner.subject.idx < outer.end
+                ):
+                    outer.dropped = True
+                    break
+        cues = [c for c in cues if not c.dropped]
         # A cue inside another statement's content is part of what was said.
         kept: list[_Cue] = []
         for cue in cues:
@@ -1270,7 +1387,26 @@ class Extractor:
         if party:
             return party
         para_start = text.rfind("\n\n", 0, sent.start_char)
-        return self.registry.party_of_text(text[para_start + 1 : sent.start_char])
+        party = self.registry.party_of_text(text[para_start + 1 : sent.start_char])
+        return party or self._dateline_party(text)
+
+    def _dateline_party(self, text: str) -> str:
+        """The state of the dateline's capital ("KINSHASA, Feb 18 (AFP) -"), when the
+        article names that state elsewhere too: an agency's bureau city ("ISTANBUL
+        (AA)") says nothing about a story on another continent."""
+        furn = self._furn
+        if furn is None or not furn.dateline_places:
+            return ""
+        found = {
+            slug
+            for place in furn.dateline_places
+            for _, _, slug in self.registry.parties_in(place)
+        }
+        if len(found) != 1:
+            return ""
+        party = found.pop()
+        body = text[max(furn.lead_ins.values(), default=0) :]
+        return party if any(slug == party for _, _, slug in self.registry.parties_in(body)) else ""
 
     def _places(self, doc: Doc) -> list[dict[str, str]]:
         found: dict[str, dict[str, str]] = {}

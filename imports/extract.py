@@ -102,6 +102,13 @@ PERSON_NOUNS = {
     "lieutenant", "officer", "aide", "negotiator", "mediator", "prosecutor", "ombudsman",
     "chair", "chairman", "chairwoman", "director", "coordinator", "emissary",
 }  # fmt: skip
+# Words of a title stacked before a name ("Vice Admiral", "Prime Minister").
+TITLE_WORDS = PERSON_NOUNS | {
+    "prime", "foreign", "defence", "defense", "vice", "admiral", "commodore", "acting",
+    "caretaker", "interior", "state", "sheikh", "dr", "mr", "mrs", "ms", "king", "queen",
+    "prince", "emir", "general", "lieutenant", "brigadier", "marshal", "commissioner",
+    "speaker", "information", "parliament", "security", "council", "ministry",
+}  # fmt: skip
 SPEAKER_NOUNS = PERSON_NOUNS | {
     "ministry", "government", "department", "office", "army", "military", "command",
     "service", "embassy", "agency", "authority", "authorities", "administration",
@@ -145,6 +152,7 @@ class Speaker:
     start: int = 0
     end: int = 0
     resolved_from: str = ""  # the surface form when it was a pronoun or "the ministry"
+    party_guessed: bool = False  # party from the article's context, not the speaker's words
 
 
 @dataclass
@@ -837,10 +845,24 @@ class Extractor:
     def _person_name(doc: Doc, tok: Token, i: int, j: int) -> str:
         """The name without the titles stacked in front ("Defence Ministry spokeswoman
         Marta Kowalska" -> "Marta Kowalska"), when the mention's head is a named person."""
-        for ent in doc.ents:
-            if ent.label_ == "PERSON" and ent.start <= tok.i < ent.end and len(ent) > 1:
-                if i <= ent.start and ent.end - 1 <= j:
-                    return str(ent.text)
+        if tok.lower_ in TITLE_WORDS:
+            # "Iran's foreign ministry spokesman, Nasser Kanaani": the name in apposition.
+            appos = next((c for c in tok.rights if c.dep_ == "appos" and c.i <= j), None)
+            if appos is None or appos.pos_ != "PROPN":
+                return ""
+            tok = appos
+        if tok.pos_ != "PROPN" or tok.lower_ in SPEAKER_NOUNS:
+            return ""
+        k = tok.i
+        while k - 1 >= i and doc[k - 1].pos_ == "PROPN" and doc[k - 1].lower_ not in TITLE_WORDS:
+            k -= 1
+        end = tok.i
+        while end + 1 <= j and doc[end + 1].pos_ == "PROPN" and doc[end + 1].ent_type_ == "PERSON":
+            end += 1
+        run = doc[k : end + 1]
+        if len(run) >= 2 and any(t.ent_type_ == "PERSON" for t in run):
+            if all(t.text[:1].isupper() for t in run):
+                return str(run.text)
         return ''
 
     def _explicit(self, doc: Doc, tok: Token) -> Speaker:
@@ -881,6 +903,15 @@ class Extractor:
             start=span.start_char,
             end=span.end_char,
         )
+
+    def _speaker_inside(self, doc: Doc, cue: _Cue) -> Speaker | None:
+        span = doc.char_span(cue.start, cue.end, alignment_mode="expand")
+        if span is None:
+            return None
+        subj = next((t for t in span if t.dep_ == "nsubj" and self._is_mention(t)), None)
+        if subj is None or subj.ent_type_ != "PERSON":
+            return None
+        return self._explicit(doc, subj)
 
     def _armed_group(self, doc: Doc, tok: Token, i: int, j: int) -> str:
         """A named group that is neither a state, an organisation the gazetteer knows,
@@ -933,6 +964,7 @@ class Extractor:
                 start=surface.start,
                 end=surface.end,
                 resolved_from=surface.text,
+                party_guessed=ante.party_guessed,
             )
 
         if tok.pos_ == "PRON":
@@ -972,10 +1004,7 @@ class Extractor:
                 None,
             )
             if ante:
-                resolved = inherit(ante)
-                resolved.text = surface.text
-                resolved.resolved_from = ""
-                return resolved
+                return inherit(ante)
         head = tok.lemma_.lower()
         if head in DOC_NOUNS:
             # "The release said", "The French statement also said": the last speaker
@@ -1137,8 +1166,15 @@ class Extractor:
                 resolved[id(cue)] = resolved[cue.subject.i]
                 continue
             spk = self._resolve(doc, cue.subject, history)
+            if spk is None and cue.subject.pos_ == "PRON" and cue.end <= cue.token.idx:
+                # "Serbian President X has ordered ..., he said": the person named in
+                # the statement itself, when nobody was named before.
+                spk = self._speaker_inside(doc, cue)
             if spk is None:
                 continue
+            if not spk.party:
+                spk.party = self._guess_party(doc, cue)
+                spk.party_guessed = bool(spk.party)
             resolved[cue.subject.i] = spk
             resolved[id(cue)] = spk
             history.append(spk)
@@ -1158,7 +1194,7 @@ class Extractor:
             else:
                 kind = "reported"
             cue_end = cue.token.idx + len(cue.token.text)
-            party = spk.party or self._guess_party(doc, cue)
+            party = spk.party
             statements.append(
                 ProposedStatement(
                     start=cue.start,
@@ -1167,7 +1203,7 @@ class Extractor:
                     kind=kind,
                     speaker=spk.text,
                     party=party,
-                    party_guessed=not spk.party and bool(party),
+                    party_guessed=spk.party_guessed,
                     actor=spk.actor,
                     actor_name=spk.actor_name,
                     speaker_start=spk.start,

@@ -303,6 +303,21 @@ def _inherited_subject(v: Token) -> Token | None:
         if s is not None:
             return s
         return _inherited_subject(v.head) if v.head.i != v.i else None
+    if v.dep_ == "acl" and v.tag_ == "VBD" and v.head.pos_ == "PROPN" and v.head.i < v.i:
+        # "CARICOM, the regional bloc of Caribbean states, called on ...": the parser
+        # hung the verb on the name.
+        return v.head
+    if v.tag_ == "VBG" and v.dep_ == "advcl":
+        # "denied that ..., saying ...": the speaker of the cue whose words it follows.
+        h = v.head
+        for _ in range(4):
+            if h.i == h.head.i:
+                break
+            if _is_cue_lemma(h) and _own_subject(h) is not None and h.i < v.i:
+                return _own_subject(h)
+            h = h.head
+        if _is_cue_lemma(h) and _own_subject(h) is not None and h.i < v.i:
+            return _own_subject(h)
     if v.tag_ == "VBG" and v.dep_ in ("advcl", "acl", "pcomp", "xcomp"):
         h = v.head
         for _ in range(4):
@@ -521,6 +536,8 @@ class Extractor:
             if subj is None:
                 subj = _inherited_subject(tok)
                 inherited = subj is not None
+            if subj is not None and subj.idx < furn.text_start(tok.idx, _text(doc)):
+                subj = self._subject_after_dateline(doc, tok, furn)
             if subj is None or subj.lower_ in ("i", "we", "you", "this", "that", "there", "which"):
                 continue
             if subj.pos_ not in ("PRON", "PROPN") and not self._speakerish(subj, surnames):
@@ -529,6 +546,20 @@ class Extractor:
                 continue
             cues.append(_Cue(tok, self._speaker_token(subj), inherited))
         return cues
+
+    @staticmethod
+    def _subject_after_dateline(doc: Doc, verb: Token, furn: Furniture) -> Token | None:
+        """The parser took the dateline ("CARACAS, Venezuela (AP) —") for the subject:
+        the speaker is the phrase between the dateline and the verb."""
+        start = furn.text_start(verb.idx, _text(doc))
+        own = [c for c in verb.children if c.dep_ == "nsubj" and c.idx >= start]
+        if own:
+            return own[0]
+        span = doc.char_span(start, verb.idx, alignment_mode="contract")
+        if span is None or not len(span):
+            return None
+        root = span.root
+        return root if root.pos_ in ("NOUN", "PROPN") else None
 
     def _not_a_speaker(self, subj: Token) -> bool:
         """Media ("TASS reported", "local media said", "our correspondent"), joint
@@ -860,7 +891,8 @@ class Extractor:
         while end + 1 <= j and doc[end + 1].pos_ == "PROPN" and doc[end + 1].ent_type_ == "PERSON":
             end += 1
         run = doc[k : end + 1]
-        if len(run) >= 2 and any(t.ent_type_ == "PERSON" for t in run):
+        titled = k > i and doc[k - 1].lower_ in TITLE_WORDS
+        if len(run) >= 2 and (titled or any(t.ent_type_ == "PERSON" for t in run)):
             if all(t.text[:1].isupper() for t in run):
                 return str(run.text)
         return ''
@@ -873,7 +905,11 @@ class Extractor:
         if actor is None and tok.pos_ == "PROPN" and i == j:
             actor = self.registry.actor_by_surname(text)
         name = self._person_name(doc, tok, i, j)
-        head_text = doc[i : self._head_phrase(doc, tok, i, j) + 1].text
+        head_end = self._head_phrase(doc, tok, i, j)
+        head_text = doc[i : head_end + 1].text
+        if any(t.pos_ in ("VERB", "AUX") for t in doc[head_end + 1 : j + 1]):
+            # "The M23, a rebel group that Kinshasa says is backed by ...": the name.
+            text = head_text
         party = actor.party if actor else self.registry.party_of_text(head_text)
         if not party and not actor and not name:
             party = self._armed_group(doc, tok, i, self._head_phrase(doc, tok, i, j))
@@ -916,7 +952,7 @@ class Extractor:
     def _armed_group(self, doc: Doc, tok: Token, i: int, j: int) -> str:
         """A named group that is neither a state, an organisation the gazetteer knows,
         nor a person ("Hezbollah", "the M23"): a party of its own, slug from its name."""
-        if tok.pos_ != "PROPN" or tok.ent_type_ in ("PERSON", "GPE", "LOC", "DATE", "TIME"):
+        if tok.pos_ != "PROPN" or tok.ent_type_ in ("PERSON", "LOC", "DATE", "TIME"):
             return ""
         words = [t for t in doc[i : j + 1] if t.lower_ not in ("the", "'s")]
         if not words or len(words) > 3 or any(t.pos_ not in ("PROPN", "NUM") for t in words):

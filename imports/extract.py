@@ -52,7 +52,7 @@ SAY_LEMMAS = {
 # not "accepted the offer"; "added that ...", not "added fuel").
 CLAUSE_ONLY = {
     "accept", "concede", "recognise", "recognize", "add", "note", "point", "write", "post",
-    "charge", "signal", "indicate", "recall", "observe", "report", "comment",
+    "charge", "signal", "indicate", "recall", "observe", "report", "comment", "repeat",
 }  # fmt: skip
 # Verbs whose object and complements are what was said ("accused X of Y").
 OBJECT_LEMMAS = {
@@ -125,6 +125,12 @@ NOT_SPEAKER_NOUNS = {
 }  # fmt: skip
 # Second predicates that the seed article annotates as a statement of their own.
 SEPARATE_CLAIM_LEMMAS = {"insist", "add", "maintain", "reiterate", "stress"}
+# "an allegation the ministry rejected": a statement of its own inside another.
+REJECTING_LEMMAS = {"deny", "reject", "dispute", "dismiss", "refute", "contest"}
+ALLEGATION_NOUNS = {
+    "allegation", "accusation", "charge", "claim", "account", "version", "assertion",
+    "report", "figure",
+}  # fmt: skip
 # Subordinators that open a second speaker's attribution inside a first one.
 NESTING_MARKS = {"after", "while", "whereas", "as", "when", "before", "since", "although", "though"}
 JOINT_NOUNS = {"sides", "side", "countries", "parties", "governments", "capitals", "neighbours"}
@@ -504,6 +510,7 @@ class _Cue:
     start: int = 0  # content char span
     end: int = 0
     dropped: bool = False
+    bare: bool = False  # the verb alone is the statement ("an allegation X rejected")
 
     def start_token(self, doc: Doc) -> int:
         span = doc.char_span(self.start, self.end, alignment_mode="expand")
@@ -530,6 +537,19 @@ class Extractor:
                     cues.append(_Cue(tok, self._speaker_token(objs[0]), False, according=True))
                 continue
             if not _is_cue_lemma(tok) or tok.tag_ == "VBN" and tok.dep_ in ("amod", "acl"):
+                continue
+            if (
+                tok.dep_ == "relcl"
+                and tok.lemma_.lower() in REJECTING_LEMMAS
+                and tok.head.lemma_.lower() in ALLEGATION_NOUNS
+                and (own := _own_subject(tok)) is not None
+                and own.pos_ in ("PROPN", "NOUN")
+                and not self._not_a_speaker(own)
+            ):
+                # "..., a charge Asmara denied": the verb is the whole statement.
+                cue = _Cue(tok, self._speaker_token(own), False)
+                cue.bare = True
+                cues.append(cue)
                 continue
             subj = _own_subject(tok)
             inherited = False
@@ -566,7 +586,8 @@ class Extractor:
         attributions ("the two sides", "Kinshasa and UN experts"), figures ("according
         to official figures"): never a party's statement (ANNOTATION.md)."""
         doc = subj.doc
-        span = doc[subj.left_edge.i : subj.right_edge.i + 1]
+        i, j = self._mention(subj)
+        span = doc[min(i, subj.i) : max(j, subj.i) + 1]
         words = {t.lower_ for t in span}
         head = subj.lemma_.lower()
         if head in NOT_SPEAKER_NOUNS or "our" in words:
@@ -644,6 +665,9 @@ class Extractor:
             self._according_content(doc, cue, quotes)
             return
         v = cue.token
+        if cue.bare:
+            cue.start, cue.end = v.idx, v.idx + len(v.text)
+            return
         sent = v.sent
         lemma = v.lemma_.lower()
         kids: list[Token] = []
@@ -807,6 +831,18 @@ class Extractor:
             if i <= j:
                 cue.start, cue.end = quotes.widen(*_span_text_range(doc, i, j))
                 return
+        sent = v.sent
+        rest = [t for t in doc[v.i + 1 : sent.end] if not (t.is_punct or t.is_space)]
+        if not rest and left > sent.start and doc[left - 1].text == ",":
+            # "..., the president stressed." where the parser lost the clause: the
+            # words from the sentence start to the comma before the speaker.
+            lo = max(sent.start_char, self._furn.text_start(sent.start_char, _text(doc)))
+            span = doc.char_span(lo, doc[left - 1].idx, alignment_mode="contract")
+            if span is not None and len(span) >= 4:
+                i, j = _strip(doc, span.start, span.end - 1)
+                if i <= j:
+                    cue.start, cue.end = quotes.widen(*_span_text_range(doc, i, j))
+                    return
         cue.dropped = True
 
     def _according_content(self, doc: Doc, cue: _Cue, quotes: _Quotes) -> None:
@@ -1460,7 +1496,16 @@ class Extractor:
             return party
         para_start = text.rfind("\n\n", 0, sent.start_char)
         party = self.registry.party_of_text(text[para_start + 1 : sent.start_char])
-        return party or self._dateline_party(text)
+        return party or self._dateline_party(text) or self._headline_party(text)
+
+    def _headline_party(self, text: str) -> str:
+        """Last resort for a speaker the article gives no country ("President X"): the
+        first party the headline names, which is usually whose action the story is."""
+        furn = self._furn
+        if furn is None or not furn.headlines or furn.headlines[0][0] > 0:
+            return ""
+        s, e = furn.headlines[0]
+        return self.registry.party_of_text(text[s:e])
 
     def _dateline_party(self, text: str) -> str:
         """The state of the dateline's capital ("KINSHASA, Feb 18 (AFP) -"), when the

@@ -125,6 +125,12 @@ NOT_SPEAKER_NOUNS = {
 }  # fmt: skip
 # Second predicates that the seed article annotates as a statement of their own.
 SEPARATE_CLAIM_LEMMAS = {"insist", "add", "maintain", "reiterate", "stress"}
+# The title of a government's own release, naming its issuer where it can.
+RELEASE_HEADER = re.compile(
+    r"(?i)^(?:press (?:release|statement)|statement (?:of|by) (?P<issuer>.+)"
+    r"|(?P<issuer2>(?:the )?government of .+?) statement\b.*)$"
+)
+RELEASE_ISSUER = re.compile(r"(?i)(?:the )?(?:ministry|government|office|embassy|presidency)\b")
 # "an allegation the ministry rejected": a statement of its own inside another.
 REJECTING_LEMMAS = {"deny", "reject", "dispute", "dismiss", "refute", "contest"}
 ALLEGATION_NOUNS = {
@@ -1295,6 +1301,7 @@ class Extractor:
                     },
                 )
             )
+        statements += self._release_statements(doc, furn, statements, quotes)
         statements.sort(key=lambda s: s.start)
         parties = list(dict.fromkeys(s.party for s in statements if s.party))
         when, when_text = proposed_date(doc, published)
@@ -1477,6 +1484,49 @@ class Extractor:
             cue = _Cue(doc[span.end - 1] if span.end < len(doc) else root, root, False)
             cue.start, cue.end = qs, qe
             out.append(cue)
+        return out
+
+    def _release_statements(
+        self, doc: Doc, furn: Furniture, found: list[ProposedStatement], quotes: _Quotes
+    ) -> list[ProposedStatement]:
+        """A government's own press release ("Statement of the Ministry of Foreign
+        Affairs of ...", "Press Statement" over "Ministry of Information, Asmara, ..."):
+        every sentence of its body is the issuer's, whether or not it has a verb of
+        saying. Sentences that quote someone else keep their own speaker."""
+        text = _text(doc)
+        header = [text[s:e].strip() for s, e in furn.headlines]
+        issuer, is_release = "", False
+        for line in header[:3]:
+            m = RELEASE_HEADER.match(line)
+            if m:
+                is_release = True
+                issuer = issuer or (m.group("issuer") or m.group("issuer2") or "").strip()
+            elif is_release and not issuer and RELEASE_ISSUER.match(line):
+                issuer = line.split(",")[0].strip()  # "Ministry of Information, Asmara, ..."
+        if not issuer:
+            return []
+        party = self.registry.party_of_text(" ".join(header[:3])) or self._dateline_party(text)
+        out = []
+        for sent in doc.sents:
+            s0, e0 = sent.start_char, sent.end_char
+            if furn.in_headline(s0) or any(st.start < e0 and s0 < st.end for st in found):
+                continue
+            if any(t.ent_type_ == "PERSON" for t in sent) or quotes.within(s0, e0):
+                continue
+            i, j = _strip(doc, sent.start, sent.end - 1)
+            if j - i < 4:
+                continue
+            start, end = _span_text_range(doc, i, j)
+            out.append(
+                ProposedStatement(
+                    start=start, end=end, text=text[start:end], kind="reported",
+                    speaker=issuer, party=party, actor="", actor_name="",
+                    speaker_start=0, speaker_end=0, speaker_surface=issuer,
+                    cue="statement", cue_start=start, cue_end=start,
+                    sentence_start=s0, sentence_end=e0,
+                    new_actor={"name": issuer, "kind": "body", "party": party},
+                )
+            )  # fmt: skip
         return out
 
     @staticmethod

@@ -996,6 +996,8 @@ class Extractor:
         nor a person ("Hezbollah", "the M23"): a party of its own, slug from its name."""
         if tok.pos_ != "PROPN" or tok.ent_type_ in ("PERSON", "LOC", "DATE", "TIME"):
             return ""
+        if tok.lemma_.lower() in SPEAKER_NOUNS or tok.lower_ in SPEAKER_NOUNS:
+            return ""  # "the Marovian Interior Ministry" is a state's body, not a group
         words = [t for t in doc[i : j + 1] if t.lower_ not in ("the", "'s")]
         if not words or len(words) > 3 or any(t.pos_ not in ("PROPN", "NUM") for t in words):
             return ""

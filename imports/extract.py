@@ -463,9 +463,11 @@ class Furniture:
     headlines: list[tuple[int, int]] = field(default_factory=list)
     lead_ins: dict[int, int] = field(default_factory=dict)  # paragraph start -> text start
     dateline_places: list[str] = field(default_factory=list)
+    dateline_party: str | None = None  # worked out once, on first need
 
     def in_headline(self, i: int) -> bool:
-        return any(s <= i < e for s, e in self.headlines)
+        k = bisect.bisect_right(self.headlines, (i, 1 << 62)) - 1
+        return k >= 0 and self.headlines[k][0] <= i < self.headlines[k][1]
 
     def text_start(self, i: int, text: str) -> int:
         """Where the running text of the paragraph containing `i` starts."""
@@ -1566,6 +1568,9 @@ class Extractor:
         furn = self._furn
         if furn is None or not furn.dateline_places:
             return ""
+        if furn.dateline_party is not None:
+            return furn.dateline_party
+        furn.dateline_party = ""
         found = {
             slug
             for place in furn.dateline_places
@@ -1575,7 +1580,9 @@ class Extractor:
             return ""
         party = found.pop()
         body = text[max(furn.lead_ins.values(), default=0) :]
-        return party if any(slug == party for _, _, slug in self.registry.parties_in(body)) else ""
+        if any(slug == party for _, _, slug in self.registry.parties_in(body)):
+            furn.dateline_party = party
+        return furn.dateline_party
 
     def _places(self, doc: Doc) -> list[dict[str, str]]:
         found: dict[str, dict[str, str]] = {}

@@ -86,6 +86,8 @@ class Registry:
         # Every state and international organisation, behind the registry's own
         # parties (imports/gazetteer.py); off only in tests of the registry alone.
         self.world: Gazetteer | None = gazetteer() if world else None
+        # Speakers and their sentences recur across an article and a batch.
+        self._parties_memo: dict[str, list[tuple[int, int, str]]] = {}
 
     # --- construction -----------------------------------------------------------
     @classmethod
@@ -232,6 +234,15 @@ class Registry:
         """(start, end, party slug) of each party named in `text`: the registry's own
         names first, then any state or organisation of the gazetteer named elsewhere
         (under the registry's slug when the registry knows it by another name)."""
+        memo = self._parties_memo.get(text)
+        if memo is not None:
+            return memo
+        if len(self._parties_memo) > 20000:
+            self._parties_memo.clear()
+        result = self._parties_memo[text] = self._parties_in(text)
+        return result
+
+    def _parties_in(self, text: str) -> list[tuple[int, int, str]]:
         own = self._own_parties_in(text)
         if self.world is None:
             return own

@@ -191,6 +191,12 @@ class ProposedStatement:
     leaning_towards: str = ""
     points: list[str] = field(default_factory=list)
     new_actor: dict[str, str] | None = None
+    # A party the site does not have yet (from the gazetteer, or an armed group named
+    # in the text): proposed on review, created only when the editor accepts it.
+    new_party: dict[str, str] | None = None
+    # Other spans the annotation rules allow for this statement, offered on review
+    # ("with the verb" when the verb carries the meaning, the whole sentence).
+    alternatives: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -287,11 +293,16 @@ class _Quotes:
 # --- syntax helpers ----------------------------------------------------------------
 
 
+def _verbless_clause(v: Token) -> bool:
+    """"The envoy called on both governments to ...", parsed as a noun with a reduced
+    relative clause: the participle is the sentence's only verb."""
+    return v.dep_ == "acl" and v.head.dep_ == "ROOT" and v.head.lemma_.lower() in SPEAKER_NOUNS
+
+
 def _own_subject(v: Token) -> Token | None:
-    for c in v.children:
-        if c.dep_ == "nsubj":
-            return c
-    return None
+    # The last one: "The Co-Chairs of ..." comes out as two subjects, "Co" and "Chairs".
+    subjects = [c for c in v.children if c.dep_ == "nsubj"]
+    return subjects[-1] if subjects else None
 
 
 def _is_cue_lemma(t: Token) -> bool:
@@ -315,7 +326,13 @@ def _inherited_subject(v: Token) -> Token | None:
         if s is not None:
             return s
         return _inherited_subject(v.head) if v.head.i != v.i else None
-    if v.dep_ == "acl" and v.tag_ == "VBD" and v.head.pos_ == "PROPN" and v.head.i < v.i:
+    if (
+        v.dep_ == "acl"
+        and v.tag_ in ("VBD", "VBN")
+        and v.head.i < v.i
+        and (v.tag_ == "VBD" or v.head.dep_ == "ROOT")
+        and (v.head.pos_ == "PROPN" or v.head.dep_ == "ROOT" and v.head.lemma_ in SPEAKER_NOUNS)
+    ):
         # "CARICOM, the regional bloc of Caribbean states, called on ...": the parser
         # hung the verb on the name.
         return v.head
@@ -544,7 +561,9 @@ class Extractor:
                 if objs and not self._not_a_speaker(objs[0]):
                     cues.append(_Cue(tok, self._speaker_token(objs[0]), False, according=True))
                 continue
-            if not _is_cue_lemma(tok) or tok.tag_ == "VBN" and tok.dep_ in ("amod", "acl"):
+            if not _is_cue_lemma(tok):
+                continue
+            if tok.tag_ == "VBN" and tok.dep_ in ("amod", "acl") and not _verbless_clause(tok):
                 continue
             if (
                 tok.dep_ == "relcl"
@@ -891,8 +910,13 @@ class Extractor:
         doc = tok.doc
         i, j = tok.left_edge.i, tok.right_edge.i
         for c in tok.rights:
-            if c.dep_ == "relcl":
+            if c.dep_ == "relcl" or c.dep_ == "acl" and c.pos_ == "VERB" and _is_cue_lemma(c):
                 j = min(j, c.left_edge.i - 1)
+        # A hyphenated head the tokenizer split ("Co-Chairs") stays whole.
+        while i >= 2 and doc[i - 1].text == "-" and not doc[i - 2].whitespace_:
+            if doc[i - 1].whitespace_:
+                break
+            i = doc[i - 2].left_edge.i
         # Not the dateline or time stamp before it, nor a parenthesis, colon or
         # quotation after its head ("A spokesperson for the China Coast Guard (CCG)").
         furn = getattr(self, "_furn", None)
@@ -1307,6 +1331,9 @@ class Extractor:
             )
         statements += self._release_statements(doc, furn, statements, quotes)
         statements.sort(key=lambda s: s.start)
+        for st in statements:
+            st.new_party = self._new_party(st)
+            st.alternatives = self._alternatives(doc, st)
         parties = list(dict.fromkeys(s.party for s in statements if s.party))
         when, when_text = proposed_date(doc, published)
         analysis = Analysis(
@@ -1531,6 +1558,36 @@ class Extractor:
                     new_actor={"name": issuer, "kind": "body", "party": party},
                 )
             )  # fmt: skip
+        return out
+
+    def _new_party(self, st: ProposedStatement) -> dict[str, str] | None:
+        if not st.party or st.party in self.registry.parties:
+            return None
+        name, kind = self.registry.party_name(st.party)
+        if not name:
+            # An armed group named in the text: its name as written, without "the".
+            name, kind = re.sub(r"(?i)^the\s+", "", st.speaker_surface or st.speaker), "group"
+        return {"slug": st.party, "name": name, "kind": kind}
+
+    @staticmethod
+    def _alternatives(doc: Doc, st: ProposedStatement) -> list[dict[str, Any]]:
+        """Spans an editor may prefer, by the rules of ANNOTATION.md: the verb included
+        when it carries the meaning and the proposal starts after it; the sentence."""
+        text = _text(doc)
+        out = [{"label": "as proposed", "start": st.start, "end": st.end}]
+        verb = doc.char_span(st.cue_start, st.cue_end, alignment_mode="expand")
+        if (
+            verb is not None
+            and st.cue_start < st.start
+            and verb.root.lemma_.lower() in VERB_INCLUDED | set(VERB_INCLUDED_WITH)
+            and "\n" not in text[st.cue_start : st.start]
+        ):
+            out.append({"label": "with the verb", "start": st.cue_start, "end": st.end})
+        s0, s1 = st.sentence_start, st.sentence_end
+        while s1 > s0 and text[s1 - 1] in " .\n":
+            s1 -= 1
+        if (s0, s1) != (st.start, st.end) and s1 > s0:
+            out.append({"label": "the whole sentence", "start": s0, "end": s1})
         return out
 
     @staticmethod

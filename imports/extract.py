@@ -294,7 +294,7 @@ class _Quotes:
 
 
 def _verbless_clause(v: Token) -> bool:
-    """"The envoy called on both governments to ...", parsed as a noun with a reduced
+    """ "The envoy called on both governments to ...", parsed as a noun with a reduced
     relative clause: the participle is the sentence's only verb."""
     return v.dep_ == "acl" and v.head.dep_ == "ROOT" and v.head.lemma_.lower() in SPEAKER_NOUNS
 
@@ -792,7 +792,11 @@ class Extractor:
                 first_child is not None
                 and first_child.left_edge.i <= t.i <= first_child.right_edge.i
             ):
-                if t.head.i == v.i and t.dep_ == "ccomp" and any(c.dep_ == "mark" for c in t.children):
+                if (
+                    t.head.i == v.i
+                    and t.dep_ == "ccomp"
+                    and any(c.dep_ == "mark" for c in t.children)
+                ):
                     continue
                 b = other.subject.left_edge.i - 1
             else:
@@ -863,7 +867,9 @@ class Extractor:
         if not rest and left > sent.start and doc[left - 1].text == ",":
             # "..., the president stressed." where the parser lost the clause: the
             # words from the sentence start to the comma before the speaker.
-            lo = max(sent.start_char, self._furn.text_start(sent.start_char, _text(doc)))
+            lo = sent.start_char
+            if self._furn is not None:
+                lo = max(lo, self._furn.text_start(sent.start_char, _text(doc)))
             span = doc.char_span(lo, doc[left - 1].idx, alignment_mode="contract")
             if span is not None and len(span) >= 4:
                 i, j = _strip(doc, span.start, span.end - 1)
@@ -960,10 +966,10 @@ class Extractor:
             end += 1
         run = doc[k : end + 1]
         titled = k > i and doc[k - 1].lower_ in TITLE_WORDS
-        if len(run) >= 2 and (titled or any(t.ent_type_ == "PERSON" for t in run)):
-            if all(t.text[:1].isupper() for t in run):
-                return str(run.text)
-        return ''
+        named = titled or any(t.ent_type_ == "PERSON" for t in run)
+        if len(run) >= 2 and named and all(t.text[:1].isupper() for t in run):
+            return str(run.text)
+        return ""
 
     def _explicit(self, doc: Doc, tok: Token) -> Speaker:
         i, j = self._mention(tok)
@@ -1292,10 +1298,10 @@ class Extractor:
                 continue
             sent = cue.token.sent
             text = _text(doc)[cue.start : cue.end]
-            inner = quotes.within(cue.start, cue.end)
-            if len(inner) == 1 and inner[0] == (cue.start, cue.end):
+            quoted = quotes.within(cue.start, cue.end)
+            if len(quoted) == 1 and quoted[0] == (cue.start, cue.end):
                 kind = "direct"
-            elif inner:
+            elif quoted:
                 kind = "mixed"
             else:
                 kind = "reported"
@@ -1352,7 +1358,7 @@ class Extractor:
 
     # 2b. the span rules of ANNOTATION.md ------------------------------------------
     def _cut_nested(self, doc: Doc, cues: list[_Cue], quotes: _Quotes) -> None:
-        """"Kinshasa said it lost 12 soldiers, after Kigali said nine of its troops
+        """ "Kinshasa said it lost 12 soldiers, after Kigali said nine of its troops
         had died": the inner attribution is its own statement, cut out of the outer
         one; the same for "..., an allegation Yerevan rejected"."""
         for inner in cues:
@@ -1392,7 +1398,7 @@ class Extractor:
         return None
 
     def _merge_coordinated(self, doc: Doc, cues: list[_Cue]) -> None:
-        """"voiced regret ... and urged both governments to ...": one statement from
+        """ "voiced regret ... and urged both governments to ...": one statement from
         the first verb to the end of the last. Kept apart, as the seed article is
         annotated, after a plain "said" ("said X and called on Y") and before a verb
         that marks a claim of its own ("dismissed X and insisted that Y")."""
@@ -1437,14 +1443,17 @@ class Extractor:
                 tok = doc[k]
                 if quotes.strictly_inside(tok.idx):
                     continue
-                if tok.text == "(" and doc[last.i].text == ")" or (
-                    tok.text == "(" and last.i + 1 < len(doc) and doc[last.i + 1].text == ")"
+                closing = doc[last.i].text == ")" or (
+                    last.i + 1 < len(doc) and doc[last.i + 1].text == ")"
+                )
+                if not (
+                    tok.text == "("
+                    and closing
+                    or tok.text == ","
+                    and self._trailing_aside(doc, k + 1, last.i)
                 ):
-                    cut = k
-                elif tok.text == "," and self._trailing_aside(doc, k + 1, last.i):
-                    cut = k
-                else:
                     continue
+                cut = k
                 i, j = _strip(doc, span.start, cut - 1)
                 if i <= j and j - i >= 2:
                     end = doc[j].idx + len(doc[j].text)
@@ -1592,7 +1601,7 @@ class Extractor:
 
     @staticmethod
     def _joint_content(content: str) -> bool:
-        """"blamed each other", "accuse each other of ...": no one party's words."""
+        """ "blamed each other", "accuse each other of ...": no one party's words."""
         return bool(re.search(r"\b(?:each other|one another)\b", content))
 
     def _guess_party(self, doc: Doc, cue: _Cue) -> str:
@@ -1629,9 +1638,7 @@ class Extractor:
             return furn.dateline_party
         furn.dateline_party = ""
         found = {
-            slug
-            for place in furn.dateline_places
-            for _, _, slug in self.registry.parties_in(place)
+            slug for place in furn.dateline_places for _, _, slug in self.registry.parties_in(place)
         }
         if len(found) != 1:
             return ""

@@ -205,7 +205,8 @@ class StatementReviewForm(forms.Form):
             field = self.fields["party"]
             assert isinstance(field, forms.ChoiceField)
             field.choices = [
-                *field.choices,
+                ("", "—"),
+                *party_choices,
                 (new_party["slug"], f"{new_party['name']} (new party, created on saving)"),
             ]
         span_field = self.fields["span"]

@@ -77,9 +77,9 @@ class Gazetteer:
         # First word of each name (lower-case) -> the most words a name starting
         # with it has: most words of a text start no name and cost one lookup.
         self._first: dict[str, int] = {}
-        for k in self._table:
-            first, n = k.split()[0].lower(), len(k.split())
-            self._first[first] = max(self._first.get(first, 0), n)
+        for key in self._table:
+            first, length = key.split()[0].lower(), len(key.split())
+            self._first[first] = max(self._first.get(first, 0), length)
         self._media = re.compile(_alternation(sorted(media, key=len, reverse=True)))
 
     def parties_in(self, text: str) -> list[tuple[int, int, str]]:

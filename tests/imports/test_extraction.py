@@ -465,9 +465,7 @@ def test_party_from_the_articles_context_for_a_bare_ministry():
         "KINSHASA, Feb 18 (Wire) - Congolese troops clashed with rebels near Goma.\n\n"
         "The Ministry of Defence said two soldiers had been killed."
     )
-    assert [(s.speaker, s.party) for s in a.statements] == [
-        ("The Ministry of Defence", "dr-congo")
-    ]
+    assert [(s.speaker, s.party) for s in a.statements] == [("The Ministry of Defence", "dr-congo")]
     assert a.statements[0].party_guessed
 
 
@@ -532,8 +530,11 @@ def test_evaluate_on_a_conflict_the_registry_has_never_heard_of(tmp_path):
     out = StringIO()
     predictions = tmp_path / "pred.json"
     call_command("evaluate_extraction", str(tmp_path), predictions_out=predictions, stdout=out)
-    assert out.getvalue().strip().splitlines()[-1].startswith(
-        "content_f1_overlap=1.000 content_f1_exact=1.000 party_accuracy=1.000"
+    assert (
+        out.getvalue()
+        .strip()
+        .splitlines()[-1]
+        .startswith("content_f1_overlap=1.000 content_f1_exact=1.000 party_accuracy=1.000")
     )
     written = json.loads(predictions.read_text(encoding="utf-8"))["tc"]
     assert [(p["start"], p["end"], p["speaker"], p["party"]) for p in written] == [

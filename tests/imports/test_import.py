@@ -516,9 +516,7 @@ def test_a_new_party_the_editor_replaces_is_not_created(editor_client, world):
 def test_the_correct_panel_offers_the_span_with_the_verb(editor_client, world):
     paste(editor_client, text=NEW_PARTY_ARTICLE)
     draft = ImportDraft.objects.get()
-    index, item = next(
-        (n, s) for n, s in enumerate(draft.statements) if s["cue"] == "warn"
-    )
+    index, item = next((n, s) for n, s in enumerate(draft.statements) if s["cue"] == "warn")
     assert item["text"] == "any incursion would be answered"
     page = editor_client.get(draft.get_absolute_url()).content.decode()
     assert "with the verb: “warned that any incursion would be answered”" in page

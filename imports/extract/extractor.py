@@ -1,529 +1,54 @@
-"""Who said what: attributed statements from a parsed article.
-
-The rules work on spaCy's dependency parse, not on sentence templates:
-
-* a *cue* is a verb whose lemma is a speech act (say, accuse, urge, call on/for...)
-  with a grammatical subject, its own or inherited (a coordinated verb "... and added",
-  a participle "released a statement condemning ...", "by claiming that ..."), or the
-  phrase "according to X";
-* the *content* is the reported clause (the cue's clausal complement or its object and
-  complements), cut where a coordinated cue of the same speaker begins and widened to
-  whole quotations, so mixed quotes stay whole and a quotation running over two
-  sentences is kept in one statement; a cue with nothing to its right takes the
-  quotation (or clause) before it ("“...,” the minister added");
-* the *speaker* is the cue's subject, resolved through the mentions met so far: a
-  pronoun to the last matching speaker, "the ministry" to the last mention with the
-  same head noun, "the release"/"the statement" to the last speaker, a surname to the
-  full name; then matched to the registry's actors and parties.
-
-The article is parsed once; analyse_many() batches articles through nlp.pipe.
-"""
-
 from __future__ import annotations
 
 import bisect
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from .gazetteer import slugify
-from .registry import ActorEntry, Registry, norm
+from ..gazetteer import slugify
+from ..proposals import propose_types_and_points
+from ..registry import ActorEntry, Registry, norm
+from .dates import proposed_date
+from .furniture import Furniture, furniture
+from .lexicon import (
+    ALLEGATION_NOUNS,
+    CLAUSE_ONLY,
+    CLOSE_QUOTES,
+    DOC_NOUNS,
+    JOINT_NOUNS,
+    NESTING_MARKS,
+    NOT_SPEAKER_NOUNS,
+    OPEN_QUOTES,
+    PERSON_NOUNS,
+    REJECTING_LEMMAS,
+    RELEASE_HEADER,
+    RELEASE_ISSUER,
+    SEPARATE_CLAIM_LEMMAS,
+    SKIP_DEPS,
+    SPEAKER_NOUNS,
+    TITLE_WORDS,
+    VERB_INCLUDED,
+    VERB_INCLUDED_WITH,
+)
+from .model import Analysis, ProposedStatement, Speaker
+from .quotes import _Quotes
+from .syntax import (
+    _inherited_subject,
+    _is_adjunct_prep,
+    _is_cue_lemma,
+    _own_subject,
+    _span_text_range,
+    _strip,
+    _surnames,
+    _text,
+    _verbless_clause,
+    verb_carries_meaning,
+)
 
 if TYPE_CHECKING:
-    # Types only: importing spaCy costs seconds and ~100 MB, which web processes
-    # should pay on first use of the pipeline, not when the URLconf loads.
-    from spacy.tokens import Doc, Span, Token
-
-# Verbs whose complement is what was said.
-SAY_LEMMAS = {
-    "say", "state", "add", "claim", "insist", "stress", "note", "announce", "declare",
-    "confirm", "tell", "allege", "argue", "reiterate", "explain", "emphasise", "emphasize",
-    "underline", "underscore", "assert", "maintain", "suggest", "acknowledge", "admit",
-    "reply", "respond", "write", "tweet", "post", "report", "warn", "deny", "affirm",
-    "contend", "charge", "complain", "remark", "observe", "point", "recall", "vow",
-    "pledge", "promise", "threaten", "predict", "reaffirm", "propose", "assure",
-    "clarify", "counter", "retort", "comment", "caution", "signal", "indicate", "hint",
-    "describe", "insinuate", "repeat", "quote", "accept", "concede", "recognise",
-    "recognize",
-}  # fmt: skip
-# Lemmas that are speech only with a that-clause or a quotation ("accepted that ...",
-# not "accepted the offer"; "added that ...", not "added fuel").
-CLAUSE_ONLY = {
-    "accept", "concede", "recognise", "recognize", "add", "note", "point", "write", "post",
-    "charge", "signal", "indicate", "recall", "observe", "report", "comment", "repeat",
-}  # fmt: skip
-# Verbs whose object and complements are what was said ("accused X of Y").
-OBJECT_LEMMAS = {
-    "accuse", "blame", "condemn", "denounce", "criticise", "criticize", "dismiss",
-    "reject", "urge", "call", "ask", "demand", "welcome", "deplore", "express", "voice",
-    "slam", "praise", "appeal", "implore", "request", "encourage", "invite", "refute",
-    "deny", "warn", "rule", "label", "brand", "hail", "protest", "decry", "lament",
-}  # fmt: skip
-CUE_LEMMAS = SAY_LEMMAS | OBJECT_LEMMAS
-# Verbs that carry the statement's meaning themselves: the content starts with them
-# ("condemning ...", "blamed X for ...", "calling for ...").
-VERB_INCLUDED = {
-    "condemn", "denounce", "deplore", "blame", "criticise", "criticize", "welcome",
-    "express", "voice", "slam", "praise", "decry", "lament", "hail", "accuse", "deny",
-    "reject", "dismiss", "urge", "demand", "describe", "refute", "label", "brand",
-    "appeal", "implore", "protest",
-}  # fmt: skip
-# Verbs that carry the meaning only in some constructions: "warned of/against Y" (not
-# "warned that ..."), "called on X to"/"called for"/"called X Y" (not "called the
-# leaders"), "claimed responsibility", "stressed the need" (not "stressed that ...").
-VERB_INCLUDED_WITH = {
-    "warn": ("prep:of", "prep:against", "dobj"),
-    "call": ("prep:on", "prep:upon", "prep:for", "oprd", "ccomp", "xcomp"),
-    "claim": ("dobj:responsibility", "dobj:credit"),
-    "stress": ("dobj",), "emphasise": ("dobj",), "emphasize": ("dobj",),
-    "underline": ("dobj",), "reiterate": ("dobj",), "reaffirm": ("dobj",),
-}  # fmt: skip
-# Nouns that stand for a document rather than a speaker ("the release said").
-DOC_NOUNS = {
-    "release", "statement", "communique", "communiqué", "report", "letter", "note",
-    "declaration", "readout", "post", "tweet", "message", "bulletin", "announcement",
-    "briefing", "notice",
-}  # fmt: skip
-# Prepositional objects that say where or when something was said, not what.
-MEDIUM_NOUNS = DOC_NOUNS | {
-    "interview", "conference", "press", "twitter", "telegram", "facebook", "x", "reporter",
-    "journalist", "media", "television", "tv", "radio", "channel", "website", "call",
-    "meeting", "speech", "address", "session", "parliament", "behalf", "response",
-    "reaction", "time", "day", "week", "month", "year", "morning", "evening", "night",
-    "afternoon", "weekend",
-}  # fmt: skip
-PERSON_NOUNS = {
-    "spokesperson", "spokesman", "spokeswoman", "minister", "president", "ambassador",
-    "envoy", "secretary", "commander", "general", "leader", "adviser", "advisor",
-    "official", "diplomat", "chief", "head", "representative", "premier", "chancellor",
-    "senator", "deputy", "lawmaker", "governor", "mayor", "colonel", "major", "captain",
-    "lieutenant", "officer", "aide", "negotiator", "mediator", "prosecutor", "ombudsman",
-    "chair", "chairman", "chairwoman", "director", "coordinator", "emissary",
-}  # fmt: skip
-# Words of a title stacked before a name ("Vice Admiral", "Prime Minister").
-TITLE_WORDS = PERSON_NOUNS | {
-    "prime", "foreign", "defence", "defense", "vice", "admiral", "commodore", "acting",
-    "caretaker", "interior", "state", "sheikh", "dr", "mr", "mrs", "ms", "king", "queen",
-    "prince", "emir", "general", "lieutenant", "brigadier", "marshal", "commissioner",
-    "speaker", "information", "parliament", "security", "council", "ministry",
-}  # fmt: skip
-SPEAKER_NOUNS = PERSON_NOUNS | {
-    "ministry", "government", "department", "office", "army", "military", "command",
-    "service", "embassy", "agency", "authority", "authorities", "administration",
-    "forces", "force", "cabinet", "council", "presidency", "kremlin", "mission",
-    "delegation", "committee", "commission", "union", "organisation", "organization",
-    "group", "bloc", "side", "country", "state", "officials", "source", "sources",
-    "headquarters", "staff", "guard", "police", "parliament", "assembly", "co-chairs",
-}  # fmt: skip
-# Subjects whose words are not a party's statement.
-NOT_SPEAKER_NOUNS = {
-    "media", "correspondent", "reporter", "journalist", "newspaper", "broadcaster",
-    "outlet", "website", "blogger", "resident", "witness", "figure", "data", "statistic",
-    "estimate", "tally", "count", "poll", "survey", "report", "reader", "observer",
-}  # fmt: skip
-# Second predicates that the seed article annotates as a statement of their own.
-SEPARATE_CLAIM_LEMMAS = {"insist", "add", "maintain", "reiterate", "stress"}
-# The title of a government's own release, naming its issuer where it can.
-RELEASE_HEADER = re.compile(
-    r"(?i)^(?:press (?:release|statement)|statement (?:of|by) (?P<issuer>.+)"
-    r"|(?P<issuer2>(?:the )?government of .+?) statement\b.*)$"
-)
-RELEASE_ISSUER = re.compile(r"(?i)(?:the )?(?:ministry|government|office|embassy|presidency)\b")
-# "an allegation the ministry rejected": a statement of its own inside another.
-REJECTING_LEMMAS = {"deny", "reject", "dispute", "dismiss", "refute", "contest"}
-ALLEGATION_NOUNS = {
-    "allegation", "accusation", "charge", "claim", "account", "version", "assertion",
-    "report", "figure",
-}  # fmt: skip
-# Subordinators that open a second speaker's attribution inside a first one.
-NESTING_MARKS = {"after", "while", "whereas", "as", "when", "before", "since", "although", "though"}
-JOINT_NOUNS = {"sides", "side", "countries", "parties", "governments", "capitals", "neighbours"}
-SKIP_DEPS = {
-    "punct", "cc", "conj", "advmod", "aux", "auxpass", "neg", "mark", "nsubj", "nsubjpass",
-    "expl", "dep", "prt", "npadvmod", "intj", "meta", "csubj",
-}  # fmt: skip
-OPEN_QUOTES = "“„«‹\"'‘"
-CLOSE_QUOTES = "”»›\"'’"
-WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-MONTHS = [
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december",
-]  # fmt: skip
-
-
-@dataclass
-class Speaker:
-    text: str  # as the article names it (pronouns resolved to the nearest naming)
-    party: str = ""  # party slug or ""
-    actor: str = ""  # actor slug or "" when unknown
-    actor_name: str = ""
-    is_person: bool = False
-    head: str = ""  # head noun lemma, for "the ministry" style coreference
-    start: int = 0
-    end: int = 0
-    resolved_from: str = ""  # the surface form when it was a pronoun or "the ministry"
-    party_guessed: bool = False  # party from the article's context, not the speaker's words
-
-
-@dataclass
-class ProposedStatement:
-    start: int
-    end: int
-    text: str
-    kind: str  # direct / reported / mixed (Statement.Kind values)
-    speaker: str
-    party: str
-    actor: str
-    actor_name: str
-    speaker_start: int
-    speaker_end: int
-    speaker_surface: str
-    cue: str
-    cue_start: int
-    cue_end: int
-    sentence_start: int
-    sentence_end: int
-    party_guessed: bool = False
-    statement_type: str = "other"
-    leaning: str = ""
-    leaning_towards: str = ""
-    points: list[str] = field(default_factory=list)
-    new_actor: dict[str, str] | None = None
-    # A party the site does not have yet (from the gazetteer, or an armed group named
-    # in the text): proposed on review, created only when the editor accepts it.
-    new_party: dict[str, str] | None = None
-    # Other spans the annotation rules allow for this statement, offered on review
-    # ("with the verb" when the verb carries the meaning, the whole sentence).
-    alternatives: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass
-class Analysis:
-    text: str
-    statements: list[ProposedStatement]
-    incident_date: date | None
-    incident_date_text: str
-    places: list[dict[str, str]]
-    parties: list[str]
-    word_count: int
-    sides: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "statements": [s.as_dict() for s in self.statements],
-            "incident_date": self.incident_date.isoformat() if self.incident_date else "",
-            "incident_date_text": self.incident_date_text,
-            "places": self.places,
-            "parties": self.parties,
-            "word_count": self.word_count,
-        }
-
-
-# --- quotations --------------------------------------------------------------------
-
-
-def quote_spans(text: str) -> list[tuple[int, int]]:
-    """[start, end) of each quotation, marks included, within one paragraph.
-
-    Typographic pairs are matched first; straight double quotes alternate. An
-    apostrophe-like single quote is only a quotation mark when it opens after a
-    space and closes before one, so "Armenia's" never opens a quotation."""
-    spans: list[tuple[int, int]] = []
-    pos = 0
-    for para in re.split(r"(\n\s*\n)", text):
-        if not para.strip() or para.startswith("\n"):
-            pos += len(para)
-            continue
-        opened: int | None = None
-        straight: int | None = None
-        for i, ch in enumerate(para):
-            if ch in "“„«":
-                opened = i
-            elif ch in "”»" and opened is not None:
-                spans.append((pos + opened, pos + i + 1))
-                opened = None
-            elif ch == '"':
-                if straight is None:
-                    straight = i
-                else:
-                    spans.append((pos + straight, pos + i + 1))
-                    straight = None
-        pos += len(para)
-    spans.sort()
-    return spans
-
-
-class _Quotes:
-    def __init__(self, text: str) -> None:
-        self.spans = quote_spans(text)
-        self.starts = [s for s, _ in self.spans]
-
-    def containing(self, i: int) -> tuple[int, int] | None:
-        k = bisect.bisect_right(self.starts, i) - 1
-        if k >= 0:
-            s, e = self.spans[k]
-            if s <= i < e:
-                return s, e
-        return None
-
-    def strictly_inside(self, i: int) -> bool:
-        """i is a character within a quotation (not its opening mark)."""
-        span = self.containing(i)
-        return span is not None and span[0] < i < span[1] - 1
-
-    def widen(self, start: int, end: int) -> tuple[int, int]:
-        """Widen [start, end) so that no quotation is cut in two."""
-        span = self.containing(start)
-        if span and span[0] < start:
-            start = span[0]
-        span = self.containing(end - 1)
-        if span and end < span[1]:
-            end = span[1]
-        return start, end
-
-    def within(self, start: int, end: int) -> list[tuple[int, int]]:
-        return [(s, e) for s, e in self.spans if s >= start and e <= end]
-
-
-# --- syntax helpers ----------------------------------------------------------------
-
-
-def _verbless_clause(v: Token) -> bool:
-    """ "The envoy called on both governments to ...", parsed as a noun with a reduced
-    relative clause: the participle is the sentence's only verb."""
-    return v.dep_ == "acl" and v.head.dep_ == "ROOT" and v.head.lemma_.lower() in SPEAKER_NOUNS
-
-
-def _own_subject(v: Token) -> Token | None:
-    # The last one: "The Co-Chairs of ..." comes out as two subjects, "Co" and "Chairs".
-    subjects = [c for c in v.children if c.dep_ == "nsubj"]
-    return subjects[-1] if subjects else None
-
-
-def _is_cue_lemma(t: Token) -> bool:
-    return t.pos_ in ("VERB", "AUX") and t.lemma_.lower() in CUE_LEMMAS
-
-
-def _inherited_subject(v: Token) -> Token | None:
-    """The subject of a cue that has none of its own: a coordinated verb ("... and
-    added that"), a participle ("released a statement condemning", "by claiming")."""
-    if v.dep_ == "conj":
-        a = v.head
-        for _ in range(6):
-            s = _own_subject(a)
-            if s is not None and _is_cue_lemma(a):
-                return s
-            if a.dep_ in ("conj", "ccomp") and a.head.i != a.i:
-                a = a.head
-                continue
-            break
-        s = _own_subject(v.head)
-        if s is not None:
-            return s
-        return _inherited_subject(v.head) if v.head.i != v.i else None
-    if (
-        v.dep_ == "acl"
-        and v.tag_ in ("VBD", "VBN")
-        and v.head.i < v.i
-        and (v.tag_ == "VBD" or v.head.dep_ == "ROOT")
-        and (v.head.pos_ == "PROPN" or v.head.dep_ == "ROOT" and v.head.lemma_ in SPEAKER_NOUNS)
-    ):
-        # "CARICOM, the regional bloc of Caribbean states, called on ...": the parser
-        # hung the verb on the name.
-        return v.head
-    if v.tag_ == "VBG" and v.dep_ == "advcl":
-        # "denied that ..., saying ...": the speaker of the cue whose words it follows.
-        h = v.head
-        for _ in range(4):
-            if h.i == h.head.i:
-                break
-            if _is_cue_lemma(h) and _own_subject(h) is not None and h.i < v.i:
-                return _own_subject(h)
-            h = h.head
-        if _is_cue_lemma(h) and _own_subject(h) is not None and h.i < v.i:
-            return _own_subject(h)
-    if v.tag_ == "VBG" and v.dep_ in ("advcl", "acl", "pcomp", "xcomp"):
-        h = v.head
-        for _ in range(4):
-            if h.dep_ in ("prep", "dobj", "pobj", "acl", "appos", "attr") and h.head.i != h.i:
-                h = h.head
-            else:
-                break
-        if h.pos_ in ("VERB", "AUX"):
-            if h.lemma_.lower() in ("quote", "cite", "report"):
-                # "X was quoted as saying that ...": the passive subject speaks.
-                passive = next((c for c in h.children if c.dep_ == "nsubjpass"), None)
-                if passive is not None:
-                    return passive
-            return _own_subject(h) or (_inherited_subject(h) if h.dep_ == "conj" else None)
-        return None
-    if v.dep_ == "xcomp" and v.head.i != v.i:
-        return _own_subject(v.head)
-    return None
-
-
-def _text(doc: Doc) -> str:
-    """doc.text joins every token on each access; articles ask for it often."""
-    text = doc.user_data.get("parallax_text")
-    if text is None:
-        text = doc.user_data["parallax_text"] = doc.text
-    return text
-
-
-def _surnames(doc: Doc) -> set[str]:
-    """Last words of the people named in the article: a later "Price" (which the
-    tagger may take for a common noun) is a surname."""
-    cached = doc.user_data.get("parallax_surnames")
-    if cached is None:
-        cached = {
-            ent[-1].text
-            for ent in doc.ents
-            if ent.label_ == "PERSON" and len(ent) > 1 and ent[-1].text[:1].isupper()
-        }
-        doc.user_data["parallax_surnames"] = cached
-    return cached
-
-
-def _strip(doc: Doc, i: int, j: int) -> tuple[int, int]:
-    """Trim punctuation (other than opening quotes) and spaces off a token range."""
-    while i <= j and (doc[i].is_space or (doc[i].is_punct and doc[i].text not in OPEN_QUOTES)):
-        i += 1
-    # ... and a dangling conjunction where a boundary cut the clause ("..., while").
-    while j >= i and (doc[j].is_space or doc[j].is_punct or doc[j].pos_ in ("CCONJ", "SCONJ")):
-        j -= 1
-    return i, j
-
-
-def verb_carries_meaning(v: Token) -> bool:
-    """Whether the cue verb belongs to the statement (ANNOTATION.md): "accused X of
-    Y", "denied Y", "called on X to Y", "warned of Y"; not "said that Y"."""
-    lemma = v.lemma_.lower()
-    if lemma in VERB_INCLUDED:
-        return True
-    wanted = VERB_INCLUDED_WITH.get(lemma)
-    if not wanted:
-        return False
-    for c in v.children:
-        for w in wanted:
-            dep, _, word = w.partition(":")
-            if c.dep_ == dep and (not word or c.lower_ == word or c.lemma_.lower() == word):
-                return True
-    return False
-
-
-def _span_text_range(doc: Doc, i: int, j: int) -> tuple[int, int]:
-    return doc[i].idx, doc[j].idx + len(doc[j].text)
-
-
-def _is_adjunct_prep(prep: Token, verb: Token) -> bool:
-    """'on Thursday', 'in a statement', 'to reporters', 'on Twitter': said where or
-    when, not what. 'called on X' names the addressee."""
-    lemma = verb.lemma_.lower()
-    if lemma == "call" and prep.lower_ in ("on", "upon"):
-        return True
-    if lemma in ("say", "tell", "add", "write", "state", "announce", "report") and prep.lower_ in (
-        "to",
-        "in",
-        "on",
-        "at",
-        "during",
-        "after",
-        "before",
-        "via",
-        "through",
-        "from",
-        "with",
-    ):
-        return True
-    objs = [c for c in prep.children if c.dep_ == "pobj"]
-    if not objs:
-        return prep.lower_ in ("on", "in", "at", "during")
-    obj = objs[0]
-    if obj.ent_type_ in ("DATE", "TIME"):
-        return True
-    return obj.lemma_.lower() in MEDIUM_NOUNS and prep.lower_ in (
-        "in",
-        "on",
-        "at",
-        "during",
-        "to",
-        "via",
-    )
-
-
-# --- page furniture: headlines, datelines ------------------------------------------
-
-# "BAKU/YEREVAN, Nov 3 (Wire) –", "MOSCOW, September 15. /TASS/.", "Yerevan, 13 February."
-_DATELINE = re.compile(
-    r"""(?P<place>[A-Z][A-Za-z'’.\-]*(?:[ /][A-Z][A-Za-z'’.\-]*)*)
-        (?P<rest>,[^\n()/]{1,40}?)?
-        (?:(?P<src>\s*\([^()\n]{1,40}\)|\.?\s*/[A-Z]+/\.?)(?:\s*(?:--|[-–—]))?
-           |\s*(?:--|[-–—]|\.))
-        \s+""",
-    re.X,
-)
-# A live blog's time stamp: "18:40 - ", "21:10 ".
-_TIMESTAMP = re.compile(r"\d{1,2}[:.]\d{2}(?:\s*(?:GMT|UTC|local time))?\s*[-–—]?\s+")
-_SENTENCE_END = re.compile(r"""[.!?:]["”’)]*\s*$|["”]\s*$""")
-
-
-@dataclass
-class Furniture:
-    """What is never a statement: headline and sub-heading lines, and each paragraph's
-    dateline or time stamp (the content starts after it)."""
-
-    headlines: list[tuple[int, int]] = field(default_factory=list)
-    lead_ins: dict[int, int] = field(default_factory=dict)  # paragraph start -> text start
-    dateline_places: list[str] = field(default_factory=list)
-    dateline_party: str | None = None  # worked out once, on first need
-
-    def in_headline(self, i: int) -> bool:
-        k = bisect.bisect_right(self.headlines, (i, 1 << 62)) - 1
-        return k >= 0 and self.headlines[k][0] <= i < self.headlines[k][1]
-
-    def text_start(self, i: int, text: str) -> int:
-        """Where the running text of the paragraph containing `i` starts."""
-        para = text.rfind("\n", 0, i) + 1
-        return self.lead_ins.get(para, para)
-
-
-def furniture(text: str) -> Furniture:
-    out = Furniture()
-    pos = 0
-    for line in text.split("\n"):
-        start, stripped = pos, line.strip()
-        pos += len(line) + 1
-        if not stripped:
-            continue
-        lead = start + len(line) - len(line.lstrip())
-        words = stripped.split()
-        if not _SENTENCE_END.search(stripped) and len(words) <= 30:
-            # A line without a closing full stop: headline, sub-heading, byline.
-            out.headlines.append((start, start + len(line)))
-            continue
-        m = _TIMESTAMP.match(stripped)
-        if m:
-            out.lead_ins[start] = lead + m.end()
-            continue
-        m = _DATELINE.match(stripped)
-        if m:
-            place, rest = m.group("place"), m.group("rest") or ""
-            letters = re.sub(r"[^A-Za-z]", "", place)
-            if letters.isupper() and len(letters) > 1 or re.search(r"\d", rest) or m.group("src"):
-                out.lead_ins[start] = lead + m.end()
-                if not out.dateline_places:
-                    out.dateline_places = [p.strip() for p in place.split("/") if p.strip()]
-                    if rest and not re.search(r"\d", rest):
-                        out.dateline_places.append(rest.strip(" ,"))
-    return out
-
-
-# --- the extractor -----------------------------------------------------------------
+    from spacy.tokens import Doc, Token
 
 
 @dataclass
@@ -1351,8 +876,6 @@ class Extractor:
             parties=parties,
             word_count=sum(1 for t in doc if not (t.is_space or t.is_punct)),
         )
-        from .proposals import propose_types_and_points
-
         propose_types_and_points(analysis, self.registry)
         return analysis
 
@@ -1681,7 +1204,7 @@ class Extractor:
     def analyse_many(
         self, texts: Iterable[tuple[str, date | None]], batch_size: int = 16
     ) -> Iterator[Analysis]:
-        from .nlp import get_nlp
+        from ..nlp import get_nlp
 
         nlp = get_nlp()
         items = list(texts)
@@ -1691,54 +1214,6 @@ class Extractor:
 
 
 def analyse_text(text: str, registry: Registry, published: date | None = None) -> Analysis:
-    from .nlp import get_nlp
+    from ..nlp import get_nlp
 
     return Extractor(registry).analyse(get_nlp()(text), published)
-
-
-# --- dates -------------------------------------------------------------------------
-
-
-def proposed_date(doc: Doc | Span, published: date | None) -> tuple[date | None, str]:
-    """The incident's date from the first date expression that names a day: a
-    weekday ("on Thursday") or "yesterday"/"today" against the article's date, or a
-    calendar date. Falls back to the article's date."""
-    for ent in doc.ents:
-        if ent.label_ != "DATE":
-            continue
-        d = parse_date(ent.text, published)
-        if d is not None:
-            return d, ent.text
-    return published, ""
-
-
-def parse_date(text: str, published: date | None) -> date | None:
-    low = text.lower().strip()
-    words = re.findall(r"[a-z]+|\d+", low)
-    if published is not None:
-        if "yesterday" in words:
-            return published - timedelta(days=1)
-        if "today" in words or "tonight" in words:
-            return published
-        for n, weekday in enumerate(WEEKDAYS):
-            if weekday in words and not any(m in words for m in MONTHS):
-                delta = (published.weekday() - n) % 7
-                if "next" in words:
-                    return published + timedelta(days=(n - published.weekday()) % 7 or 7)
-                if "last" in words and delta == 0:
-                    delta = 7
-                return published - timedelta(days=delta)
-    month = next((k + 1 for k, m in enumerate(MONTHS) if m in words or m[:3] in words), None)
-    nums = [int(w) for w in words if w.isdigit()]
-    if month:
-        day_num = next((n for n in nums if 1 <= n <= 31), None)
-        year = next((n for n in nums if n > 1900), published.year if published else None)
-        if day_num and year:
-            try:
-                d = date(year, month, day_num)
-            except ValueError:
-                return None
-            if published and d > published and not any(n > 1900 for n in nums):
-                d = date(year - 1, month, day_num)
-            return d
-    return None

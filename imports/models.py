@@ -367,6 +367,17 @@ class ImportDraft(models.Model):
         points: dict[str, PointOfContention] = {p.label: p for p in incident.points.all()}
         for n, item in enumerate(accepted, start=1):
             party = Party.objects.filter(slug=item.get("party") or "").first()
+            new_party = item.get("new_party") or {}
+            if party is None and item.get("new_party_confirmed") and new_party:
+                # A state, organisation or group the site did not have, proposed by
+                # the import and confirmed by the editor on review.
+                party = Party.objects.filter(name__iexact=new_party["name"]).first()
+                if party is None:
+                    party = Party.objects.create(
+                        slug=new_party["slug"][:60],
+                        name=new_party["name"][:200],
+                        kind=new_party.get("kind") or Party.Kind.OTHER,
+                    )
             actor = Actor.objects.filter(slug=item.get("actor") or "").first()
             if actor is None:
                 if party is None:

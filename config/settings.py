@@ -35,6 +35,8 @@ def env_bool(name: str, default: bool) -> bool:
 
 SECRET_KEY = env("SECRET_KEY", None if PRODUCTION else "dev-only-insecure-key-do-not-deploy")
 DEBUG = env_bool("DEBUG", not PRODUCTION)
+# Django's technical 404 and 500 pages (with DEBUG); otherwise the site's own.
+TECHNICAL_ERROR_PAGES = env_bool("TECHNICAL_ERROR_PAGES", False)
 ALLOWED_HOSTS = [
     h.strip()
     for h in env("ALLOWED_HOSTS", None if PRODUCTION else "127.0.0.1,localhost,testserver").split(
@@ -84,9 +86,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Answers to signed-in visitors (who may see drafts) are never shared-cached.
+    "core.middleware.PrivateForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # With DEBUG, the site's own 404 and 500 pages rather than Django's technical ones.
+    "core.middleware.StyledErrorPagesMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so that a locked-out sign-in never reaches the view.
     "axes.middleware.AxesMiddleware",
@@ -106,6 +112,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "core.context_processors.data_licence",
             ],
             "builtins": ["django_htmx.templatetags.django_htmx"],
         },
@@ -186,8 +193,19 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# 15 minutes, doubling with each further round of failures on a username within a
+# day (accounts.security.cool_off, which counts the failure log).
+AXES_COOLOFF_TIME = "accounts.security.cool_off"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Locked per username and address, and per username alone: an attack on one account
+# spread over many addresses is stopped too.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+# The client's address behind reverse proxies (accounts.security.client_ip): the
+# number of proxies in front of the app that append to TRUSTED_PROXY_HEADER. 0 (no
+# proxy) uses REMOTE_ADDR; never more than there are, or clients can forge it.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+TRUSTED_PROXY_HEADER = os.environ.get("TRUSTED_PROXY_HEADER", "HTTP_X_FORWARDED_FOR")
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # Its start-up banner would print on every management command.
 AXES_VERBOSE = False
@@ -353,10 +371,33 @@ PUBLIC_PAGE_CACHE_SETTLE_SECONDS = float(
 )
 PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", "pytest" not in sys.modules)
 
+# The site's public address, for identifiers that must not depend on the Host header
+# of a request (the Atom feed's ids; absolute links in exports).
+SITE_URL = (
+    os.environ.get("SITE_URL")
+    or (f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION and ALLOWED_HOSTS else "http://localhost:8000")
+).rstrip("/")
+# The date in the site's tag: URIs (RFC 4151), e.g. the Atom feed's entry ids: a day
+# on which SITE_URL's domain was the site's. Set once; changing it changes every id.
+SITE_TAG_DATE = os.environ.get("SITE_TAG_DATE", "2026")
+# The terms the published data may be reused under: stated by the API (a `license`
+# field and a Link rel="license" header), in every export and in the page footer.
+DATA_LICENSE = os.environ.get("DATA_LICENSE", "CC-BY-4.0")
+DATA_LICENSE_URL = os.environ.get(
+    "DATA_LICENSE_URL", "https://creativecommons.org/licenses/by/4.0/"
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"forbidden_on_one_line": {"()": "core.logging.ForbiddenOnOneLine"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["forbidden_on_one_line"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # "Watching for file changes with StatReloader" at every start and reload.
+        "django.utils.autoreload": {"level": "WARNING"},
+    },
 }

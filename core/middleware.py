@@ -17,15 +17,19 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError, connections
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils.cache import patch_cache_control
+from django.views.defaults import page_not_found, server_error
 
 from core.db import is_bad_input, is_retryable
 
 logger = logging.getLogger("parallax.database")
+logger_errors = logging.getLogger("django.request")
 
 # Seconds a client (or a load balancer) should wait before retrying.
 RETRY_AFTER = "30"
@@ -255,3 +259,69 @@ class PublicReadReplicaRouter:
 
     def allow_migrate(self, db: str, app_label: str, **hints: object) -> bool:
         return db == "default"
+
+
+# --- caching of signed-in pages -----------------------------------------------------
+
+
+class PrivateForSignedInMiddleware:
+    """`Cache-Control: private` on every answer to a signed-in visitor.
+
+    Analysts and editors see drafts and internal notes on the same URLs the public
+    uses; a shared cache (a proxy, a CDN) must never keep such a page and serve it to
+    someone else. The page cache (core.cache) never stores these answers either."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True)
+        return response
+
+
+# --- the site's own error pages ---------------------------------------------------
+
+
+class StyledErrorPagesMiddleware:
+    """With DEBUG on (the default of `make run`), Django answers a missing page or a
+    crash with its technical pages; a reader trying the site locally should see the
+    site's own 404 and 500 pages, as in production. The error is still logged with
+    its traceback. TECHNICAL_ERROR_PAGES=1 (settings) brings Django's pages back for
+    debugging. Without DEBUG Django already uses templates/404.html and 500.html, and
+    403.html in every mode."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    @staticmethod
+    def active() -> bool:
+        return settings.DEBUG and not settings.TECHNICAL_ERROR_PAGES
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # A URL that matches no pattern never reaches a view (nor process_exception).
+        if (
+            self.active()
+            and response.status_code == 404
+            and getattr(request, "resolver_match", None) is None
+        ):
+            return page_not_found(request, Http404("No page at this address."))
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not self.active() or isinstance(exception, PermissionDenied):
+            return None
+        if isinstance(exception, Http404):
+            return page_not_found(request, exception)
+        if is_database_down(exception):
+            return None  # DatabaseUnavailableMiddleware answers 503
+        logger_errors.error(
+            "Internal Server Error: %s",
+            request.path,
+            exc_info=exception,
+            extra={"request": request},
+        )
+        return server_error(request)

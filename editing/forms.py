@@ -435,6 +435,8 @@ class AnnotationForm(SpanFormMixin, VersionedForm):
         labels = {"body": "Note", "evidence": "Evidence (a source)"}
 
     def __init__(self, *args: Any, statement: Statement, **kwargs: Any) -> None:
+        # Shown beside a ClaimForm, which has span fields too: ids of its own.
+        kwargs.setdefault("auto_id", "annotate-%s")
         super().__init__(*args, **kwargs)
         self.statement = statement
         self.instance.statement = statement
@@ -467,6 +469,7 @@ class ClaimForm(SpanFormMixin, VersionedForm):
         help_texts = {"figure": "Optional: a number the claim states (six soldiers → 6)."}
 
     def __init__(self, *args: Any, statement: Statement, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "assign-%s")
         super().__init__(*args, **kwargs)
         self.statement = statement
         self.instance.statement = statement

@@ -23,6 +23,7 @@ from django.db.models import Max, Model, Q, TextField
 from django.forms import ModelChoiceField
 from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -57,8 +58,10 @@ from incidents.models import (
     StaleObjectError,
     Statement,
 )
+from incidents.publishing import OneSidedError, one_sided_message, publish_incident, readiness
 from incidents.segments import Span, segment_text
 from incidents.sides import SideOrder
+from incidents.templatetags.cards import valid_card_key
 
 
 def _user(request: HtmxHttpRequest) -> User:
@@ -293,6 +296,16 @@ def incident_edit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return _incident_form(request, get_object_or_404(Incident, slug=slug))
 
 
+def _incident_page_context(incident: Incident, form: IncidentForm) -> dict[str, Any]:
+    return {
+        "form": form,
+        "incident": incident,
+        "creating": False,
+        "statements": incident.statements.select_related("actor", "party"),
+        "points": incident.points.all(),
+    }
+
+
 def _incident_form(request: HtmxHttpRequest, incident: Incident) -> HttpResponse:
     template = "editing/incident_form.html"
     status = 200
@@ -321,8 +334,8 @@ def _incident_form(request: HtmxHttpRequest, incident: Incident) -> HttpResponse
         form = IncidentForm(instance=incident)
     context = {"form": form, "incident": incident, "creating": creating}
     if not creating:
-        context["statements"] = incident.statements.select_related("actor", "party")
-        context["points"] = incident.points.all()
+        context.update(_status_context(incident))
+        context.update(_incident_page_context(incident, form))
     if request.htmx and request.method == "POST":
         template += "#incident-form"
     return render(request, template, context, status=status)
@@ -331,19 +344,62 @@ def _incident_form(request: HtmxHttpRequest, incident: Incident) -> HttpResponse
 @editor_required
 @require_POST
 def incident_publish(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    incident = get_object_or_404(Incident, slug=slug)
+    """Publish or unpublish an incident. Publishing goes through
+    incidents.publishing.publish_incident: optionally with the incident's draft
+    statements (`with_drafts`), and refused until confirmed (`confirm_one_sided`)
+    when a side would have no published statement."""
+    incident = get_object_or_404(Incident.objects.select_related("conflict"), slug=slug)
+    refused: OneSidedError | None = None
+    with_drafts = request.POST.get("with_drafts") == "1"
     try:
         if request.POST.get("action") == "unpublish":
             incident.unpublish(by=_user(request))
             messages.success(request, f"“{incident}” is a draft again, hidden from the public.")
         else:
-            incident.publish(by=_user(request))
-            messages.success(request, f"“{incident}” is published.")
+            try:
+                n = publish_incident(
+                    incident,
+                    by=_user(request),
+                    with_drafts=with_drafts,
+                    confirm_one_sided=request.POST.get("confirm_one_sided") == "1",
+                )
+            except OneSidedError as exc:
+                refused = exc
+            else:
+                with_n = f" with {n} draft statement{'s' if n != 1 else ''}" if n else ""
+                messages.success(request, f"“{incident}” is published{with_n}.")
     except Incident.DoesNotExist:
         raise Http404("The incident was deleted meanwhile.") from None
+    if refused is not None:
+        status = _status(request, 409)
+        context = {**_status_context(incident, refused, with_drafts)}
+        if request.htmx:
+            return render(
+                request, "editing/incident_form.html#incident-status", context, status=status
+            )
+        context.update(_incident_page_context(incident, IncidentForm(instance=incident)))
+        return render(request, "editing/incident_form.html", context, status=status)
     if request.htmx:
-        return render(request, "editing/incident_form.html#incident-status", {"incident": incident})
+        return render(
+            request, "editing/incident_form.html#incident-status", _status_context(incident)
+        )
     return redirect(_next_url(request, reverse("editing:incident_edit", args=[slug])))
+
+
+def _status_context(
+    incident: Incident, refused: OneSidedError | None = None, with_drafts: bool = False
+) -> dict[str, Any]:
+    """The publication box: per side, what the public sees now and after publishing."""
+    state = refused.readiness if refused is not None else readiness(incident)
+    return {
+        "incident": incident,
+        "readiness": state,
+        "silent_now": state.silent_sides(),
+        "silent_with_drafts": state.silent_sides(with_drafts=True),
+        "refused": refused,
+        "refused_message": one_sided_message(refused.silent) if refused else "",
+        "with_drafts": with_drafts,
+    }
 
 
 # --- statements ---------------------------------------------------------------------
@@ -569,6 +625,7 @@ def statement_withdraw(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 "statement": statement,
                 "withdraw_form": form,
                 "can_edit": True,
+                "card_key": _card_key(request),
                 "next_url": _next_url(request, statement.get_absolute_url()),
             },
             status=_status(request, status),
@@ -581,20 +638,40 @@ def statement_withdraw(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _card_key(request: HtmxHttpRequest) -> str:
+    """The card whose tools were used (templates/editing/_statement_tools.html)."""
+    return valid_card_key(request.POST.get("card") or request.GET.get("card"))
+
+
 def _after_status_change(
     request: HtmxHttpRequest, statement: Statement, status: int = 200
 ) -> HttpResponse:
     if request.htmx:
-        response = render(
-            request,
-            "editing/_statement_tools.html",
-            {
-                "statement": statement,
-                "can_edit": True,
-                "next_url": _next_url(request, statement.get_absolute_url()),
-            },
+        clicked = _card_key(request) or f"statement-{statement.pk}"
+        context = {
+            "statement": statement,
+            "can_edit": True,
+            "next_url": _next_url(request, statement.get_absolute_url()),
+        }
+        # The statement's other cards on the page (one per claim in the comparison
+        # grid; the tools send the keys of those shown) get the new status too.
+        possible = {f"statement-{statement.pk}"} | {
+            f"claim-{pk}" for pk in statement.claims.values_list("pk", flat=True)
+        }
+        others = [k for k in dict.fromkeys(request.POST.getlist("shown")) if k in possible]
+        html = render_to_string(
+            "editing/_statement_tools.html", {**context, "card_key": clicked}, request
+        ) + "".join(
+            render_to_string(
+                "editing/_statement_tools.html",
+                {**context, "card_key": key, "oob": True},
+                request,
+            )
+            for key in others
+            if key != clicked
         )
-        return response
+        # 200 even when refused: htmx swaps only 2xx answers, and the message is in it.
+        return HttpResponse(html)
     return redirect(_next_url(request, reverse("editing:statement_edit", args=[statement.pk])))
 
 
@@ -683,16 +760,20 @@ def statement_spans(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     template = "editing/statement_spans.html"
     if request.htmx and request.GET.get("part") == "forms":
         # The annotate/assign forms inside a statement card of a public page.
+        # Saving comes back to the page the card is on, scrolled to the card: that
+        # page's URL opens the card again (?card=, incidents.views.open_card).
         came_from = request.headers.get("HX-Current-URL") or statement.get_absolute_url()
-        auto_id = f"s{statement.pk}-%s"
+        key = _card_key(request) or f"statement-{statement.pk}"
         context = {
             **_workspace_context(
                 statement,
-                annotation_form=AnnotationForm(statement=statement, auto_id=auto_id),
-                claim_form=ClaimForm(statement=statement, auto_id=auto_id),
+                annotation_form=AnnotationForm(statement=statement, auto_id=f"{key}-annotate-%s"),
+                claim_form=ClaimForm(statement=statement, auto_id=f"{key}-assign-%s"),
             ),
             "in_card": True,
-            "next_url": _same_site_path(came_from, statement.get_absolute_url()),
+            "next_url": _same_site_path(came_from, statement.get_absolute_url()).split("#")[0]
+            + f"#{key}",
+            "card_key": key,
         }
         return render(request, template + "#span-forms", context)
     if request.htmx:

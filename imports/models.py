@@ -32,7 +32,9 @@ from incidents.models import (
     PointOfContention,
     Source,
     Statement,
+    http_url_constraint,
     normalise_for_match,
+    validate_http_url,
 )
 
 if TYPE_CHECKING:
@@ -347,7 +349,7 @@ class ImportDraft(models.Model):
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.REVIEW, db_index=True
     )
-    url = models.URLField(max_length=1000, blank=True)
+    url = models.URLField(max_length=1000, blank=True, validators=[validate_http_url])
     publisher = models.CharField(max_length=200, blank=True)
     title = models.CharField(max_length=500, blank=True)
     published_on = models.DateField(null=True, blank=True)
@@ -372,6 +374,7 @@ class ImportDraft(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [http_url_constraint("url", "importdraft_url_http")]
 
     def __str__(self) -> str:
         return self.title or f"Import {self.pk}"
@@ -380,6 +383,7 @@ class ImportDraft(models.Model):
         return reverse("imports:review", args=[self.pk])
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        validate_http_url(self.url)
         self.sha256 = hashlib.sha256(self.text.encode("utf-8")).hexdigest()
         super().save(*args, **kwargs)
 
@@ -526,6 +530,17 @@ class ImportDraft(models.Model):
         points: dict[str, PointOfContention] = {p.label: p for p in incident.points.all()}
         for n, item in enumerate(accepted, start=1):
             party = Party.objects.filter(slug=item.get("party") or "").first()
+            new_party = item.get("new_party") or {}
+            if party is None and item.get("new_party_confirmed") and new_party:
+                # A state, organisation or group the site did not have, proposed by
+                # the import and confirmed by the editor on review.
+                party = Party.objects.filter(name__iexact=new_party["name"]).first()
+                if party is None:
+                    party = Party.objects.create(
+                        slug=new_party["slug"][:60],
+                        name=new_party["name"][:200],
+                        kind=new_party.get("kind") or Party.Kind.OTHER,
+                    )
             actor = Actor.objects.filter(slug=item.get("actor") or "").first()
             if actor is None:
                 if party is None:

@@ -70,6 +70,9 @@ def _review_context(draft: ImportDraft) -> dict[str, object]:
                 "index": index,
                 "item": item,
                 "party": parties.get(item.get("party") or ""),
+                "new_party": item.get("new_party")
+                if item.get("party") and item.get("party") not in parties
+                else None,
                 "kind_label": _label(Statement.Kind, item["kind"]),
                 "type_label": _label(Statement.Type, item["statement_type"]),
                 "decision_label": _label(ImportDraft.Decision, item.get("decision", "")),
@@ -86,6 +89,7 @@ def _review_context(draft: ImportDraft) -> dict[str, object]:
                         "decision": item.get("decision"),
                         "speaker": item["speaker"],
                         "party": item.get("party") or None,
+                        "span": f"{item['start']}-{item['end']}",
                         "text": item["text"],
                         "kind": item["kind"],
                         "statement_type": item["statement_type"],

@@ -27,6 +27,7 @@ from .models import (
     StaleObjectError,
     Statement,
 )
+from .publishing import one_sided_message, publish_incident, readiness
 
 
 class VersionedAdminForm(forms.ModelForm):
@@ -167,6 +168,48 @@ class StatementInline(ReadOnlyInline):
     fields = ("actor", "statement_type", "issued_on", "status")
 
 
+class IncidentAdminForm(forms.ModelForm):
+    """Setting the status to Published here follows the editors' rule
+    (incidents.publishing): refused while a side has no published statement, unless
+    the box below is ticked. Statements changed in the inline rows are saved after
+    the incident, so the check counts the statements as they were before this save."""
+
+    confirm_one_sided = forms.BooleanField(
+        required=False,
+        label="Publish even though a side has no published statement",
+        help_text="The public would see this incident without that side's account.",
+    )
+
+    class Meta:
+        model = Incident
+        # Every field, as the admin's own form has: the admin takes the field list
+        # from a form that names one.
+        fields = "__all__"  # noqa: DJ007
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        becomes_public = (
+            data.get("status") == Incident.Status.PUBLISHED
+            and self.instance.pk is not None
+            and self.instance.status != Incident.Status.PUBLISHED
+        )
+        if becomes_public and not data.get("confirm_one_sided"):
+            silent = readiness(self.instance).silent_sides()
+            if silent:
+                self.add_error("confirm_one_sided", one_sided_message(silent))
+        if (
+            data.get("status") == Incident.Status.PUBLISHED
+            and self.instance.pk is None
+            and not data.get("confirm_one_sided")
+        ):
+            self.add_error(
+                "status",
+                "A new incident has no published statement yet: save it as a draft, add "
+                "its statements, then publish it.",
+            )
+        return data
+
+
 @admin.register(Incident)
 class IncidentAdmin(VersionedAdmin):
     list_display = ("title", "conflict", "date_start", "status", "is_synthetic")
@@ -178,6 +221,23 @@ class IncidentAdmin(VersionedAdmin):
     readonly_fields = ("version", "published_at")
     list_select_related = ("conflict",)
     inlines = [PointInline, StatementInline]
+
+    def save_model(self, request: HttpRequest, obj: Incident, form: Any, change: bool) -> None:
+        publishing = obj.status == Incident.Status.PUBLISHED and (
+            not change or form.initial.get("status") != Incident.Status.PUBLISHED
+        )
+        if not publishing:
+            super().save_model(request, obj, form, change)
+            return
+        # Saved as it was, then published by the one publishing rule (which records
+        # who published it and when).
+        obj.status = form.initial.get("status") or Incident.Status.DRAFT
+        super().save_model(request, obj, form, change)
+        publish_incident(
+            obj,
+            by=request.user,  # type: ignore[arg-type]
+            confirm_one_sided=bool(form.cleaned_data.get("confirm_one_sided")),
+        )
 
 
 class ClaimInline(ReadOnlyInline):

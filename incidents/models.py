@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -26,8 +27,31 @@ from simple_history.models import HistoricalRecords
 from accounts.models import can_see_unpublished
 from core.db import retrying
 
+from .dates import format_date
+
 if TYPE_CHECKING:
     from accounts.models import User
+
+
+# Every URL the site renders as a link is http(s): anything else (javascript:, data:)
+# could run in a reader's browser. Enforced by the model (validator, save() and a
+# database constraint), so no import or bulk path can store one.
+HTTP_URL_SCHEMES = ["http", "https"]
+_http_url = URLValidator(schemes=HTTP_URL_SCHEMES)
+
+
+def validate_http_url(value: str) -> None:
+    if value:
+        _http_url(value)
+
+
+def http_url_constraint(field: str, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{field: ""})
+        | Q(**{f"{field}__istartswith": "http://"})
+        | Q(**{f"{field}__istartswith": "https://"}),
+        name=name,
+    )
 
 
 class StaleObjectError(Exception):
@@ -193,6 +217,19 @@ class PartyQuerySet(models.QuerySet["Party"]):
         thirds = Conflict.third_parties.through.objects.filter(**lookups).values("party")
         return self.filter(Q(pk__in=sides) | Q(pk__in=thirds))
 
+    def visible_to(self, user: Any) -> PartyQuerySet:
+        """Parties a public page may name: one that speaks in a publicly visible
+        statement, or a side of a conflict with a published incident (the comparison
+        page shows each side's column, even an empty one). A party known only from
+        drafts (an import's proposal, a draft conflict's side) stays internal."""
+        if can_see_unpublished(user):
+            return self.all()
+        spoke = Statement.objects.publicly_visible().filter(party=OuterRef("pk"))
+        side = ConflictSide.objects.filter(
+            party=OuterRef("pk"), conflict__in=Conflict.objects.visible_to(user)
+        )
+        return self.filter(Exists(spoke) | Exists(side))
+
 
 class Party(models.Model):
     """A state or organisation that statements speak for."""
@@ -235,6 +272,15 @@ class Party(models.Model):
         return [n for n in dict.fromkeys(names) if n]
 
 
+class ConflictQuerySet(models.QuerySet["Conflict"]):
+    def visible_to(self, user: Any) -> ConflictQuerySet:
+        """For the public, conflicts with a published incident: a conflict entered for
+        drafts only is not listed anywhere yet."""
+        if can_see_unpublished(user):
+            return self.all()
+        return self.filter(Exists(Incident.objects.published().filter(conflict=OuterRef("pk"))))
+
+
 class Conflict(models.Model):
     """A conflict has two or more ordered sides; every other party is a third party."""
 
@@ -245,6 +291,8 @@ class Conflict(models.Model):
     # Third parties whose reactions are recorded (US, UN, ...). A statement's party must
     # be a side or one of these: adding a reacting party is data, not code.
     third_parties = models.ManyToManyField(Party, blank=True, related_name="observed_conflicts")
+
+    objects = ConflictQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -262,10 +310,17 @@ class Conflict(models.Model):
         return [cs.party for cs in self.conflictside_set.select_related("party").order_by("order")]
 
 
+class ConflictSideQuerySet(models.QuerySet["ConflictSide"]):
+    def visible_to(self, user: Any) -> ConflictSideQuerySet:
+        return self.filter(conflict__in=Conflict.objects.visible_to(user))
+
+
 class ConflictSide(models.Model):
     conflict = models.ForeignKey(Conflict, on_delete=models.CASCADE)
     party = models.ForeignKey(Party, on_delete=models.PROTECT)
     order = models.PositiveSmallIntegerField(default=0)
+
+    objects = ConflictSideQuerySet.as_manager()
 
     class Meta:
         ordering = ["conflict", "order"]
@@ -276,6 +331,17 @@ class ConflictSide(models.Model):
 
     def __str__(self) -> str:
         return f"{self.conflict}: {self.party} (side {self.order + 1})"
+
+
+class ActorQuerySet(models.QuerySet["Actor"]):
+    def visible_to(self, user: Any) -> ActorQuerySet:
+        """For the public, actors with a publicly visible statement: a speaker that an
+        import proposed for a draft is not public until one of its statements is."""
+        if can_see_unpublished(user):
+            return self.all()
+        return self.filter(
+            Exists(Statement.objects.publicly_visible().filter(actor=OuterRef("pk")))
+        )
 
 
 class Actor(models.Model):
@@ -291,6 +357,8 @@ class Actor(models.Model):
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="actors")
     role = models.CharField(max_length=200, blank=True, help_text="e.g. acting Prime Minister")
     aliases = models.JSONField(default=list, blank=True)
+
+    objects = ActorQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -334,7 +402,7 @@ class Source(VersionedModel):
         SOCIAL = "social", "Social media"
         OTHER = "other", "Other"
 
-    url = models.URLField(max_length=1000, blank=True)
+    url = models.URLField(max_length=1000, blank=True, validators=[validate_http_url])
     publisher = models.CharField(max_length=200, blank=True)
     title = models.CharField(max_length=500)
     published_on = models.DateField(null=True, blank=True)
@@ -350,6 +418,7 @@ class Source(VersionedModel):
     class Meta:
         ordering = ["-published_on", "title"]
         indexes = [models.Index(fields=["url"])]
+        constraints = [http_url_constraint("url", "source_url_http")]
 
     def __str__(self) -> str:
         return f"{self.publisher}: {self.title}" if self.publisher else self.title
@@ -358,6 +427,7 @@ class Source(VersionedModel):
         return fast_reverse("incidents:source_detail", self.pk)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        validate_http_url(self.url)
         self.sha256 = hashlib.sha256(self.archived_text.encode("utf-8")).hexdigest()
         if self.archived_text and self.captured_at is None:
             self.captured_at = timezone.now()
@@ -373,6 +443,15 @@ class Source(VersionedModel):
         return text[max(0, start - context) : start], text[start:end], text[end : end + context]
 
 
+class PlaceQuerySet(models.QuerySet["Place"]):
+    def visible_to(self, user: Any) -> PlaceQuerySet:
+        """For the public, places of published incidents: a place entered for a draft
+        incident must not reveal that incident (e.g. through the list's filter)."""
+        if can_see_unpublished(user):
+            return self.all()
+        return self.filter(Exists(Incident.objects.published().filter(places=OuterRef("pk"))))
+
+
 class Place(models.Model):
     """A named location; the party that administers it and each party's own name."""
 
@@ -384,6 +463,8 @@ class Place(models.Model):
     aliases = models.JSONField(default=list, blank=True)
     note = models.TextField(blank=True, help_text="e.g. whose territory it is, is disputed")
 
+    objects = PlaceQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -394,12 +475,19 @@ class Place(models.Model):
         return reverse("incidents:list") + f"?place={self.slug}"
 
 
+class PlaceNameQuerySet(models.QuerySet["PlaceName"]):
+    def visible_to(self, user: Any) -> PlaceNameQuerySet:
+        return self.filter(place__in=Place.objects.visible_to(user))
+
+
 class PlaceName(models.Model):
     """A party's own name for a place (names are often part of the dispute)."""
 
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="names")
     party = models.ForeignKey(Party, on_delete=models.CASCADE)
     name = models.CharField(max_length=200)
+
+    objects = PlaceNameQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -757,6 +845,11 @@ class Statement(VersionedModel):
         return self.quote_verified
 
 
+class PointQuerySet(models.QuerySet["PointOfContention"]):
+    def visible_to(self, user: Any) -> PointQuerySet:
+        return self.filter(incident__in=Incident.objects.visible_to(user))
+
+
 class PointOfContention(VersionedModel):
     """A question on which the accounts differ, e.g. "What were the soldiers doing?"."""
 
@@ -765,6 +858,8 @@ class PointOfContention(VersionedModel):
     description = models.TextField(blank=True)
     order = models.PositiveSmallIntegerField(default=0)
     history = HistoricalRecords()
+
+    objects = PointQuerySet.as_manager()
 
     class Meta:
         ordering = ["incident", "order", "id"]
@@ -869,6 +964,16 @@ class Claim(AnchoredSpan):
         return self.statement.get_absolute_url() + f"#claim-{self.pk}"
 
 
+class ClaimRelationQuerySet(models.QuerySet["ClaimRelation"]):
+    def visible_to(self, user: Any) -> ClaimRelationQuerySet:
+        """Relations whose two claims the user may both see: a draft's claim never
+        shows through a relation to a public one."""
+        if can_see_unpublished(user):
+            return self.all()
+        visible = Claim.objects.visible_to(user)
+        return self.filter(from_claim__in=visible, to_claim__in=visible)
+
+
 class ClaimRelation(models.Model):
     class Kind(models.TextChoices):
         CONTRADICTS = "contradicts", "contradicts"
@@ -884,6 +989,8 @@ class ClaimRelation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
+
+    objects = ClaimRelationQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -978,20 +1085,6 @@ _QUOTE_FOLD = str.maketrans(
 def normalise_for_match(text: str) -> str:
     """Fold quote characters and collapse whitespace, for quote verification."""
     return " ".join(text.translate(_QUOTE_FOLD).split())
-
-
-def format_date(start: date, precision: str, end: date | None = None) -> str:
-    if precision == Incident.Precision.YEAR:
-        text = f"{start:%Y}"
-    elif precision == Incident.Precision.MONTH:
-        text = f"{start:%B %Y}"
-    else:
-        text = f"{start.day} {start:%B %Y}"
-    if end and end != start:
-        text += f" – {end.day} {end:%B %Y}"
-    if precision == Incident.Precision.APPROXIMATE:
-        text = "around " + text
-    return text
 
 
 def unique_slug(model: type[models.Model], text: str, max_length: int = 180) -> str:

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .models import Party
+
 
 @dataclass(frozen=True)
 class SideOrder:
@@ -20,6 +22,15 @@ class SideOrder:
     def __init__(self, sides: Iterable[Any]) -> None:
         object.__setattr__(self, "sides", tuple(sides))
         object.__setattr__(self, "_index", {p.pk: i for i, p in enumerate(self.sides)})
+
+    @classmethod
+    def of_conflict(cls, conflict_id: int) -> SideOrder:
+        """The conflict's sides in one query (a page that has only the conflict's id)."""
+        return cls(
+            Party.objects.filter(conflictside__conflict=conflict_id).order_by(
+                "conflictside__order", "pk"
+            )
+        )
 
     def index(self, party_id: int | None) -> int | None:
         """The party's place among the sides, or None for a third party."""

@@ -5,6 +5,11 @@ query over the filtered, visibility-limited queryset (count and latest change) b
 any row is serialised, so a 304 costs that one query. Where they do not (actors,
 parties), the ETag is a hash of the body: still correct, only not cheaper.
 
+Where a view names the cache scopes its response is built from (incidents.caching),
+the ETag also covers their generations (core.cache.validator), the site's one rule of
+what changed: a change the aggregates cannot see (a row replaced by another with the
+same count and an older timestamp) still changes the ETag.
+
 The ETag also covers what the requester may see (public or internal) and the full
 URL, so a public client can never be told "not modified" about an analyst's copy;
 responses vary on Cookie for the same reason.
@@ -14,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +30,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date
 
 from accounts.models import can_see_unpublished
+from core.cache import validator
 
 # Bumped whenever a representation changes, so cached copies are not reused.
 REPRESENTATION_VERSION = "1"
@@ -67,6 +73,7 @@ def conditional_json(
     build: Callable[[], Any],
     *,
     parts: list[Any] | None = None,
+    scopes: Iterable[str] = (),
     last_modified: datetime | None = None,
     content_type: str = JSON,
     status: int = 200,
@@ -76,6 +83,9 @@ def conditional_json(
     `parts` (e.g. count and latest updated_at) make the ETag without building the
     body; without them the ETag hashes the body.
     """
+    scopes = list(scopes)
+    if scopes and parts is not None:
+        parts = [*parts, validator(scopes)]
     etag = make_etag(request, parts) if parts is not None else None
     timestamp = int(last_modified.timestamp()) if last_modified else None
     if etag is not None:

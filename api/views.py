@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
+from incidents import caching
 from incidents.models import (
     Actor,
     Annotation,
@@ -187,6 +188,7 @@ def list_response(
     *,
     stamps: dict[str, Any] | None,
     page_qs: Callable[[QuerySet[Any]], QuerySet[Any]],
+    scopes: list[str] | None = None,
 ) -> HttpResponse:
     """A paginated list: one aggregate query (count and latest changes, used for the
     count and the validators), then the page's ids and its rows (Paging.slice)."""
@@ -204,7 +206,11 @@ def list_response(
         return conditional_json(request, build)
     changed = latest(*(agg[k] for k in stamps))
     return conditional_json(
-        request, build, parts=[agg[k] for k in sorted(agg)], last_modified=changed
+        request,
+        build,
+        parts=[agg[k] for k in sorted(agg)],
+        scopes=scopes or (),
+        last_modified=changed,
     )
 
 
@@ -273,6 +279,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         incident_item,
         stamps={"changed": Max("updated_at")},
         page_qs=_incident_page,
+        scopes=caching.list_scopes(),
     )
 
 
@@ -334,6 +341,7 @@ def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         build,
         parts=[inc.pk, inc.updated_at, st_agg, pt_agg],
+        scopes=caching.incident_scopes(inc.pk, inc.conflict_id),
         last_modified=latest(inc.updated_at, st_agg["changed"], pt_agg["changed"]),
     )
 
@@ -365,6 +373,7 @@ def statement_list(request: HttpRequest) -> HttpResponse:
             "source_changed": Max("source__updated_at"),
         },
         page_qs=_statement_page,
+        scopes=caching.text_scopes(),
     )
 
 
@@ -431,6 +440,7 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         build,
         parts=[st.pk, st.updated_at, st.incident.updated_at, an_agg, cl_agg],
+        scopes=caching.incident_scopes(st.incident_id, st.incident.conflict_id),
         last_modified=latest(
             st.updated_at, st.incident.updated_at, an_agg["changed"], cl_agg["changed"]
         ),
@@ -447,6 +457,7 @@ def statement_claim(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         lambda: claim_document(request, st),
         parts=[st.pk, st.updated_at, st.incident.updated_at],
+        scopes=caching.incident_scopes(st.incident_id, st.incident.conflict_id),
         last_modified=latest(st.updated_at, st.incident.updated_at),
         content_type="application/ld+json",
     )

@@ -320,6 +320,11 @@ PUBLIC_PAGE_CACHE_SETTLE_SECONDS = float(
     )
 )
 PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", "pytest" not in sys.modules)
+# A page first rendered within this many seconds after a change of something it shows
+# is not stored (core.cache): allows for clocks of different machines that differ.
+PUBLIC_PAGE_CACHE_CLOCK_SKEW = float(os.environ.get("PUBLIC_PAGE_CACHE_CLOCK_SKEW", "0.5"))
+# The cache alias of the page cache and remember() (manage.py bench uses its own).
+PUBLIC_PAGE_CACHE_ALIAS = os.environ.get("PUBLIC_PAGE_CACHE_ALIAS", "default")
 
 LOGGING = {
     "version": 1,

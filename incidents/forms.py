@@ -9,8 +9,9 @@ from django import forms
 from django.db.models import Exists, OuterRef
 
 from accounts.models import can_see_unpublished
-from core.cache import remember
+from core.cache import depends_on, remember
 
+from . import caching
 from .models import Conflict, Incident, Party, Place
 
 TABS = [("grid", "Points of contention"), ("timeline", "Timeline"), ("sources", "Sources")]
@@ -31,6 +32,7 @@ def filter_choices(user: Any) -> dict[str, list[tuple[str, str]]]:
     audience = "internal" if can_see_unpublished(user) else "public"
 
     def compute() -> dict[str, list[tuple[str, str]]]:
+        depends_on(*caching.list_scopes())
         # Only places of incidents this visitor may see: a place entered for a draft
         # incident must not reveal that incident through the filter's choices.
         visible = Incident.objects.visible_to(user).filter(places=OuterRef("pk"))

@@ -27,8 +27,10 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import can_edit
+from core.cache import depends_on
 from core.http import HtmxHttpRequest
 
+from . import caching
 from .forms import TABS, IncidentFilterForm, IncidentViewForm
 from .models import (
     Actor,
@@ -173,6 +175,7 @@ def describe_delay(days: int, party: Party) -> str:
 @vary_on_headers("HX-Request")
 def incident_list(request: HtmxHttpRequest) -> HttpResponse:
     user = request.user
+    depends_on(*caching.list_scopes())
     form = IncidentFilterForm(request.GET or None, user=user)
     incidents = form.filter(Incident.objects.visible_to(user))
     statement_count = (
@@ -512,6 +515,7 @@ def incident_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     incident = get_object_or_404(
         Incident.objects.visible_to(user).select_related("conflict"), slug=slug
     )
+    depends_on(*caching.incident_scopes(incident.pk, incident.conflict_id))
     tab_asked = request.GET.get("tab")
     data = load_comparison(incident, user, speakers=tab_asked == "sources")
     sides = data.sides
@@ -617,6 +621,7 @@ def incident_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def statement_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     user = request.user
     statement = get_object_or_404(statements_for(user, claims=True, notes=True), pk=pk)
+    depends_on(*caching.incident_scopes(statement.incident_id, statement.incident.conflict_id))
     annotations = list(statement.annotations.all())
     # A note whose words were lost in a text correction keeps its number in the list
     # but is not highlighted: its offsets may point at other words until an editor
@@ -672,6 +677,7 @@ def paginate_statements(request: HtmxHttpRequest, statements: QuerySet[Statement
 @vary_on_headers("HX-Request")
 def actor_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     actor = get_object_or_404(Actor.objects.select_related("party"), slug=slug)
+    depends_on(*caching.actor_scopes(actor.pk, actor.party_id))
     page = paginate_statements(request, statements_for(request.user).filter(actor=actor))
     template = "incidents/actor_detail.html"
     if wants_fragment(request):
@@ -684,6 +690,7 @@ def actor_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def party_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     party = get_object_or_404(Party, slug=slug)
+    depends_on(*caching.party_scopes(party.pk))
     page = paginate_statements(request, statements_for(request.user).filter(party=party))
     context = {
         "party": party,
@@ -704,6 +711,7 @@ def party_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def source_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     user = request.user
     source = get_object_or_404(Source.objects.visible_to(user), pk=pk)
+    depends_on(*caching.source_scopes(source.pk))
     quoting = list(
         statements_for(user)
         .filter(source=source)

@@ -383,7 +383,9 @@ def test_live_search_from_the_header(live_server, page):
     assert page.locator(".search-hit").count() == 1
 
 
-def test_cached_public_search_follows_publication(client, world, settings):
+def test_cached_public_search_follows_publication(
+    client, world, settings, django_capture_on_commit_callbacks
+):
     # Anonymous searches come from the shared page cache; publishing must show at once.
     settings.PUBLIC_PAGE_CACHE = True
     settings.CACHES = {
@@ -394,7 +396,9 @@ def test_cached_public_search_follows_publication(client, world, settings):
     assert "quarry was empty" not in first.content.decode()
     again = client.get(URL, {"q": "quarry"})
     assert again["X-Parallax-Cache"] == "hit"
-    draft.publish()
+    # Cached pages are invalidated when the change commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        draft.publish()
     fresh = client.get(URL, {"q": "quarry"})
     assert fresh["X-Parallax-Cache"] == "miss"
     assert "<mark>quarry</mark> was empty" in fresh.content.decode()

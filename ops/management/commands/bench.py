@@ -315,9 +315,7 @@ class Command(BaseCommand):
             )
         rows.append("")
         hits = [
-            f"{r.name}: {b50 / r.pct(50, r.cached_times):.2f}×"
-            for r in results
-            if r.cached_times
+            f"{r.name}: {b50 / r.pct(50, r.cached_times):.2f}×" for r in results if r.cached_times
         ]
         rows.append(
             "Cache hits against the bare Django view (its p50 / the hit's p50; issue 15's "

@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from accounts.models import can_see_unpublished
+from accounts.models import audience
 from core.cache import memo_many, remember
 from incidents import caching
 from incidents.models import Claim, Incident, Party, Statement
@@ -187,9 +187,8 @@ def _cell_terms(parsed: list[dict[str, list]], others: set[str], kind: str) -> l
 
 
 def incident_framing(incident: Incident, user: Any) -> list[Row]:
-    audience = "internal" if can_see_unpublished(user) else "public"
     return remember(
-        f"analysis:{CACHE_VERSION}:{incident.pk}:{audience}",
+        f"analysis:{CACHE_VERSION}:{incident.pk}:{audience(user).value}",
         lambda: _framing(incident, user),
         scopes=caching.incident_scopes(incident.pk, incident.conflict_id),
     )

@@ -15,10 +15,11 @@ from typing import Any
 from django.db.models import Count, Min, QuerySet
 from django.db.models.functions import TruncMonth
 
-from accounts.models import can_see_unpublished
+from accounts.models import audience
 from core.cache import remember
 from incidents import caching
 from incidents.models import Claim, Conflict, Incident, Party, Statement
+from incidents.sides import SideOrder
 
 from . import charts
 
@@ -36,8 +37,8 @@ class PartyKey:
 
 def party_keys(conflict: Conflict, extra_ids: set[int]) -> dict[int, PartyKey]:
     """The conflict's sides (side-0, side-1, …) then any other party in `extra_ids`."""
-    sides = conflict.ordered_sides()
-    keys = {p.pk: PartyKey(p, f"side-{i}", True) for i, p in enumerate(sides)}
+    order = SideOrder(conflict.ordered_sides())
+    keys = {p.pk: PartyKey(p, order.css_class(p.pk), True) for p in order.sides}
     others = Party.objects.filter(pk__in=extra_ids - keys.keys()).order_by("name")
     for j, p in enumerate(others):
         keys[p.pk] = PartyKey(p, f"third-{j % 4}", False)
@@ -336,7 +337,7 @@ class TermsTable:
 
 def distinctive_terms(conflict: Conflict, user: Any) -> TermsTable:
     base = visible_statements(conflict, user)
-    level = "all" if can_see_unpublished(user) else "public"
+    level = audience(user).value
     # Recomputed when the words, dates or parties of the conflict's statements change.
     data = remember(
         f"analysis:terms:v2:{conflict.pk}:{level}",

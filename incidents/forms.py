@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import Exists, OuterRef
 
-from accounts.models import can_see_unpublished
+from accounts.models import audience
 from core.cache import depends_on, remember
 
 from . import caching
@@ -27,9 +27,9 @@ class Select(forms.Select):
 
 def filter_choices(user: Any) -> dict[str, list[tuple[str, str]]]:
     """The list filter's conflicts, parties and places as (slug, name), computed once
-    per content generation for each audience and shared by every worker: they
-    change only when the data does, and every list page needs them."""
-    audience = "internal" if can_see_unpublished(user) else "public"
+    per audience while the lists of incidents stay the same (core.cache scopes) and
+    shared by every worker: every list page needs them."""
+    who = audience(user).value
 
     def compute() -> dict[str, list[tuple[str, str]]]:
         depends_on(*caching.list_scopes())
@@ -47,7 +47,7 @@ def filter_choices(user: Any) -> dict[str, list[tuple[str, str]]]:
         }
 
     choices: dict[str, list[tuple[str, str]]] = remember(
-        f"parallax:list-filter-choices:{audience}", compute
+        f"parallax:list-filter-choices:{who}", compute
     )
     return choices
 

@@ -211,24 +211,31 @@ def run_search(user: Any, params: dict[str, Any]) -> SearchOutcome:
     return outcome
 
 
-def matching_incidents(user: Any, query: Any, params: dict[str, Any]) -> list[Incident]:
-    """Visible incidents whose title has the words (whole words, any case), newest
-    first: what a word of a title finds, instead of every statement of the incident."""
+def title_matches(query: ParsedQuery, field: str = "title") -> Q:
+    """Incidents whose title has the words (whole words, any case): how a title is
+    searched (the search page's list of incidents, the API's incident filter)."""
     # A word boundary in each database's regular expressions.
     edge = r"\y" if connection.vendor == "postgresql" else r"\b"
 
     def has(term: Any) -> Q:
         # Words are letters and digits only: nothing for the regular expression to parse.
-        return Q(title__iregex=edge + r"\W+".join(term.words) + edge)
+        return Q(**{f"{field}__iregex": edge + r"\W+".join(term.words) + edge})
 
-    incidents = Incident.objects.visible_to(user)
+    found = Q()
     for group in query.groups:
         either = Q()
         for term in group:
             either |= has(term)
-        incidents = incidents.filter(either)
+        found &= either
     for term in query.excluded:
-        incidents = incidents.exclude(has(term))
+        found &= ~has(term)
+    return found
+
+
+def matching_incidents(user: Any, query: ParsedQuery, params: dict[str, Any]) -> list[Incident]:
+    """Visible incidents whose title has the words, newest first: what a word of a
+    title finds, instead of every statement of the incident."""
+    incidents = Incident.objects.visible_to(user).filter(title_matches(query))
     if "conflict" in params:
         incidents = incidents.filter(conflict__slug=params["conflict"])
     return list(

@@ -204,6 +204,7 @@ def test_a_lost_bump_is_noticed_and_retried(transactional_db, fresh_cache, monke
     assert read_generations(["incident:9"])["incident:9"] != before
 
 
+@cache_on
 def test_remember_follows_its_scopes(transactional_db, fresh_cache):
     calls = []
 

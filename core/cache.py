@@ -71,6 +71,7 @@ from django.db import transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.csrf import (  # type: ignore[attr-defined]
     CSRF_TOKEN_LENGTH,
     _unmask_cipher_token,
@@ -544,6 +545,31 @@ def _storable(response: HttpResponse) -> bool:
     return len(response.content) <= MAX_CACHED_BYTES
 
 
+class CachedPageMiddleware:
+    """Answers a cache hit before the middleware a cached page does not need (sessions
+    are not read, no user is loaded, no message storage, no URL resolving): placed
+    right after CsrfViewMiddleware, whose response handling sets the visitor's CSRF
+    cookie. Only for pages this worker has seen cached (their scopes are learned), so
+    other requests (the API, sign-in) pay no cache lookup here; a miss goes on to the
+    view, and public_page uses the lookup already made."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.frame_options = XFrameOptionsMiddleware(get_response)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if is_cacheable_request(request):
+            key = page_key(request)
+            if key in _learned.scopes:
+                entry, found = _lookup(key)
+                if entry is not None:
+                    response = _response_from_entry(request, entry)
+                    # The one later middleware that adds a header to every page.
+                    return self.frame_options.process_response(request, response)
+                request._parallax_lookup = (key, found)  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
 def public_page(view: View) -> View:
     """Serve anonymous requests for this view from the shared cache (see module doc).
     The view names what it shows with depends_on(); without it, any change makes
@@ -554,7 +580,12 @@ def public_page(view: View) -> View:
         if not is_cacheable_request(request):
             return view(request, *args, **kwargs)
         key = page_key(request)
-        entry, found = _lookup(key)
+        looked_up = getattr(request, "_parallax_lookup", None)
+        if looked_up is not None and looked_up[0] == key:
+            # CachedPageMiddleware found no fresh entry a moment ago.
+            entry, found = None, looked_up[1]
+        else:
+            entry, found = _lookup(key)
         if entry is not None:
             return _response_from_entry(request, entry)
 

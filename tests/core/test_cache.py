@@ -544,3 +544,30 @@ def test_renaming_a_party_changes_everything(client, pages):
         w.north.save()
 
     assert cold_after(client, urls, edit) == set(urls)
+
+
+@cache_on
+def test_a_hit_is_answered_before_sessions_and_users(world):
+    """CachedPageMiddleware: a page this worker knows is answered before the session,
+    authentication and message middleware run, with the same headers and a CSRF
+    token of the visitor's own."""
+    url = reverse("cached_detail", args=[world.incident.slug])
+    Client().get(url)  # rendered, stored, its scopes learned by this worker
+    visitor = Client()
+    response = visitor.get(url)
+    assert response[CACHE_HEADER] == "hit"
+    assert not hasattr(response.wsgi_request, "user")  # no AuthenticationMiddleware
+    assert response["X-Frame-Options"] == "DENY"
+    assert (
+        "Content-Security-Policy" in response or "Content-Security-Policy-Report-Only" in response
+    )
+    secret = visitor.cookies[settings.CSRF_COOKIE_NAME].value
+    marker = b'"X-CSRFToken": "'
+    start = response.content.index(marker) + len(marker)
+    assert _unmask_cipher_token(response.content[start : start + 64].decode()) == secret
+    # A signed-in visitor never gets there.
+    from tests.conftest import make_user
+
+    member = Client()
+    member.force_login(make_user("reader", None))
+    assert CACHE_HEADER not in member.get(url)

@@ -200,6 +200,12 @@ def read_generations(scopes: Collection[str]) -> dict[str, str]:
     return {s: str(found.get(generation_key(s), "")) for s in scopes}
 
 
+def current_generation() -> str:
+    """The generation of ANY, replaced by every change (after commit): for validators
+    that follow any change anywhere (the API's ETags, api/conditional.py)."""
+    return read_generations([ANY])[ANY]
+
+
 def validator(scopes: Iterable[str], *parts: Any) -> str:
     """A digest of the scopes' current generations (and parts): an ETag that changes
     whenever something the response was built from changed. Used by the API."""

@@ -105,7 +105,9 @@ def actor_scopes(pk: int, party_pk: int) -> list[str]:
 
 
 def party_scopes(pk: int) -> list[str]:
-    return [party(pk), *_names_of_every_conflict()]
+    # The party page also lists the conflicts the visitor may see (those with a
+    # published incident): the conflicts' lists.
+    return [party(pk), *list_scopes()]
 
 
 def source_scopes(pk: int) -> list[str]:

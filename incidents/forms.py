@@ -12,7 +12,8 @@ from accounts.models import audience
 from core.cache import depends_on, remember
 
 from . import caching
-from .models import Conflict, Incident, Party, Place
+from .filters import filter_incidents
+from .models import Conflict, ConflictSide, Incident, IncidentQuerySet, Party, Place, Statement
 
 TABS = [("grid", "Points of contention"), ("timeline", "Timeline"), ("sources", "Sources")]
 
@@ -35,13 +36,25 @@ def filter_choices(user: Any) -> dict[str, list[tuple[str, str]]]:
         depends_on(*caching.list_scopes())
         # Only places of incidents this visitor may see: a place entered for a draft
         # incident must not reveal that incident through the filter's choices.
-        visible = Incident.objects.visible_to(user).filter(places=OuterRef("pk"))
-        places = Place.objects.filter(Exists(visible))
+        incidents = Incident.objects.visible_to(user)
+        visible = incidents.filter(places=OuterRef("pk"))
+        places = Place.objects.visible_to(user).filter(Exists(visible))
+        # Only choices that can find something: conflicts with an incident this visitor
+        # may see, and parties that are a side of such a conflict or made a statement
+        # this visitor may see (the rule of IncidentQuerySet.involving).
+        conflicts = Conflict.objects.visible_to(user).filter(
+            Exists(incidents.filter(conflict=OuterRef("pk")))
+        )
+        side_of_visible = ConflictSide.objects.filter(
+            party=OuterRef("pk"), conflict__in=incidents.values("conflict")
+        )
+        spoke = Statement.objects.visible_to(user).filter(party=OuterRef("pk"))
+        parties = Party.objects.visible_to(user).filter(Exists(side_of_visible) | Exists(spoke))
         return {
             name: [(obj.slug, str(obj)) for obj in qs]
             for name, qs in (
-                ("conflict", Conflict.objects.all()),
-                ("party", Party.objects.all()),
+                ("conflict", conflicts),
+                ("party", parties),
                 ("place", places),
             )
         }
@@ -89,15 +102,28 @@ class IncidentFilterForm(forms.Form):
         self.is_valid()
         return {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v}
 
-    def filter(self, incidents: Any) -> Any:
+    def widen(self) -> list[tuple[str, str]]:
+        """For an empty result: (what to do, query string) for each filter in use,
+        each dropping that one filter and keeping the others."""
         values = self.valid_values()
-        if conflict := values.get("conflict"):
-            incidents = incidents.filter(conflict__slug=conflict)
-        if party := values.get("party"):
-            incidents = incidents.involving(party, self.user)
-        if place := values.get("place"):
-            incidents = incidents.filter(places__slug=place)
-        return incidents.overlapping(values.get("date_from"), values.get("date_to"))
+        if not values:
+            return []
+        query = self.data.copy()  # type: ignore[attr-defined]
+        query.pop("page", None)
+        links = []
+        for name, value in values.items():
+            rest = query.copy()
+            rest.pop(name, None)
+            if name in ("date_from", "date_to"):
+                what = f"remove the date “{self.fields[name].label}”"
+            else:
+                label = dict(self.fields[name].choices).get(value, value)  # type: ignore[attr-defined]
+                what = f"remove “{label}”"
+            links.append((what, "?" + rest.urlencode() if rest else "?"))
+        return links
+
+    def filter(self, incidents: IncidentQuerySet) -> IncidentQuerySet:
+        return filter_incidents(incidents, self.user, self.valid_values())
 
 
 class IncidentViewForm(forms.Form):

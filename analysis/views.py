@@ -23,6 +23,11 @@ def _incident(request: HtmxHttpRequest, slug: str) -> Incident:
     )
 
 
+def _conflict(request: HtmxHttpRequest, slug: str) -> Conflict:
+    # A conflict with no published incident yet is not public (Conflict.visible_to).
+    return get_object_or_404(Conflict.objects.visible_to(request.user), slug=slug)
+
+
 def _page(request: HtmxHttpRequest) -> int:
     try:
         return max(1, int(request.GET.get("page", "1")))
@@ -45,14 +50,15 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
         .order_by()
     )
     conflicts = [
-        (c, incidents.get(c.pk, 0), statements.get(c.pk, 0)) for c in Conflict.objects.all()
+        (c, incidents.get(c.pk, 0), statements.get(c.pk, 0))
+        for c in Conflict.objects.visible_to(request.user)
     ]
     return render(request, "analysis/index.html", {"conflicts": conflicts})
 
 
 @require_GET
 def conflict_timeline(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    conflict = get_object_or_404(Conflict, slug=slug)
+    conflict = _conflict(request, slug)
     context = {
         "conflict": conflict,
         "tab": "timeline",
@@ -64,7 +70,7 @@ def conflict_timeline(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def conflict_leanings(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    conflict = get_object_or_404(Conflict, slug=slug)
+    conflict = _conflict(request, slug)
     context = {
         "conflict": conflict,
         "tab": "leanings",
@@ -75,7 +81,7 @@ def conflict_leanings(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def conflict_terms(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    conflict = get_object_or_404(Conflict, slug=slug)
+    conflict = _conflict(request, slug)
     context = {
         "conflict": conflict,
         "tab": "terms",

@@ -5,6 +5,14 @@ query over the filtered, visibility-limited queryset (count and latest change) b
 any row is serialised, so a 304 costs that one query. Where they do not (actors,
 parties), the ETag is a hash of the body: still correct, only not cheaper.
 
+Aggregates alone miss changes a list shows without its own rows changing (a
+source's statement_count after an incident is unpublished, a renamed place or
+conflict inside an incident's item), so every ETag also carries the content
+generation (core.cache), which every editorial save or delete replaces: any change
+anywhere gives every API answer a new validator, and no stale copy is ever
+confirmed with a 304. (Coarser than needed, never wrong; tests/api/test_etags.py
+checks publish, unpublish, withdraw, edit and delete against every endpoint.)
+
 The ETag also covers what the requester may see (public or internal) and the full
 URL, so a public client can never be told "not modified" about an analyst's copy;
 responses vary on Cookie for the same reason.
@@ -15,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -26,9 +34,10 @@ from django.utils.http import http_date
 
 from accounts.models import audience as audience_of
 from accounts.models import can_see_unpublished
+from core.cache import current_generation
 
 # Bumped whenever a representation changes, so cached copies are not reused.
-REPRESENTATION_VERSION = "1"
+REPRESENTATION_VERSION = "2"
 JSON = "application/json"
 
 
@@ -36,9 +45,15 @@ def audience(request: HttpRequest) -> str:
     return audience_of(request.user).value
 
 
-def make_etag(request: HttpRequest, parts: list[Any]) -> str:
+def make_etag(request: HttpRequest, parts: list[Any], generation: str) -> str:
     key = json.dumps(
-        [REPRESENTATION_VERSION, audience(request), request.get_full_path(), *parts],
+        [
+            REPRESENTATION_VERSION,
+            generation,
+            audience(request),
+            request.get_full_path(),
+            *parts,
+        ],
         cls=DjangoJSONEncoder,
     )
     return 'W/"' + hashlib.sha256(key.encode()).hexdigest()[:40] + '"'
@@ -47,6 +62,15 @@ def make_etag(request: HttpRequest, parts: list[Any]) -> str:
 def latest(*values: datetime | None) -> datetime | None:
     present = [v for v in values if v is not None]
     return max(present) if present else None
+
+
+def generation_time(generation: str) -> datetime | None:
+    """When the content generation was last replaced (its token starts with that
+    time, as core.cache.settling() also reads it); None if it cannot be read."""
+    try:
+        return datetime.fromtimestamp(float(generation.split("-", 1)[0]), tz=UTC)
+    except ValueError:
+        return None
 
 
 def finish[R: HttpResponseBase](request: HttpRequest, response: R) -> R:
@@ -77,7 +101,14 @@ def conditional_json(
     `parts` (e.g. count and latest updated_at) make the ETag without building the
     body; without them the ETag hashes the body.
     """
-    etag = make_etag(request, parts) if parts is not None else None
+    generation = current_generation()  # one cache read per answer
+    etag = make_etag(request, parts, generation) if parts is not None else None
+    if last_modified is not None:
+        # Like the ETag, Last-Modified must move when anything the answer shows
+        # changes, not only its own rows; without a readable generation time it is
+        # left out rather than risk a stale 304 to an If-Modified-Since.
+        changed = generation_time(generation)
+        last_modified = max(last_modified, changed) if changed else None
     timestamp = int(last_modified.timestamp()) if last_modified else None
     if etag is not None:
         not_modified = get_conditional_response(request, etag=etag, last_modified=timestamp)
@@ -86,7 +117,7 @@ def conditional_json(
             return finish(request, not_modified)
     body = dumps(build())
     if etag is None:
-        etag = make_etag(request, [hashlib.sha256(body.encode()).hexdigest()])
+        etag = make_etag(request, [hashlib.sha256(body.encode()).hexdigest()], generation)
         not_modified = get_conditional_response(request, etag=etag, last_modified=timestamp)
         if not_modified is not None:
             _set_validators(not_modified, etag, last_modified)

@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from accounts.models import can_see_unpublished
+from incidents.filters import filter_incidents
 from incidents.models import (
     Actor,
     Annotation,
@@ -32,12 +32,26 @@ MAX_PAGE_SIZE = 200
 
 
 class PageForm(forms.Form):
-    """`page` and `page_size` for every paginated list."""
+    """`page`, `page_size`, `cursor` and `sort` for every paginated list (the sorts
+    each list offers are its filter form's SORTS, checked by api.cursor)."""
 
     # Upper bounds keep absurd numbers away from the database (SQLite and PostgreSQL
     # integers overflow: a server error instead of a clear message).
     page = forms.IntegerField(required=False, min_value=1, max_value=10**9)
     page_size = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
+    cursor = forms.CharField(required=False, max_length=1000)
+    sort = forms.CharField(required=False, max_length=40)
+
+
+class UpdatedSinceMixin(forms.Form):
+    updated_since = forms.DateTimeField(
+        required=False, help_text="ISO 8601 date and time: rows changed at or after it."
+    )
+
+    def since(self, qs: Any) -> Any:
+        if self.cleaned_data.get("updated_since"):
+            return qs.filter(updated_at__gte=self.cleaned_data["updated_since"])
+        return qs
 
 
 class DateRangeMixin(forms.Form):
@@ -81,7 +95,7 @@ def matching(qs: QuerySet[Statement], parsed: ParsedQuery) -> QuerySet[Statement
     return qs.filter(pk__in=get_backend().matching_ids(parsed))
 
 
-class IncidentFilterForm(DateRangeMixin):
+class IncidentFilterForm(UpdatedSinceMixin, DateRangeMixin):
     conflict = forms.SlugField(required=False)
     party = forms.SlugField(
         required=False, help_text="A side of its conflict, or a party with a statement on it."
@@ -91,29 +105,21 @@ class IncidentFilterForm(DateRangeMixin):
     status = _choice(Incident.Status.choices)
     q = SearchField()
 
+    # The first is the default.
+    SORTS = ["-date_start", "date_start", "-updated_at", "updated_at", "title", "-title"]
+
     def filter(self, qs: IncidentQuerySet, user: Any) -> IncidentQuerySet:
         d = self.cleaned_data
-        if d.get("conflict"):
-            qs = qs.filter(conflict__slug=d["conflict"])
-        if d.get("place"):
-            qs = qs.filter(places__slug=d["place"])
-        # Party and actor are matched through statements the user may see: a draft
-        # statement must not make a published incident turn up under its party.
-        spoken = Statement.objects.visible_to(user)
-        if d.get("party"):
-            qs = qs.involving(d["party"], user)
-        if d.get("actor"):
-            qs = qs.filter(pk__in=spoken.filter(actor__slug=d["actor"]).values("incident_id"))
-        qs = qs.overlapping(d.get("date_from"), d.get("date_to"))
-        if d.get("status"):
-            qs = qs.filter(status=d["status"])
+        # The list page's rule (incidents.filters), plus the API's own search.
+        qs = self.since(filter_incidents(qs, user, d))
         if d.get("q"):
             # Incidents with a statement the user may see that matches.
+            spoken = Statement.objects.visible_to(user)
             qs = qs.filter(pk__in=matching(spoken, d["q"]).values("incident_id"))
         return qs
 
 
-class StatementFilterForm(DateRangeMixin):
+class StatementFilterForm(UpdatedSinceMixin, DateRangeMixin):
     conflict = forms.SlugField(required=False)
     incident = forms.SlugField(required=False)
     party = forms.SlugField(required=False)
@@ -127,8 +133,11 @@ class StatementFilterForm(DateRangeMixin):
     kind = _choice(Statement.Kind.choices)
     q = SearchField()
 
+    SORTS = ["issued_on", "-issued_on", "updated_at", "-updated_at"]
+
     def filter(self, qs: QuerySet[Statement], user: Any) -> QuerySet[Statement]:
         d = self.cleaned_data
+        qs = self.since(qs)
         if d.get("conflict"):
             qs = qs.filter(incident__conflict__slug=d["conflict"])
         if d.get("incident"):
@@ -163,6 +172,8 @@ class ActorFilterForm(forms.Form):
     kind = _choice(Actor.Kind.choices)
     q = forms.CharField(required=False, max_length=200, strip=True)
 
+    SORTS = ["name", "-name"]
+
     def filter(self, qs: QuerySet[Actor], user: Any) -> QuerySet[Actor]:
         d = self.cleaned_data
         if d.get("party"):
@@ -178,6 +189,8 @@ class PartyFilterForm(forms.Form):
     conflict = forms.SlugField(required=False, help_text="Sides and third parties of it.")
     kind = _choice(Party.Kind.choices)
 
+    SORTS = ["name", "-name"]
+
     def filter(self, qs: PartyQuerySet, user: Any) -> PartyQuerySet:
         d = self.cleaned_data
         if d.get("conflict"):
@@ -187,13 +200,16 @@ class PartyFilterForm(forms.Form):
         return qs
 
 
-class SourceFilterForm(DateRangeMixin):
+class SourceFilterForm(UpdatedSinceMixin, DateRangeMixin):
     kind = _choice(Source.Kind.choices)
     publisher = forms.CharField(required=False, max_length=200, strip=True)
     q = forms.CharField(required=False, max_length=200, strip=True)
 
+    SORTS = ["title", "-title", "updated_at", "-updated_at"]
+
     def filter(self, qs: QuerySet[Source], user: Any) -> QuerySet[Source]:
         d = self.cleaned_data
+        qs = self.since(qs)
         if d.get("kind"):
             qs = qs.filter(kind=d["kind"])
         if d.get("publisher"):
@@ -207,25 +223,15 @@ class SourceFilterForm(DateRangeMixin):
         return qs
 
 
-class AnnotationFilterForm(forms.Form):
+class AnnotationFilterForm(UpdatedSinceMixin):
     tag = _choice(Annotation.Tag.choices)
     visibility = _choice(Annotation.Visibility.choices)
 
     def filter(self, qs: QuerySet[Annotation], user: Any) -> QuerySet[Annotation]:
         d = self.cleaned_data
+        qs = self.since(qs)
         if d.get("tag"):
             qs = qs.filter(tag=d["tag"])
         if d.get("visibility"):
             qs = qs.filter(visibility=d["visibility"])
         return qs
-
-
-# --- visibility of the registry ------------------------------------------------------
-
-
-def visible_actors(user: Any) -> QuerySet[Actor]:
-    """Actors the user may see: for the public, those with a publicly visible
-    statement (an actor proposed by an import for a draft is not yet public)."""
-    if can_see_unpublished(user):
-        return Actor.objects.all()
-    return Actor.objects.filter(pk__in=Statement.objects.publicly_visible().values("actor_id"))

@@ -1,12 +1,13 @@
 """Linked-data documents: W3C Web Annotations and schema.org Claims.
 
 Web Annotation Data Model: https://www.w3.org/TR/annotation-model/
-- target: the statement's text (its permalink), located by a TextQuoteSelector
-  (exact/prefix/suffix, for re-anchoring after a correction) and a TextPositionSelector
-  (start/end in Unicode code points, which are Python string indices);
-- target state: a TimeState whose cached copy is the source's archived text, with that
-  copy's SHA-256 (SPDX checksum terms), so a reader can check the quote against what
-  the source said when it was captured;
+- target: the statement's words as text/plain (/api/statements/<id>/text.txt), located
+  by a TextQuoteSelector (exact/prefix/suffix, for re-anchoring after a correction)
+  and a TextPositionSelector (start/end in Unicode code points, which are Python
+  string indices); its scope is the statement's page;
+- target state: a TimeState whose `cached` IRI is that same text/plain copy, in which
+  the selectors select the annotated words (the W3C model requires an IRI there);
+  the source article and its archived copy are linked from the statement itself;
 - bodies: a TextualBody with the editor's note (purpose commenting) and one with the tag
   (purpose tagging);
 - audience: who may see it (public or internal), the visibility field.
@@ -27,9 +28,9 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import can_see_unpublished
-from incidents.models import Actor, Annotation, Party, Source, Statement
+from incidents.models import Actor, Annotation, Incident, Party, Source, Statement, format_date
 
-from .representations import absolute, iso
+from .representations import absolute, iso, precise_date
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 # Source.save() hashes the archived text even when there is none: this hash means
@@ -38,14 +39,9 @@ EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 SCHEMA_CONTEXT = "https://schema.org"
 ANNO_PROFILE = f'application/ld+json; profile="{ANNO_CONTEXT}"'
 
-# Terms the Web Annotation context lacks: the archived copy's checksum (SPDX) and the
-# audience's type (schema.org, whose prefix the anno context already defines).
+# A term the Web Annotation context lacks: the audience's type (schema.org, whose
+# prefix the anno context already defines).
 EXTRA_CONTEXT: dict[str, Any] = {
-    "spdx": "http://spdx.org/rdf/terms#",
-    "checksum": {"@id": "spdx:checksum"},
-    "algorithm": {"@id": "spdx:algorithm", "@type": "@vocab"},
-    "checksumValue": "spdx:checksumValue",
-    "sha256": "spdx:checksumAlgorithm_sha256",
     "audienceType": "schema:audienceType",
 }
 ANNO_CONTEXTS: list[Any] = [ANNO_CONTEXT, EXTRA_CONTEXT]
@@ -60,10 +56,12 @@ def annotation_document(
 ) -> dict[str, Any]:
     """One annotation (needs select_related statement__source, author, evidence)."""
     statement = ann.statement
+    text_url = absolute(request, "api:statement_text", statement.pk)
     target: dict[str, Any] = {
         "type": "SpecificResource",
+        # The statement's words as text/plain, where the selectors apply.
         "source": {
-            "id": request.build_absolute_uri(statement.get_absolute_url()),
+            "id": text_url,
             "type": "Text",
             "format": "text/plain",
         },
@@ -76,19 +74,16 @@ def annotation_document(
             },
             {"type": "TextPositionSelector", "start": ann.start, "end": ann.end},
         ],
-    }
-    source = statement.source
-    if source is not None and has_archive(source):
-        target["state"] = {
+        # The statement as readers see it, on its page.
+        "scope": request.build_absolute_uri(statement.get_absolute_url()),
+        # The text as it was when the note was last anchored (annotations are
+        # re-anchored on every correction of the text, so that is its current state).
+        "state": {
             "type": "TimeState",
-            "sourceDate": iso(source.captured_at),
-            "cached": {
-                "id": absolute(request, "api:source_archive", source.pk),
-                "checksum": {"algorithm": "sha256", "checksumValue": source.sha256},
-            },
-        }
-        if source.captured_at is None:
-            del target["state"]["sourceDate"]
+            "sourceDate": iso(statement.updated_at),
+            "cached": text_url,
+        },
+    }
 
     bodies: list[dict[str, Any]] = []
     if ann.body:
@@ -178,15 +173,25 @@ def claim_document(request: HttpRequest | None, statement: Statement) -> dict[st
         "@id": page + "#claim",
         "url": page,
         "text": statement.text,
-        "datePublished": iso(statement.issued_on),
+        # ISO 8601 to the date's precision ("2021-05" for a month).
+        "datePublished": precise_date(statement.issued_on, statement.issued_precision),
         "author": _author(statement.actor),
         "about": {
             "@type": "Event",
             "name": statement.incident.title,
-            "startDate": iso(statement.incident.date_start),
+            "startDate": precise_date(
+                statement.incident.date_start, statement.incident.date_precision
+            ),
             "url": url(statement.incident.get_absolute_url()),
         },
     }
+    if statement.issued_precision == Incident.Precision.APPROXIMATE:
+        # schema.org has no approximate date; say so in words beside the day.
+        doc["disambiguatingDescription"] = (
+            "The date is approximate: "
+            + format_date(statement.issued_on, statement.issued_precision)
+            + "."
+        )
     source = statement.source
     if source is not None:
         appearance: dict[str, Any] = {"@type": "CreativeWork", "name": source.title}

@@ -9,10 +9,10 @@ annotations of a statement) are limited again here by the querysets the views pa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from datetime import date
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.urls import reverse
@@ -26,6 +26,19 @@ def absolute(request: HttpRequest, name: str, *args: Any) -> str:
 
 def iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def precise_date(value: date | None, precision: str) -> str | None:
+    """A date written to its precision (ISO 8601 reduced precision): "2021-05" for
+    a month, "2021" for a year, the day otherwise. An approximate date keeps its
+    day, and the precision field beside it ("approximate") says it is one."""
+    if value is None:
+        return None
+    if precision == Incident.Precision.MONTH:
+        return f"{value:%Y-%m}"
+    if precision == Incident.Precision.YEAR:
+        return f"{value:%Y}"
+    return value.isoformat()
 
 
 # --- annotations of counts the public may see -----------------------------------------
@@ -63,8 +76,8 @@ def incident_item(request: HttpRequest, inc: Incident) -> dict[str, Any]:
         "html_url": request.build_absolute_uri(inc.get_absolute_url()),
         "title": inc.title,
         "conflict": {"slug": inc.conflict.slug, "name": inc.conflict.name},
-        "date_start": iso(inc.date_start),
-        "date_end": iso(inc.date_end),
+        "date_start": precise_date(inc.date_start, inc.date_precision),
+        "date_end": precise_date(inc.date_end, inc.date_precision),
         "date_precision": inc.date_precision,
         "date_display": inc.date_display(),
         "places": [{"slug": p.slug, "name": p.name} for p in inc.places.all()],
@@ -100,7 +113,7 @@ def statement_item(request: HttpRequest, st: Statement) -> dict[str, Any]:
         "statement_type": st.statement_type,
         "leaning": st.leaning,
         "leaning_towards": party_ref(st.leaning_towards),
-        "issued_on": iso(st.issued_on),
+        "issued_on": precise_date(st.issued_on, st.issued_precision),
         "issued_precision": st.issued_precision,
         "source": source_ref(request, source) if source else None,
         "source_start": st.source_start,
@@ -177,79 +190,3 @@ def party_item(request: HttpRequest, party: Party) -> dict[str, Any]:
         ],
         "statement_count": getattr(party, "statement_count", None),
     }
-
-
-# --- exports --------------------------------------------------------------------------
-
-Column = tuple[str, Callable[[Any], Any]]
-
-
-def _join(values: Any) -> str:
-    return "; ".join(values)
-
-
-INCIDENT_COLUMNS: list[Column] = [
-    ("slug", lambda i: i.slug),
-    ("title", lambda i: i.title),
-    ("conflict", lambda i: i.conflict.slug),
-    ("conflict_name", lambda i: i.conflict.name),
-    ("date_start", lambda i: i.date_start),
-    ("date_end", lambda i: i.date_end),
-    ("date_precision", lambda i: i.date_precision),
-    ("places", lambda i: _join(p.slug for p in i.places.all())),
-    ("place_names", lambda i: _join(p.name for p in i.places.all())),
-    ("summary", lambda i: i.summary),
-    ("status", lambda i: i.status),
-    ("published_at", lambda i: i.published_at),
-    ("statement_count", lambda i: i.statement_count),
-    ("url", lambda i: i.get_absolute_url()),
-]
-
-STATEMENT_COLUMNS: list[Column] = [
-    ("id", lambda s: s.pk),
-    ("incident", lambda s: s.incident.slug),
-    ("incident_title", lambda s: s.incident.title),
-    ("conflict", lambda s: s.incident.conflict.slug),
-    ("issued_on", lambda s: s.issued_on),
-    ("issued_precision", lambda s: s.issued_precision),
-    ("actor", lambda s: s.actor.slug),
-    ("actor_name", lambda s: s.actor.name),
-    ("actor_kind", lambda s: s.actor.kind),
-    ("party", lambda s: s.party.slug),
-    ("party_name", lambda s: s.party.name),
-    ("kind", lambda s: s.kind),
-    ("statement_type", lambda s: s.statement_type),
-    ("leaning", lambda s: s.leaning),
-    ("leaning_towards", lambda s: s.leaning_towards.slug if s.leaning_towards else None),
-    ("text", lambda s: s.text),
-    ("original_language", lambda s: s.original_language),
-    ("original_text", lambda s: s.original_text),
-    ("translation_note", lambda s: s.translation_note),
-    ("source_id", lambda s: s.source_id),
-    ("source_title", lambda s: s.source.title if s.source else None),
-    ("source_publisher", lambda s: s.source.publisher if s.source else None),
-    ("source_url", lambda s: s.source.url if s.source else None),
-    ("source_published_on", lambda s: s.source.published_on if s.source else None),
-    ("source_sha256", lambda s: s.source.sha256 if s.source else None),
-    ("source_start", lambda s: s.source_start),
-    ("source_end", lambda s: s.source_end),
-    ("quote_verified", lambda s: s.quote_verified),
-    ("status", lambda s: s.status),
-    ("published_at", lambda s: s.published_at),
-    ("withdrawn_reason", lambda s: s.withdrawn_reason),
-    ("url", lambda s: s.get_absolute_url()),
-]
-
-
-def export_incidents(qs: QuerySet[Incident], user: Any) -> QuerySet[Incident]:
-    return (
-        qs.select_related("conflict")
-        .prefetch_related("places")
-        .annotate(statement_count=visible_statement_count(user, "incident"))
-    )
-
-
-def export_statements(qs: QuerySet[Statement]) -> QuerySet[Statement]:
-    return qs.select_related(
-        "incident__conflict", "actor", "party", "leaning_towards", "source"
-    ).defer("source__archived_text")

@@ -1,11 +1,12 @@
 from django.urls import path, re_path
 
-from . import feeds, views
+from . import exports, feeds, openapi, views
 
 app_name = "api"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("openapi.json", openapi.openapi_view, name="openapi"),
     path("incidents/", views.incident_list, name="incident_list"),
     path("incidents/<slug:slug>/", views.incident_detail, name="incident_detail"),
     path(
@@ -21,6 +22,7 @@ urlpatterns = [
         name="statement_annotations",
     ),
     path("statements/<int:pk>/claim.jsonld", views.statement_claim, name="statement_claim"),
+    path("statements/<int:pk>/text.txt", views.statement_text, name="statement_text"),
     path("actors/", views.actor_list, name="actor_list"),
     path("actors/<slug:slug>/", views.actor_detail, name="actor_detail"),
     path("parties/", views.party_list, name="party_list"),
@@ -30,15 +32,16 @@ urlpatterns = [
     path("sources/<int:pk>/archive.txt", views.source_archive, name="source_archive"),
     path("annotations/", views.annotation_collection, name="annotation_collection"),
     path("annotations/<int:pk>/", views.annotation_detail, name="annotation_detail"),
-    re_path(
-        r"^export/incidents\.(?P<fmt>csv|json)$",
-        views.export_incidents_view,
-        name="export_incidents",
-    ),
-    re_path(
-        r"^export/statements\.(?P<fmt>csv|json)$",
-        views.export_statements_view,
-        name="export_statements",
+    # Any registered format (api.exports.WRITERS); an unknown one is a JSON 404.
+    *(
+        re_path(
+            rf"^export/{name}\.(?P<fmt>[a-z.]+)$",
+            exports.export_view(name),
+            name=f"export_{name}",
+        )
+        for name in exports.DATASETS
     ),
     path("feeds/incidents/", feeds.incident_feed, name="incident_feed"),
+    # Last: any other path under /api/ is a JSON 404, not the site's HTML page.
+    re_path(r"^.*$", views.unknown_path, name="unknown_path"),
 ]

@@ -11,23 +11,22 @@ List endpoints run a fixed number of queries whatever the page size (tests asser
 from __future__ import annotations
 
 import base64
-import csv
+import hashlib
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.db.models import Count, Max, Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.http.response import HttpResponseBase
-from django.utils import timezone
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.http import http_date
-from django.views.decorators.http import require_safe
 
 from incidents.models import (
     Actor,
     Annotation,
     Claim,
+    Conflict,
     ConflictSide,
     Incident,
     Party,
@@ -36,19 +35,18 @@ from incidents.models import (
 )
 
 from . import filters
-from .conditional import audience, conditional_json, dumps, finish, latest
+from .conditional import audience, conditional_json, latest
+from .cursor import CursorPage, choose_sort
+from .endpoint import endpoint, json_error, not_found, read
+from .exports import DATASETS, WRITERS
 from .jsonld import ANNO_CONTEXTS, ANNO_PROFILE, annotation_document, claim_document
 from .representations import (
-    INCIDENT_COLUMNS,
-    STATEMENT_COLUMNS,
-    Column,
     absolute,
     actor_item,
-    export_incidents,
-    export_statements,
     incident_item,
     iso,
     party_item,
+    precise_date,
     source_item,
     statement_item,
     visible_statement_count,
@@ -56,61 +54,9 @@ from .representations import (
 
 DEFAULT_PAGE_SIZE = 50
 ANNOTATION_PAGE_SIZE = 100
-EXPORT_CHUNK = 1000
 
 
-# --- errors and parameters ------------------------------------------------------------
-
-
-def json_error(status: int, message: str, details: dict[str, Any] | None = None) -> JsonResponse:
-    body: dict[str, Any] = {"error": message, "status": status}
-    if details:
-        body["details"] = details
-    return JsonResponse(body, status=status)
-
-
-def not_found(what: str = "Not found.") -> JsonResponse:
-    # The same answer for "does not exist" and "exists but you may not see it".
-    return json_error(404, what)
-
-
-class BadRequest(Exception):
-    def __init__(self, form: forms.Form) -> None:
-        super().__init__("Invalid query parameters.")
-        errors = form.errors.get_json_data()
-        self.details = {field: [e["message"] for e in errs] for field, errs in errors.items()}
-
-
-def read[F: forms.Form](form_class: type[F], request: HttpRequest, *, paged: bool = False) -> F:
-    """The validated form, or BadRequest. With `paged`, `page` and `page_size` are
-    checked too, so one 400 reports every bad parameter at once."""
-    form = form_class(request.GET)
-    valid = form.is_valid()
-    if paged:
-        paging = filters.PageForm(request.GET)
-        if not paging.is_valid():
-            for field, errors in paging.errors.items():
-                form.errors[field] = errors
-            valid = False
-    if not valid:
-        raise BadRequest(form)
-    return form
-
-
-def handles_bad_input(
-    view: Callable[..., HttpResponseBase],
-) -> Callable[..., HttpResponseBase]:
-    """Turns a BadRequest from read() into a 400 JSON answer with the form's messages."""
-
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            return view(request, *args, **kwargs)
-        except BadRequest as exc:
-            return finish(request, json_error(400, str(exc), exc.details))
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
+# --- parameters -----------------------------------------------------------------------
 
 
 def active_filters(form: forms.Form) -> dict[str, Any]:
@@ -169,6 +115,7 @@ class Paging:
             "next": self.url(self.number + 1),
             "previous": self.url(self.number - 1),
             "visibility": audience(self.request),
+            "license": settings.DATA_LICENSE_URL,
             "filters": active_filters(form) if form is not None else {},
             "results": results,
         }
@@ -187,18 +134,33 @@ def list_response(
     *,
     stamps: dict[str, Any] | None,
     page_qs: Callable[[QuerySet[Any]], QuerySet[Any]],
+    sorts: list[str],
 ) -> HttpResponse:
     """A paginated list: one aggregate query (count and latest changes, used for the
-    count and the validators), then the page's ids and its rows (Paging.slice)."""
+    count and the validators), then the page's ids and its rows.
+
+    Pages are cursor pages (api.cursor: stable while the data changes) unless the
+    client asks for a numbered `page` (offset pages, for jumping to page N)."""
+    sort = choose_sort(request, sorts, sorts[0])
+    qs = qs.order_by(*sort.order())
     aggregates = {"n": Count("pk")}
     aggregates.update(stamps or {})
     agg = qs.aggregate(**aggregates)
     paging = Paging(request, agg["n"], DEFAULT_PAGE_SIZE)
     if paging.out_of_range:
-        return finish(request, paging.missing())
+        return paging.missing()
+    by_cursor = "page" not in request.GET
+    cursor = CursorPage(request, sort, paging.size) if by_cursor else None
 
     def build() -> dict[str, Any]:
-        return paging.envelope([item(request, o) for o in paging.slice(qs, page_qs)], form)
+        if cursor is None:
+            body = paging.envelope([item(request, o) for o in paging.slice(qs, page_qs)], form)
+        else:
+            rows = cursor.rows(qs, page_qs)
+            body = paging.envelope([item(request, o) for o in rows], form)
+            body.update(page=None, next=cursor.next, previous=cursor.previous)
+        body["sort"] = sort.name
+        return body
 
     if stamps is None:
         return conditional_json(request, build)
@@ -211,7 +173,7 @@ def list_response(
 # --- root -----------------------------------------------------------------------------
 
 
-@require_safe
+@endpoint()
 def index(request: HttpRequest) -> HttpResponse:
     """The API root: every endpoint with its URL, so clients need not build URLs."""
 
@@ -235,11 +197,12 @@ def index(request: HttpRequest) -> HttpResponse:
             "annotations": url("api:annotation_collection"),
         },
         "exports": {
-            "incidents_csv": url("api:export_incidents", "csv"),
-            "incidents_json": url("api:export_incidents", "json"),
-            "statements_csv": url("api:export_statements", "csv"),
-            "statements_json": url("api:export_statements", "json"),
+            f"{name}_{fmt.replace('.', '_')}": url(f"api:export_{name}", fmt)
+            for name in DATASETS
+            for fmt in WRITERS
         },
+        "openapi": url("api:openapi"),
+        "license": settings.DATA_LICENSE_URL,
         "feeds": {"incidents_atom": url("api:incident_feed")},
         "filters": {
             "incidents": list(filters.IncidentFilterForm.base_fields),
@@ -254,6 +217,14 @@ def index(request: HttpRequest) -> HttpResponse:
     return conditional_json(request, lambda: body)
 
 
+@endpoint()
+def unknown_path(request: HttpRequest) -> HttpResponse:
+    return not_found(
+        f"No API endpoint at {request.path}. The endpoints are listed at "
+        f"{absolute(request, 'api:index')}."
+    )
+
+
 # --- incidents ------------------------------------------------------------------------
 
 
@@ -261,8 +232,7 @@ def _incident_page(qs: QuerySet[Incident]) -> QuerySet[Incident]:
     return qs.select_related("conflict").prefetch_related("places")
 
 
-@require_safe
-@handles_bad_input
+@endpoint(filters.IncidentFilterForm, paged=True)
 def incident_list(request: HttpRequest) -> HttpResponse:
     form = read(filters.IncidentFilterForm, request, paged=True)
     qs = form.filter(Incident.objects.visible_to(request.user), request.user)
@@ -273,15 +243,16 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         incident_item,
         stamps={"changed": Max("updated_at")},
         page_qs=_incident_page,
+        sorts=filters.IncidentFilterForm.SORTS,
     )
 
 
-@require_safe
+@endpoint()
 def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
     user = request.user
     inc = Incident.objects.visible_to(user).select_related("conflict").filter(slug=slug).first()
     if inc is None:
-        return finish(request, not_found("No such incident."))
+        return not_found("No such incident.")
     statements = Statement.objects.visible_to(user).filter(incident=inc)
     st_agg = statements.aggregate(n=Count("pk"), changed=Max("updated_at"))
     pt_agg = inc.points.aggregate(n=Count("pk"), changed=Max("updated_at"))
@@ -293,7 +264,8 @@ def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
             **incident_item(request, inc),
             "sides": [{"slug": cs.party.slug, "name": cs.party.name} for cs in sides],
             "third_parties": [
-                {"slug": p.slug, "name": p.name} for p in inc.conflict.third_parties.all()
+                {"slug": p.slug, "name": p.name}
+                for p in Party.objects.visible_to(user).filter(observed_conflicts=inc.conflict)
             ],
             "points_of_contention": [
                 {"id": p.pk, "label": p.label, "description": p.description, "order": p.order}
@@ -306,7 +278,8 @@ def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
                     "url": absolute(request, "api:statement_detail", s.pk),
                     "actor": s.actor.name,
                     "party": s.party.slug,
-                    "issued_on": iso(s.issued_on),
+                    "issued_on": precise_date(s.issued_on, s.issued_precision),
+                    "issued_precision": s.issued_precision,
                     "statement_type": s.statement_type,
                     "kind": s.kind,
                     "status": s.status,
@@ -347,8 +320,7 @@ def _statement_page(qs: QuerySet[Statement]) -> QuerySet[Statement]:
     )
 
 
-@require_safe
-@handles_bad_input
+@endpoint(filters.StatementFilterForm, paged=True)
 def statement_list(request: HttpRequest) -> HttpResponse:
     form = read(filters.StatementFilterForm, request, paged=True)
     qs = form.filter(Statement.objects.visible_to(request.user), request.user)
@@ -365,6 +337,7 @@ def statement_list(request: HttpRequest) -> HttpResponse:
             "source_changed": Max("source__updated_at"),
         },
         page_qs=_statement_page,
+        sorts=filters.StatementFilterForm.SORTS,
     )
 
 
@@ -377,11 +350,11 @@ def _visible_statement(request: HttpRequest, pk: int) -> Statement | None:
     )
 
 
-@require_safe
+@endpoint()
 def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     st = _visible_statement(request, pk)
     if st is None:
-        return finish(request, not_found("No such statement."))
+        return not_found("No such statement.")
     annotations = Annotation.objects.visible_to(request.user).filter(statement=st)
     claims = Claim.objects.filter(statement=st)
     an_agg = annotations.aggregate(n=Count("pk"), changed=Max("updated_at"))
@@ -437,12 +410,12 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_safe
+@endpoint()
 def statement_claim(request: HttpRequest, pk: int) -> HttpResponse:
     """The statement as a schema.org Claim (the same document its page embeds)."""
     st = _visible_statement(request, pk)
     if st is None:
-        return finish(request, not_found("No such statement."))
+        return not_found("No such statement.")
     return conditional_json(
         request,
         lambda: claim_document(request, st),
@@ -456,18 +429,15 @@ def statement_claim(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _actor_page(request: HttpRequest, qs: QuerySet[Actor]) -> QuerySet[Actor]:
-    return (
-        qs.select_related("party")
-        .annotate(statement_count=visible_statement_count(request.user, "actor"))
-        .order_by("name", "pk")
+    return qs.select_related("party").annotate(
+        statement_count=visible_statement_count(request.user, "actor")
     )
 
 
-@require_safe
-@handles_bad_input
+@endpoint(filters.ActorFilterForm, paged=True)
 def actor_list(request: HttpRequest) -> HttpResponse:
     form = read(filters.ActorFilterForm, request, paged=True)
-    qs = form.filter(filters.visible_actors(request.user), request.user)
+    qs = form.filter(Actor.objects.visible_to(request.user), request.user)
     return list_response(
         request,
         qs,
@@ -475,14 +445,15 @@ def actor_list(request: HttpRequest) -> HttpResponse:
         actor_item,
         stamps=None,
         page_qs=lambda q: _actor_page(request, q),
+        sorts=filters.ActorFilterForm.SORTS,
     )
 
 
-@require_safe
+@endpoint()
 def actor_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    actor = _actor_page(request, filters.visible_actors(request.user).filter(slug=slug)).first()
+    actor = _actor_page(request, Actor.objects.visible_to(request.user).filter(slug=slug)).first()
     if actor is None:
-        return finish(request, not_found("No such actor."))
+        return not_found("No such actor.")
 
     def build() -> dict[str, Any]:
         return {
@@ -495,38 +466,49 @@ def actor_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return conditional_json(request, build)
 
 
-def _party_page(qs: QuerySet[Party]) -> QuerySet[Party]:
+def _party_page(request: HttpRequest, qs: QuerySet[Party]) -> QuerySet[Party]:
     # No statement_count in the list: counting every statement of every party on
     # each request is the one cost here that grows with the data (the detail has it).
+    # Only conflicts the user may see are named (a draft-only conflict is internal).
+    user = request.user
     return qs.prefetch_related(
         Prefetch(
             "conflictside_set",
-            queryset=ConflictSide.objects.select_related("conflict").order_by("conflict"),
+            queryset=ConflictSide.objects.visible_to(user)
+            .select_related("conflict")
+            .order_by("conflict"),
         ),
-        "observed_conflicts",
-    ).order_by("name", "pk")
+        Prefetch("observed_conflicts", queryset=Conflict.objects.visible_to(user)),
+    )
 
 
-@require_safe
-@handles_bad_input
+@endpoint(filters.PartyFilterForm, paged=True)
 def party_list(request: HttpRequest) -> HttpResponse:
     form = read(filters.PartyFilterForm, request, paged=True)
-    qs = form.filter(Party.objects.all(), request.user)
-    return list_response(request, qs, form, party_item, stamps=None, page_qs=_party_page)
+    qs = form.filter(Party.objects.visible_to(request.user), request.user)
+    return list_response(
+        request,
+        qs,
+        form,
+        party_item,
+        stamps=None,
+        page_qs=lambda q: _party_page(request, q),
+        sorts=filters.PartyFilterForm.SORTS,
+    )
 
 
-@require_safe
+@endpoint()
 def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
     party = (
-        _party_page(Party.objects.filter(slug=slug))
+        _party_page(request, Party.objects.visible_to(request.user).filter(slug=slug))
         .annotate(statement_count=visible_statement_count(request.user, "party"))
         .first()
     )
     if party is None:
-        return finish(request, not_found("No such party."))
+        return not_found("No such party.")
 
     def build() -> dict[str, Any]:
-        actors = filters.visible_actors(request.user).filter(party=party).order_by("name")
+        actors = Actor.objects.visible_to(request.user).filter(party=party).order_by("name")
         return {
             **party_item(request, party),
             "actors": [
@@ -546,15 +528,12 @@ def party_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _source_page(request: HttpRequest, qs: QuerySet[Source]) -> QuerySet[Source]:
-    return (
-        qs.defer("archived_text")
-        .annotate(statement_count=visible_statement_count(request.user, "source"))
-        .order_by("-published_on", "title", "pk")
+    return qs.defer("archived_text").annotate(
+        statement_count=visible_statement_count(request.user, "source")
     )
 
 
-@require_safe
-@handles_bad_input
+@endpoint(filters.SourceFilterForm, paged=True)
 def source_list(request: HttpRequest) -> HttpResponse:
     form = read(filters.SourceFilterForm, request, paged=True)
     qs = form.filter(Source.objects.visible_to(request.user), request.user)
@@ -565,14 +544,15 @@ def source_list(request: HttpRequest) -> HttpResponse:
         source_item,
         stamps={"changed": Max("updated_at")},
         page_qs=lambda q: _source_page(request, q),
+        sorts=filters.SourceFilterForm.SORTS,
     )
 
 
-@require_safe
+@endpoint()
 def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     src = _source_page(request, Source.objects.visible_to(request.user).filter(pk=pk)).first()
     if src is None:
-        return finish(request, not_found("No such source."))
+        return not_found("No such source.")
 
     def build() -> dict[str, Any]:
         return {
@@ -590,14 +570,14 @@ def source_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_safe
+@endpoint()
 def source_archive(request: HttpRequest, pk: int) -> HttpResponse:
     """The archived copy of a source's text, exactly the bytes its SHA-256 covers.
 
     The strong ETag is that hash; Repr-Digest (RFC 9530) carries it for checking."""
     src = Source.objects.visible_to(request.user).filter(pk=pk).first()
     if src is None:
-        return finish(request, not_found("No such source."))
+        return not_found("No such source.")
     etag = f'"{src.sha256}"'
     if request.headers.get("If-None-Match", "").strip() in {etag, f"W/{etag}"}:
         response: HttpResponse = HttpResponse(status=304)
@@ -608,7 +588,25 @@ def source_archive(request: HttpRequest, pk: int) -> HttpResponse:
     response["Repr-Digest"] = f"sha-256=:{digest}:"
     if src.captured_at:
         response["Last-Modified"] = http_date(src.captured_at.timestamp())
-    return finish(request, response)
+    return response
+
+
+@endpoint()
+def statement_text(request: HttpRequest, pk: int) -> HttpResponse:
+    """The statement's words as text/plain: the representation the Web Annotations'
+    selectors select from (TextPositionSelector offsets are code points into it)."""
+    st = Statement.objects.visible_to(request.user).filter(pk=pk).only("text").first()
+    if st is None:
+        return not_found("No such statement.")
+    digest = hashlib.sha256(st.text.encode()).hexdigest()
+    etag = f'"{digest}"'
+    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        response: HttpResponse = HttpResponse(status=304)
+    else:
+        response = HttpResponse(st.text, content_type="text/plain; charset=utf-8")
+    response["ETag"] = etag
+    response["Repr-Digest"] = f"sha-256=:{base64.b64encode(bytes.fromhex(digest)).decode()}:"
+    return response
 
 
 # --- Web Annotations ------------------------------------------------------------------
@@ -632,7 +630,7 @@ def annotation_collection_response(
     agg = qs.aggregate(n=Count("pk"), changed=Max("updated_at"))
     paging = Paging(request, agg["n"], ANNOTATION_PAGE_SIZE)
     if paging.out_of_range:
-        return finish(request, paging.missing())
+        return paging.missing()
     params = request.GET.copy()
     params.pop("page", None)
     collection_id = request.build_absolute_uri(
@@ -682,8 +680,7 @@ def annotation_collection_response(
     )
 
 
-@require_safe
-@handles_bad_input
+@endpoint(filters.AnnotationFilterForm, paged=True, annotation="container")
 def annotation_collection(request: HttpRequest) -> HttpResponse:
     qs = Annotation.objects.visible_to(request.user)
     label = "Parallax annotations" + (
@@ -692,31 +689,29 @@ def annotation_collection(request: HttpRequest) -> HttpResponse:
     return annotation_collection_response(request, qs, label)
 
 
-@require_safe
-@handles_bad_input
+@endpoint(filters.AnnotationFilterForm, paged=True, annotation="container")
 def statement_annotations(request: HttpRequest, pk: int) -> HttpResponse:
     st = Statement.objects.visible_to(request.user).filter(pk=pk).first()
     if st is None:
-        return finish(request, not_found("No such statement."))
+        return not_found("No such statement.")
     qs = Annotation.objects.visible_to(request.user).filter(statement=st)
     return annotation_collection_response(request, qs, f"Annotations on statement {st.pk}")
 
 
-@require_safe
-@handles_bad_input
+@endpoint(filters.AnnotationFilterForm, paged=True, annotation="container")
 def incident_annotations(request: HttpRequest, slug: str) -> HttpResponse:
     inc = Incident.objects.visible_to(request.user).filter(slug=slug).first()
     if inc is None:
-        return finish(request, not_found("No such incident."))
+        return not_found("No such incident.")
     qs = Annotation.objects.visible_to(request.user).filter(statement__incident=inc)
     return annotation_collection_response(request, qs, f"Annotations on “{inc.title}”")
 
 
-@require_safe
+@endpoint(annotation="resource")
 def annotation_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ann = _annotation_page_qs(Annotation.objects.visible_to(request.user)).filter(pk=pk).first()
     if ann is None:
-        return finish(request, not_found("No such annotation."))
+        return not_found("No such annotation.")
     return conditional_json(
         request,
         lambda: annotation_document(request, ann),
@@ -724,105 +719,3 @@ def annotation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         last_modified=ann.updated_at,
         content_type=ANNO_PROFILE,
     )
-
-
-# --- exports --------------------------------------------------------------------------
-
-
-class _Echo:
-    """csv.writer target that hands each formatted row back instead of storing it."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-# Spreadsheet programs run a cell starting with one of these as a formula; such
-# cells get a leading apostrophe (OWASP "CSV injection"). Documented in docs/api.md.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def _rows(objects: Iterator[Any], columns: list[Column], base: str) -> Iterator[list[Any]]:
-    for obj in objects:
-        row = []
-        for name, get in columns:
-            value = get(obj)
-            if name == "url":
-                value = base + value
-            row.append(value)
-        yield row
-
-
-def _stream(
-    request: HttpRequest,
-    fmt: str,
-    name: str,
-    columns: list[Column],
-    qs: QuerySet[Any],
-    form: forms.Form,
-) -> HttpResponseBase:
-    # iterator(chunk_size) with prefetch_related: one query per chunk for the rows'
-    # places, so a 300,000-row export runs a few hundred queries, not 300,000.
-    base = request.build_absolute_uri("/").rstrip("/")
-    rows = _rows(qs.iterator(chunk_size=EXPORT_CHUNK), columns, base)
-    header = [c[0] for c in columns]
-    stamp = timezone.now()
-    filename = f"parallax-{name}-{stamp:%Y%m%d}.{fmt}"
-    if fmt == "csv":
-        writer = csv.writer(_Echo())
-
-        def lines() -> Iterator[str]:
-            yield writer.writerow(header)
-            for row in rows:
-                yield writer.writerow([_csv_cell(v) for v in row])
-
-        response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    else:
-
-        def chunks() -> Iterator[str]:
-            head = {
-                "generated_at": stamp,
-                "visibility": audience(request),
-                "filters": active_filters(form),
-                "columns": header,
-            }
-            yield dumps(head)[:-1] + ', "results": ['
-            first = True
-            for row in rows:
-                values = [iso(v) if hasattr(v, "isoformat") else v for v in row]
-                yield ("\n" if first else ",\n") + dumps(dict(zip(header, values, strict=True)))
-                first = False
-            yield "\n]}\n"
-
-        response = StreamingHttpResponse(chunks(), content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return finish(request, response)
-
-
-@require_safe
-@handles_bad_input
-def export_incidents_view(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    form = read(filters.IncidentFilterForm, request)
-    qs = form.filter(Incident.objects.visible_to(request.user), request.user)
-    return _stream(
-        request, fmt, "incidents", INCIDENT_COLUMNS, export_incidents(qs, request.user), form
-    )
-
-
-@require_safe
-@handles_bad_input
-def export_statements_view(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    form = read(filters.StatementFilterForm, request)
-    qs = form.filter(Statement.objects.visible_to(request.user), request.user)
-    return _stream(request, fmt, "statements", STATEMENT_COLUMNS, export_statements(qs), form)

@@ -77,11 +77,15 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Turns "database unreachable" into a 503 page instead of a 500.
     "core.middleware.DatabaseUnavailableMiddleware",
+    # A NUL in a query string or form post is a 400, before any view or query.
+    "core.middleware.UnstorableInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Answers to signed-in visitors (who may see drafts) are never shared-cached.
+    "core.middleware.PrivateForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -106,6 +110,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "core.context_processors.data_licence",
             ],
             "builtins": ["django_htmx.templatetags.django_htmx"],
         },
@@ -134,13 +139,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
-elif os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS"):
-    # A ceiling on any one query of the web processes (e.g. 5000): a runaway query
-    # gets a 503 page instead of holding a worker. Leave it unset for `migrate` and
-    # the other management commands, whose statements can legitimately run longer.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c statement_timeout={int(os.environ['DATABASE_STATEMENT_TIMEOUT_MS'])}"
+else:
+    # A database that does not answer a new connection within this many seconds is
+    # treated as down (503), instead of holding the request.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        os.environ.get("DATABASE_CONNECT_TIMEOUT", "5")
     )
+    if os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS"):
+        # A ceiling on any one query of the web processes (e.g. 5000): a runaway query
+        # gets a 503 page instead of holding a worker. Leave it unset for `migrate` and
+        # the other management commands, whose statements can legitimately run longer
+        # (docker-compose sets it for the web service only).
+        DATABASES["default"]["OPTIONS"]["options"] = (
+            f"-c statement_timeout={int(os.environ['DATABASE_STATEMENT_TIMEOUT_MS'])}"
+        )
+# A request whose database has not answered for this long is cut off with a 503
+# (core.middleware._StallWatch): a frozen server never enforces its own statement
+# timeout. By default the web's statement timeout plus two seconds; 0 turns it off.
+DATABASE_STALL_SECONDS = float(
+    os.environ.get(
+        "DATABASE_STALL_SECONDS",
+        str(int(os.environ["DATABASE_STATEMENT_TIMEOUT_MS"]) / 1000 + 2)
+        if os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS")
+        else "0",
+    )
+)
 
 # A streaming replica of the primary for anonymous reads (docs/scaling.md, step 4).
 if os.environ.get("DATABASE_REPLICA_URL"):
@@ -157,9 +180,6 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         "core.middleware.PublicReadMiddleware",
     )
 
-# `manage.py backup` writes datetimes to the microsecond (Django's JSON stops at ms).
-SERIALIZATION_MODULES = {"pjson": "ops.management.commands.backup"}
-
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
@@ -171,8 +191,19 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# 15 minutes, doubling with each further round of failures on a username within a
+# day (accounts.security.cool_off, which counts the failure log).
+AXES_COOLOFF_TIME = "accounts.security.cool_off"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Locked per username and address, and per username alone: an attack on one account
+# spread over many addresses is stopped too.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
+# The client's address behind reverse proxies (accounts.security.client_ip): the
+# number of proxies in front of the app that append to TRUSTED_PROXY_HEADER. 0 (no
+# proxy) uses REMOTE_ADDR; never more than there are, or clients can forge it.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+TRUSTED_PROXY_HEADER = os.environ.get("TRUSTED_PROXY_HEADER", "HTTP_X_FORWARDED_FOR")
+AXES_CLIENT_IP_CALLABLE = "accounts.security.client_ip"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 # Its start-up banner would print on every management command.
 AXES_VERBOSE = False
@@ -269,6 +300,13 @@ SPACY_MODEL = os.environ.get("SPACY_MODEL", "en_core_web_sm")
 
 # Pasted articles and request bodies are capped so one request cannot exhaust memory.
 IMPORT_MAX_CHARS = int(os.environ.get("IMPORT_MAX_CHARS", "200000"))
+# The longest statement text (and original text) and the longest annotation note an
+# editor may save (core.text, docs/scaling.md "Limits"). Well below what one row of
+# PostgreSQL's search index can hold (a text-search vector of at most 1 MB).
+STATEMENT_MAX_CHARS = int(os.environ.get("STATEMENT_MAX_CHARS", "20000"))
+NOTE_MAX_CHARS = int(os.environ.get("NOTE_MAX_CHARS", "10000"))
+# A bulk upload, all files together (a request over it is refused before it is read).
+IMPORT_BULK_MAX_BYTES = int(os.environ.get("IMPORT_BULK_MAX_BYTES", str(20 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", "2621440"))
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -325,10 +363,29 @@ PUBLIC_PAGE_CACHE_SETTLE_SECONDS = float(
 )
 PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", "pytest" not in sys.modules)
 
+# The site's public address, for identifiers that must not depend on the Host header
+# of a request (the Atom feed's ids; absolute links in exports).
+SITE_URL = (
+    os.environ.get("SITE_URL")
+    or (f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION and ALLOWED_HOSTS else "http://localhost:8000")
+).rstrip("/")
+# The date in the site's tag: URIs (RFC 4151), e.g. the Atom feed's entry ids: a day
+# on which SITE_URL's domain was the site's. Set once; changing it changes every id.
+SITE_TAG_DATE = os.environ.get("SITE_TAG_DATE", "2026")
+# The terms the published data may be reused under: stated by the API (a `license`
+# field and a Link rel="license" header), in every export and in the page footer.
+DATA_LICENSE = os.environ.get("DATA_LICENSE", "CC-BY-4.0")
+DATA_LICENSE_URL = os.environ.get(
+    "DATA_LICENSE_URL", "https://creativecommons.org/licenses/by/4.0/"
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"forbidden_on_one_line": {"()": "core.logging.ForbiddenOnOneLine"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["forbidden_on_one_line"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},

@@ -11,7 +11,8 @@ from django.db.models import Exists, OuterRef
 from accounts.models import audience
 from core.cache import remember
 
-from .models import Conflict, ConflictSide, Incident, Party, Place, Statement
+from .filters import filter_incidents
+from .models import Conflict, ConflictSide, Incident, IncidentQuerySet, Party, Place, Statement
 
 TABS = [("grid", "Points of contention"), ("timeline", "Timeline"), ("sources", "Sources")]
 
@@ -35,16 +36,18 @@ def filter_choices(user: Any) -> dict[str, list[tuple[str, str]]]:
         # incident must not reveal that incident through the filter's choices.
         incidents = Incident.objects.visible_to(user)
         visible = incidents.filter(places=OuterRef("pk"))
-        places = Place.objects.filter(Exists(visible))
+        places = Place.objects.visible_to(user).filter(Exists(visible))
         # Only choices that can find something: conflicts with an incident this visitor
         # may see, and parties that are a side of such a conflict or made a statement
         # this visitor may see (the rule of IncidentQuerySet.involving).
-        conflicts = Conflict.objects.filter(Exists(incidents.filter(conflict=OuterRef("pk"))))
+        conflicts = Conflict.objects.visible_to(user).filter(
+            Exists(incidents.filter(conflict=OuterRef("pk")))
+        )
         side_of_visible = ConflictSide.objects.filter(
             party=OuterRef("pk"), conflict__in=incidents.values("conflict")
         )
         spoke = Statement.objects.visible_to(user).filter(party=OuterRef("pk"))
-        parties = Party.objects.filter(Exists(side_of_visible) | Exists(spoke))
+        parties = Party.objects.visible_to(user).filter(Exists(side_of_visible) | Exists(spoke))
         return {
             name: [(obj.slug, str(obj)) for obj in qs]
             for name, qs in (
@@ -117,15 +120,8 @@ class IncidentFilterForm(forms.Form):
             links.append((what, "?" + rest.urlencode() if rest else "?"))
         return links
 
-    def filter(self, incidents: Any) -> Any:
-        values = self.valid_values()
-        if conflict := values.get("conflict"):
-            incidents = incidents.filter(conflict__slug=conflict)
-        if party := values.get("party"):
-            incidents = incidents.involving(party, self.user)
-        if place := values.get("place"):
-            incidents = incidents.filter(places__slug=place)
-        return incidents.overlapping(values.get("date_from"), values.get("date_to"))
+    def filter(self, incidents: IncidentQuerySet) -> IncidentQuerySet:
+        return filter_incidents(incidents, self.user, self.valid_values())
 
 
 class IncidentViewForm(forms.Form):

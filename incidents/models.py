@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Callable, Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.core.validators import URLValidator
+from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
@@ -23,11 +25,33 @@ from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from accounts.models import can_see_unpublished
+from core.db import retrying
 
 from .dates import format_date
 
 if TYPE_CHECKING:
     from accounts.models import User
+
+
+# Every URL the site renders as a link is http(s): anything else (javascript:, data:)
+# could run in a reader's browser. Enforced by the model (validator, save() and a
+# database constraint), so no import or bulk path can store one.
+HTTP_URL_SCHEMES = ["http", "https"]
+_http_url = URLValidator(schemes=HTTP_URL_SCHEMES)
+
+
+def validate_http_url(value: str) -> None:
+    if value:
+        _http_url(value)
+
+
+def http_url_constraint(field: str, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{field: ""})
+        | Q(**{f"{field}__istartswith": "http://"})
+        | Q(**{f"{field}__istartswith": "https://"}),
+        name=name,
+    )
 
 
 class StaleObjectError(Exception):
@@ -39,21 +63,44 @@ class StaleObjectError(Exception):
 
 
 class VersionedModel(models.Model):
-    """Optimistic concurrency: every save through save_versioned() bumps `version`
-    and is refused when the version the editor started from is no longer current.
-    The editing forms carry the version in a hidden field."""
+    """Optimistic concurrency: every write of a versioned row bumps `version`, so a
+    write based on an older copy is refused instead of silently undoing another.
+
+    Two ways in, and every write path uses one of them:
+    - save_versioned(expected): an editor's form, carrying the version it was loaded
+      at (hidden field); a compare-and-set, refused when the row moved on;
+    - change(reason, apply): a domain action (publish, withdraw, re-anchor): the
+      row is locked, `apply` decides on the stored copy and names the fields it
+      changed, and only those are written.
+    """
 
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Fields written only by the model's own actions (change()), never by an edit
+    # form: save_versioned() leaves them as stored whatever its copy says.
+    GUARDED_FIELDS: ClassVar[tuple[str, ...]] = ()
+    # The reason django-simple-history records with the next save.
+    _change_reason: str
+
     class Meta:
         abstract = True
 
-    def save_versioned(self, expected_version: int, **kwargs: Any) -> None:
-        """Save only if the stored version is still `expected_version`.
+    def edited_fields(self) -> list[str]:
+        skip = {"id", "version", "created_at", "updated_at", *self.GUARDED_FIELDS}
+        return [
+            f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in skip
+        ]
 
-        The compare-and-set is one UPDATE, so two concurrent saves cannot both win.
+    def save_versioned(
+        self, expected_version: int, fields: Iterable[str] | None = None, **kwargs: Any
+    ) -> None:
+        """Save only if the stored version is still `expected_version`, writing the
+        editable fields (or `fields`), never the guarded ones.
+
+        The compare-and-set is one UPDATE, so two concurrent saves cannot both win;
+        it also locks the row until the caller's transaction ends.
         """
         model = type(self)
         with transaction.atomic():
@@ -61,10 +108,83 @@ class VersionedModel(models.Model):
                 version=F("version") + 1
             )
             if not updated:
-                current = model._default_manager.get(pk=self.pk)
+                current = model._default_manager.filter(pk=self.pk).first()
+                if current is None:
+                    raise model.DoesNotExist(f"{model._meta.verbose_name} was deleted meanwhile.")
                 raise StaleObjectError(current)
             self.version = expected_version + 1
-            self.save(**kwargs)
+            names = list(fields) if fields is not None else self.edited_fields()
+            self.save(update_fields=[*names, "version", "updated_at"], **kwargs)
+
+    def change(
+        self,
+        reason: str,
+        apply: Callable[[Any], Iterable[str]],
+        expected_version: int | None = None,
+    ) -> None:
+        """Apply a domain action to the stored row under a lock: `apply` gets the
+        locked copy, checks what it needs (raising ValidationError to refuse), sets
+        fields and returns their names. Only those are written, with a new version.
+        This copy is then refreshed to what is stored."""
+        current = retrying(lambda: self._locked_change(reason, apply, expected_version))
+        for field in self._meta.concrete_fields:
+            setattr(self, field.attname, getattr(current, field.attname))
+
+    def _locked_change(
+        self,
+        reason: str,
+        apply: Callable[[Any], Iterable[str]],
+        expected_version: int | None,
+    ) -> Any:
+        model = type(self)
+        with transaction.atomic():
+            current = (
+                model._default_manager.select_for_update(of=("self",))
+                .filter(pk=self.pk)
+                .order_by()
+                .first()
+            )
+            if current is None:
+                raise model.DoesNotExist(f"{model._meta.verbose_name} was deleted meanwhile.")
+            if expected_version is not None and current.version != expected_version:
+                raise StaleObjectError(current)
+            names = list(apply(current))
+            if names:
+                current.version += 1
+                current._change_reason = reason
+                current.save(update_fields=[*dict.fromkeys(names), "version", "updated_at"])
+        return current
+
+    def changes_since(self, version: int) -> list[tuple[str, str, str]]:
+        """(field label, then, now) for every field that differs between the version
+        an editor started from (its history record) and this copy: what the editor
+        is told when their save is refused."""
+        history = getattr(type(self), "history", None)
+        if history is None:
+            return []
+        then = history.filter(id=self.pk, version=version).order_by("-history_id").first()
+        if then is None:
+            return []
+        rows = []
+        for field in self._meta.concrete_fields:
+            if field.name in {"id", "version", "created_at", "updated_at"}:
+                continue
+            old, new = getattr(then, field.attname), getattr(self, field.attname)
+            if old != new:
+                label = str(field.verbose_name).capitalize()
+                rows.append((label, _shown(field, old), _shown(field, new)))
+        return rows
+
+
+def _shown(field: models.Field, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if field.is_relation and field.related_model is not None:
+        obj = field.related_model._default_manager.filter(pk=value).first()
+        return str(obj) if obj else f"#{value}"
+    return str(value)
 
 
 # A stand-in argument: reverse() once per URL name with it, then only string joins.
@@ -96,6 +216,19 @@ class PartyQuerySet(models.QuerySet["Party"]):
         sides = ConflictSide.objects.filter(**lookups).values("party")
         thirds = Conflict.third_parties.through.objects.filter(**lookups).values("party")
         return self.filter(Q(pk__in=sides) | Q(pk__in=thirds))
+
+    def visible_to(self, user: Any) -> PartyQuerySet:
+        """Parties a public page may name: one that speaks in a publicly visible
+        statement, or a side of a conflict with a published incident (the comparison
+        page shows each side's column, even an empty one). A party known only from
+        drafts (an import's proposal, a draft conflict's side) stays internal."""
+        if can_see_unpublished(user):
+            return self.all()
+        spoke = Statement.objects.publicly_visible().filter(party=OuterRef("pk"))
+        side = ConflictSide.objects.filter(
+            party=OuterRef("pk"), conflict__in=Conflict.objects.visible_to(user)
+        )
+        return self.filter(Exists(spoke) | Exists(side))
 
 
 class Party(models.Model):
@@ -139,6 +272,15 @@ class Party(models.Model):
         return [n for n in dict.fromkeys(names) if n]
 
 
+class ConflictQuerySet(models.QuerySet["Conflict"]):
+    def visible_to(self, user: Any) -> ConflictQuerySet:
+        """For the public, conflicts with a published incident: a conflict entered for
+        drafts only is not listed anywhere yet."""
+        if can_see_unpublished(user):
+            return self.all()
+        return self.filter(Exists(Incident.objects.published().filter(conflict=OuterRef("pk"))))
+
+
 class Conflict(models.Model):
     """A conflict has two or more ordered sides; every other party is a third party."""
 
@@ -149,6 +291,8 @@ class Conflict(models.Model):
     # Third parties whose reactions are recorded (US, UN, ...). A statement's party must
     # be a side or one of these: adding a reacting party is data, not code.
     third_parties = models.ManyToManyField(Party, blank=True, related_name="observed_conflicts")
+
+    objects = ConflictQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -166,10 +310,17 @@ class Conflict(models.Model):
         return [cs.party for cs in self.conflictside_set.select_related("party").order_by("order")]
 
 
+class ConflictSideQuerySet(models.QuerySet["ConflictSide"]):
+    def visible_to(self, user: Any) -> ConflictSideQuerySet:
+        return self.filter(conflict__in=Conflict.objects.visible_to(user))
+
+
 class ConflictSide(models.Model):
     conflict = models.ForeignKey(Conflict, on_delete=models.CASCADE)
     party = models.ForeignKey(Party, on_delete=models.PROTECT)
     order = models.PositiveSmallIntegerField(default=0)
+
+    objects = ConflictSideQuerySet.as_manager()
 
     class Meta:
         ordering = ["conflict", "order"]
@@ -180,6 +331,17 @@ class ConflictSide(models.Model):
 
     def __str__(self) -> str:
         return f"{self.conflict}: {self.party} (side {self.order + 1})"
+
+
+class ActorQuerySet(models.QuerySet["Actor"]):
+    def visible_to(self, user: Any) -> ActorQuerySet:
+        """For the public, actors with a publicly visible statement: a speaker that an
+        import proposed for a draft is not public until one of its statements is."""
+        if can_see_unpublished(user):
+            return self.all()
+        return self.filter(
+            Exists(Statement.objects.publicly_visible().filter(actor=OuterRef("pk")))
+        )
 
 
 class Actor(models.Model):
@@ -196,6 +358,8 @@ class Actor(models.Model):
     role = models.CharField(max_length=200, blank=True, help_text="e.g. acting Prime Minister")
     aliases = models.JSONField(default=list, blank=True)
 
+    objects = ActorQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         indexes = [models.Index(fields=["party", "name"])]
@@ -207,9 +371,10 @@ class Actor(models.Model):
         return fast_reverse("incidents:actor_detail", self.slug)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self.slug:
-            self.slug = unique_slug(Actor, self.name)
-        super().save(*args, **kwargs)
+        if self.slug:
+            super().save(*args, **kwargs)
+        else:
+            save_with_fresh_slug(self, self.name, lambda: super(Actor, self).save(*args, **kwargs))
 
 
 class SourceQuerySet(models.QuerySet["Source"]):
@@ -237,7 +402,7 @@ class Source(VersionedModel):
         SOCIAL = "social", "Social media"
         OTHER = "other", "Other"
 
-    url = models.URLField(max_length=1000, blank=True)
+    url = models.URLField(max_length=1000, blank=True, validators=[validate_http_url])
     publisher = models.CharField(max_length=200, blank=True)
     title = models.CharField(max_length=500)
     published_on = models.DateField(null=True, blank=True)
@@ -253,6 +418,7 @@ class Source(VersionedModel):
     class Meta:
         ordering = ["-published_on", "title"]
         indexes = [models.Index(fields=["url"])]
+        constraints = [http_url_constraint("url", "source_url_http")]
 
     def __str__(self) -> str:
         return f"{self.publisher}: {self.title}" if self.publisher else self.title
@@ -261,6 +427,7 @@ class Source(VersionedModel):
         return fast_reverse("incidents:source_detail", self.pk)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        validate_http_url(self.url)
         self.sha256 = hashlib.sha256(self.archived_text.encode("utf-8")).hexdigest()
         if self.archived_text and self.captured_at is None:
             self.captured_at = timezone.now()
@@ -276,6 +443,15 @@ class Source(VersionedModel):
         return text[max(0, start - context) : start], text[start:end], text[end : end + context]
 
 
+class PlaceQuerySet(models.QuerySet["Place"]):
+    def visible_to(self, user: Any) -> PlaceQuerySet:
+        """For the public, places of published incidents: a place entered for a draft
+        incident must not reveal that incident (e.g. through the list's filter)."""
+        if can_see_unpublished(user):
+            return self.all()
+        return self.filter(Exists(Incident.objects.published().filter(places=OuterRef("pk"))))
+
+
 class Place(models.Model):
     """A named location; the party that administers it and each party's own name."""
 
@@ -287,6 +463,8 @@ class Place(models.Model):
     aliases = models.JSONField(default=list, blank=True)
     note = models.TextField(blank=True, help_text="e.g. whose territory it is, is disputed")
 
+    objects = PlaceQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -297,12 +475,19 @@ class Place(models.Model):
         return reverse("incidents:list") + f"?place={self.slug}"
 
 
+class PlaceNameQuerySet(models.QuerySet["PlaceName"]):
+    def visible_to(self, user: Any) -> PlaceNameQuerySet:
+        return self.filter(place__in=Place.objects.visible_to(user))
+
+
 class PlaceName(models.Model):
     """A party's own name for a place (names are often part of the dispute)."""
 
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="names")
     party = models.ForeignKey(Party, on_delete=models.CASCADE)
     name = models.CharField(max_length=200)
+
+    objects = PlaceNameQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -343,6 +528,8 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
 
 
 class Incident(VersionedModel):
+    GUARDED_FIELDS = ("status", "published_at")
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -397,9 +584,14 @@ class Incident(VersionedModel):
         return fast_reverse("incidents:detail", self.slug)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self.slug:
-            self.slug = unique_slug(Incident, f"{self.date_start:%Y-%m-%d} {self.title}")
-        super().save(*args, **kwargs)
+        if self.slug:
+            super().save(*args, **kwargs)
+        else:
+            save_with_fresh_slug(
+                self,
+                f"{self.date_start:%Y-%m-%d} {self.title}",
+                lambda: super(Incident, self).save(*args, **kwargs),
+            )
 
     @property
     def is_published(self) -> bool:
@@ -409,15 +601,19 @@ class Incident(VersionedModel):
         return format_date(self.date_start, self.date_precision, self.date_end)
 
     def publish(self, by: User | None = None) -> None:
-        self.status = self.Status.PUBLISHED
-        self.published_at = self.published_at or timezone.now()
-        self._change_reason = f"published by {by}" if by else "published"
-        self.save()
+        def apply(current: Incident) -> list[str]:
+            current.status = self.Status.PUBLISHED
+            current.published_at = current.published_at or timezone.now()
+            return ["status", "published_at"]
+
+        self.change(f"published by {by}" if by else "published", apply)
 
     def unpublish(self, by: User | None = None) -> None:
-        self.status = self.Status.DRAFT
-        self._change_reason = f"unpublished by {by}" if by else "unpublished"
-        self.save()
+        def apply(current: Incident) -> list[str]:
+            current.status = self.Status.DRAFT
+            return ["status"]
+
+        self.change(f"unpublished by {by}" if by else "unpublished", apply)
 
     def sides(self) -> list[Party]:
         return self.conflict.ordered_sides()
@@ -441,6 +637,8 @@ class StatementQuerySet(models.QuerySet["Statement"]):
 
 class Statement(VersionedModel):
     """What an actor said about an incident, with its place in the source's text."""
+
+    GUARDED_FIELDS = ("status", "published_at", "withdrawn_reason")
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -581,27 +779,53 @@ class Statement(VersionedModel):
         return self.party_id not in side_ids
 
     def publish(self, by: User | None = None) -> None:
-        self.status = self.Status.PUBLISHED
-        self.published_at = self.published_at or timezone.now()
-        self.withdrawn_reason = ""
-        self._change_reason = f"published by {by}" if by else "published"
-        self.save()
+        def apply(current: Statement) -> list[str]:
+            current.status = self.Status.PUBLISHED
+            current.published_at = current.published_at or timezone.now()
+            current.withdrawn_reason = ""
+            return ["status", "published_at", "withdrawn_reason"]
+
+        self.change(f"published by {by}" if by else "published", apply)
 
     def unpublish(self, by: User | None = None) -> None:
         """Back to draft. Only for statements never seen by the public; a published
-        statement is withdrawn instead, so the public record keeps it."""
-        self.status = self.Status.DRAFT
-        self.published_at = None
-        self._change_reason = f"unpublished by {by}" if by else "unpublished"
-        self.save()
+        statement of a published incident is withdrawn instead, so the public record
+        keeps it (checked on the stored row, under its lock)."""
+
+        def apply(current: Statement) -> list[str]:
+            if (
+                current.status == self.Status.PUBLISHED
+                and Incident.objects.filter(
+                    pk=current.incident_id, status=Incident.Status.PUBLISHED
+                ).exists()
+            ):
+                raise ValidationError(
+                    "This statement is public; withdraw it with a reason instead, so the "
+                    "public record keeps it."
+                )
+            current.status = self.Status.DRAFT
+            current.published_at = None
+            return ["status", "published_at"]
+
+        self.change(f"unpublished by {by}" if by else "unpublished", apply)
 
     def withdraw(self, reason: str, by: User | None = None) -> None:
         if not reason.strip():
             raise ValidationError("A withdrawal needs a reason.")
-        self.status = self.Status.WITHDRAWN
-        self.withdrawn_reason = reason.strip()
-        self._change_reason = f"withdrawn by {by}" if by else "withdrawn"
-        self.save()
+
+        def apply(current: Statement) -> list[str]:
+            if current.status != self.Status.PUBLISHED:
+                # Decided on the stored row: someone may have unpublished or withdrawn
+                # it since this page was loaded.
+                raise ValidationError(
+                    "Only a published statement can be withdrawn; it is "
+                    f"{current.get_status_display().lower()} now."
+                )
+            current.status = self.Status.WITHDRAWN
+            current.withdrawn_reason = reason.strip()
+            return ["status", "withdrawn_reason"]
+
+        self.change(f"withdrawn by {by}" if by else "withdrawn", apply)
 
     def source_excerpt(self, context: int = 160) -> tuple[str, str, str]:
         if self.source is None:
@@ -621,6 +845,11 @@ class Statement(VersionedModel):
         return self.quote_verified
 
 
+class PointQuerySet(models.QuerySet["PointOfContention"]):
+    def visible_to(self, user: Any) -> PointQuerySet:
+        return self.filter(incident__in=Incident.objects.visible_to(user))
+
+
 class PointOfContention(VersionedModel):
     """A question on which the accounts differ, e.g. "What were the soldiers doing?"."""
 
@@ -629,6 +858,8 @@ class PointOfContention(VersionedModel):
     description = models.TextField(blank=True)
     order = models.PositiveSmallIntegerField(default=0)
     history = HistoricalRecords()
+
+    objects = PointQuerySet.as_manager()
 
     class Meta:
         ordering = ["incident", "order", "id"]
@@ -733,6 +964,16 @@ class Claim(AnchoredSpan):
         return self.statement.get_absolute_url() + f"#claim-{self.pk}"
 
 
+class ClaimRelationQuerySet(models.QuerySet["ClaimRelation"]):
+    def visible_to(self, user: Any) -> ClaimRelationQuerySet:
+        """Relations whose two claims the user may both see: a draft's claim never
+        shows through a relation to a public one."""
+        if can_see_unpublished(user):
+            return self.all()
+        visible = Claim.objects.visible_to(user)
+        return self.filter(from_claim__in=visible, to_claim__in=visible)
+
+
 class ClaimRelation(models.Model):
     class Kind(models.TextChoices):
         CONTRADICTS = "contradicts", "contradicts"
@@ -748,6 +989,8 @@ class ClaimRelation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
+
+    objects = ClaimRelationQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -851,6 +1094,24 @@ def unique_slug(model: type[models.Model], text: str, max_length: int = 180) -> 
         slug = f"{base}-{n}"
         n += 1
     return slug
+
+
+def save_with_fresh_slug(obj: models.Model, text: str, save: Callable[[], None]) -> None:
+    """Save a new object under the first free slug for `text`. Two created at the same
+    moment with the same name both find the same slug free; the second insert then
+    fails on the unique index and is tried again with the next one."""
+    attempts = 5
+    for attempt in range(1, attempts + 1):
+        obj.slug = unique_slug(type(obj), text)  # type: ignore[attr-defined]
+        try:
+            with transaction.atomic():
+                save()
+            return
+        except IntegrityError as exc:
+            if attempt == attempts or "slug" not in str(exc):
+                raise
+            obj.pk = None
+            obj._state.adding = True
 
 
 def _common_suffix(a: str, b: str) -> int:

@@ -29,7 +29,7 @@ from core.http import HtmxHttpRequest
 from .cards import expanded_card, open_card, statements_for
 from .comparison import build_page
 from .forms import IncidentFilterForm
-from .models import Actor, ConflictSide, Incident, Party, Source, Statement
+from .models import Actor, Conflict, ConflictSide, Incident, Party, Source, Statement
 from .segments import segment_text
 from .templatetags.cards import valid_card_key
 
@@ -141,7 +141,9 @@ def paginate_statements(request: HtmxHttpRequest, statements: QuerySet[Statement
 @require_safe
 @vary_on_headers("HX-Request")
 def actor_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    actor = get_object_or_404(Actor.objects.select_related("party"), slug=slug)
+    actor = get_object_or_404(
+        Actor.objects.visible_to(request.user).select_related("party"), slug=slug
+    )
     page = paginate_statements(request, statements_for(request.user).filter(actor=actor))
     template = "incidents/actor_detail.html"
     if wants_fragment(request):
@@ -153,14 +155,16 @@ def actor_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_safe
 @vary_on_headers("HX-Request")
 def party_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    party = get_object_or_404(Party, slug=slug)
-    page = paginate_statements(request, statements_for(request.user).filter(party=party))
+    user = request.user
+    party = get_object_or_404(Party.objects.visible_to(user), slug=slug)
+    page = paginate_statements(request, statements_for(user).filter(party=party))
+    conflicts = Conflict.objects.visible_to(user).order_by("name")
     context = {
         "party": party,
         "page": page,
-        "side_of": list(party.conflicts.order_by("name")),
-        "observer_of": list(party.observed_conflicts.order_by("name")),
-        "actors": list(party.actors.order_by("name")),
+        "side_of": list(conflicts.filter(sides=party)),
+        "observer_of": list(conflicts.filter(third_parties=party)),
+        "actors": list(Actor.objects.visible_to(user).filter(party=party).order_by("name")),
         "can_edit": can_edit(request.user),
     }
     template = "incidents/party_detail.html"

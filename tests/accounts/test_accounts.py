@@ -198,3 +198,89 @@ def test_403_for_an_analyst_through_htmx(analyst, db):
     response = c.get(reverse("editing:index"), headers={"HX-Request": "true"})
     assert response.status_code == 403
     assert "Northland" not in response.content.decode()
+
+
+def attempt(client, username: str, password: str, forwarded: str, remote: str = "10.0.0.9"):
+    return client.post(
+        reverse("accounts:login"),
+        {"username": username, "password": password},
+        REMOTE_ADDR=remote,
+        HTTP_X_FORWARDED_FOR=forwarded,
+    )
+
+
+def test_behind_a_proxy_the_client_address_comes_from_the_trusted_header(settings, rf):
+    from accounts.security import client_ip
+
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = rf.get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7")
+    assert client_ip(request) == "203.0.113.7"  # not the forgeable left-hand entry
+    settings.TRUSTED_PROXY_COUNT = 2
+    assert client_ip(request) == "6.6.6.6"
+    assert client_ip(rf.get("/", REMOTE_ADDR="10.0.0.9")) == "10.0.0.9"  # header missing
+    garbage = rf.get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR="x, not-an-ip")
+    assert client_ip(garbage) == "10.0.0.9"
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.9"
+
+
+def test_lock_out_behind_a_proxy_is_per_client_not_per_proxy(client, editor, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attempt(client, "eddie_editor", "nope", "203.0.113.7")
+    from axes.models import AccessAttempt
+
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.7"}
+    # Another user behind the same proxy signs in.
+    User.objects.create_user("other_user", password="Other-pass-123!")
+    assert attempt(Client(), "other_user", "Other-pass-123!", "198.51.100.2").status_code == 302
+
+
+def test_an_attack_spread_over_many_addresses_locks_the_username(client, editor, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        attempt(Client(), "eddie_editor", "nope", f"198.51.100.{n + 10}")
+    locked = attempt(Client(), "eddie_editor", PASSWORD, "192.0.2.200")
+    assert locked.status_code == 429
+
+
+def test_each_round_of_failures_on_a_username_doubles_the_wait(editor, settings, rf):
+    from axes.models import AccessFailureLog
+
+    from accounts.security import cool_off
+
+    request = rf.post("/accounts/login/", {"username": "eddie_editor"})
+    limit = settings.AXES_FAILURE_LIMIT
+    waits = []
+    for _ in range(4):
+        for _ in range(limit):
+            AccessFailureLog.objects.create(username="eddie_editor", ip_address="192.0.2.1")
+        waits.append(cool_off(request))
+    assert [w.total_seconds() / 60 for w in waits] == [15, 30, 60, 120]
+    for _ in range(30 * limit):
+        AccessFailureLog.objects.create(username="eddie_editor", ip_address="192.0.2.1")
+    assert cool_off(request).total_seconds() == 24 * 3600  # capped at a day
+    other = rf.post("/accounts/login/", {"username": "someone_else"})
+    assert cool_off(other).total_seconds() == 15 * 60
+
+
+def test_a_403_is_logged_as_one_line(client, analyst, caplog):
+    import logging
+
+    from core.logging import ForbiddenOnOneLine
+
+    client.force_login(analyst)
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        assert client.get(reverse("editing:index")).status_code == 403
+    [record] = [r for r in caplog.records if getattr(r, "status_code", None) == 403]
+    # Django logs it with the PermissionDenied as exc_info; the console handler's
+    # filter, which saw the record first, has dropped it.
+    assert record.exc_info is None
+    console = next(
+        h
+        for h in logging.getLogger().handlers
+        if any(isinstance(f, ForbiddenOnOneLine) for f in h.filters)
+    )
+    assert console.filter(record)
+    line = console.format(record)
+    assert "\n" not in line and line.startswith("Forbidden")

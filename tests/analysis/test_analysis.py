@@ -146,6 +146,9 @@ def test_framing_of_incident_without_statements(client, world):
 
 def test_charts_render_for_a_conflict_with_no_data(client, db):
     empty = f.conflict("Quiet–Calm", [f.party("Quietland", "quiet"), f.party("Calmland", "calm")])
+    # A published incident with no statement yet: without one the conflict is not
+    # public at all (test_conflict_with_only_draft_incidents_is_not_public).
+    f.incident(empty, "Nothing said yet")
     for name in ("conflict_timeline", "conflict_leanings", "conflict_terms"):
         response = client.get(reverse(f"analysis:{name}", args=[empty.slug]))
         assert response.status_code == 200, name
@@ -153,6 +156,19 @@ def test_charts_render_for_a_conflict_with_no_data(client, db):
         assert body.count("<svg") == (0 if name == "conflict_terms" else body.count("</svg>"))
     body = client.get(reverse("analysis:conflict_timeline", args=[empty.slug])).content.decode()
     assert "No statements recorded yet" in body and "No incident has statements yet" in body
+
+
+def test_conflict_with_only_draft_incidents_is_not_public(analyst_client, db):
+    client = Client()
+    hidden = f.conflict("Quiet–Calm", [f.party("Quietland", "quiet"), f.party("Calmland", "calm")])
+    draft = f.incident(hidden, "Not yet published", published=False)
+    for name in ("conflict_timeline", "conflict_leanings", "conflict_terms"):
+        url = reverse(f"analysis:{name}", args=[hidden.slug])
+        assert client.get(url).status_code == 404, name
+        assert analyst_client.get(url).status_code == 200, name
+    assert "Quiet–Calm" not in client.get(reverse("analysis:index")).content.decode()
+    draft.publish()
+    assert "Quiet–Calm" in client.get(reverse("analysis:index")).content.decode()
 
 
 def test_monthly_counts_and_response_delay(client, world):

@@ -1,4 +1,4 @@
-"""CSV and JSON downloads of incidents and statements."""
+"""CSV and JSON downloads of incidents, statements and annotations."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from api.representations import INCIDENT_COLUMNS, STATEMENT_COLUMNS
+from api.exports import ANNOTATION_COLUMNS, INCIDENT_COLUMNS, STATEMENT_COLUMNS, WRITERS
 from incidents.models import Place, Statement
 from tests import factories as f
 from tests.api.test_api import ROLES, ApiWorld
@@ -35,6 +35,7 @@ INCIDENT_HEADER = [
     "published_at",
     "statement_count",
     "url",
+    "updated_at",
 ]
 STATEMENT_HEADER = [
     "id",
@@ -68,6 +69,25 @@ STATEMENT_HEADER = [
     "status",
     "published_at",
     "withdrawn_reason",
+    "url",
+    "updated_at",
+]
+ANNOTATION_HEADER = [
+    "id",
+    "statement_id",
+    "incident",
+    "tag",
+    "body",
+    "visibility",
+    "quote",
+    "start",
+    "end",
+    "prefix",
+    "suffix",
+    "needs_review",
+    "evidence_source_id",
+    "created_at",
+    "updated_at",
     "url",
 ]
 
@@ -105,6 +125,7 @@ def read_csv(text: str) -> tuple[list[str], list[dict[str, str]]]:
 def test_column_sets_are_the_documented_ones():
     assert [c[0] for c in INCIDENT_COLUMNS] == INCIDENT_HEADER
     assert [c[0] for c in STATEMENT_COLUMNS] == STATEMENT_HEADER
+    assert [c[0] for c in ANNOTATION_COLUMNS] == ANNOTATION_HEADER
 
 
 def test_statement_csv_round_trips_through_the_csv_module(client, world):
@@ -152,12 +173,88 @@ def test_statement_csv_round_trips_through_the_csv_module(client, world):
 
 def test_cells_that_spreadsheets_would_run_as_formulas_are_neutralised(client, world):
     f.statement(world.incident, world.south_mfa, '=HYPERLINK("http://evil")')
+    sneaky = ["  =1+2", "\t=1", "＝HYPERLINK()", "＋1", "－1", "＠SUM(A1)", "@cmd", "-2+3"]
+    for text in sneaky:
+        f.statement(world.incident, world.south_mfa, text)
     _, text = download(client, "statements", "csv")
     _, rows = read_csv(text)
-    assert '\'=HYPERLINK("http://evil")' in [r["text"] for r in rows]
+    texts = [r["text"] for r in rows]
+    assert '\'=HYPERLINK("http://evil")' in texts
+    for value in sneaky:
+        assert "'" + value in texts, value
+    assert "Our patrol was repairing a bridge when it was seized." in texts  # untouched
     # JSON is not opened by spreadsheets: the text is exact there.
     _, body = download(client, "statements", "json")
     assert '=HYPERLINK("http://evil")' in [r["text"] for r in json.loads(body)["results"]]
+
+
+def test_multi_valued_cells_round_trip_whatever_the_names_contain(client, world):
+    world.incident.places.add(Place.objects.create(name="Tavush; Tovuz", slug="tavush-tovuz"))
+    world.incident.places.add(Place.objects.create(name='He said "here", ok', slug="quoted"))
+    _, text = download(client, "incidents", "csv")
+    [row] = read_csv(text)[1]
+    names = json.loads(row["place_names"])
+    assert sorted(names) == sorted(["River crossing", "Tavush; Tovuz", 'He said "here", ok'])
+    assert sorted(json.loads(row["places"])) == ["quoted", "river-crossing", "tavush-tovuz"]
+    _, body = download(client, "incidents", "json")
+    assert sorted(json.loads(body)["results"][0]["place_names"]) == sorted(names)
+
+
+def test_every_export_has_updated_at_and_dates_keep_their_precision(client, world):
+    Statement.objects.filter(pk=world.south_says.pk).update(
+        issued_on=date(2021, 5, 1), issued_precision="month"
+    )
+    for what in ("incidents", "statements", "annotations"):
+        _, text = download(client, what, "csv")
+        header, rows = read_csv(text)
+        assert "updated_at" in header and all(r["updated_at"] for r in rows), what
+    _, text = download(client, "statements", "csv")
+    by_id = {int(r["id"]): r for r in read_csv(text)[1]}
+    assert by_id[world.south_says.pk]["issued_on"] == "2021-05"
+    assert by_id[world.north_says.pk]["issued_on"] == "2024-03-01"
+    _, body = download(client, "statements", "json")
+    items = {r["id"]: r for r in json.loads(body)["results"]}
+    assert items[world.south_says.pk]["issued_on"] == "2021-05"
+    api = client.get(reverse("api:statement_detail", args=[world.south_says.pk])).json()
+    assert api["issued_on"] == "2021-05" and api["issued_precision"] == "month"
+
+
+def test_excel_download_is_the_standard_csv_after_a_byte_order_mark(client, world):
+    response, standard = download(client, "statements", "csv")
+    assert not standard.startswith("\ufeff")
+    excel_response, excel = download(client, "statements", "excel.csv")
+    assert excel == "\ufeff" + standard
+    assert excel_response["Content-Type"] == response["Content-Type"] == "text/csv; charset=utf-8"
+    assert excel_response["Content-Disposition"].endswith('.excel.csv"')
+
+
+def test_exports_state_the_data_licence(client, world):
+    response, body = download(client, "statements", "json")
+    assert json.loads(body)["license"] == "https://creativecommons.org/licenses/by/4.0/"
+    csv_response, _ = download(client, "incidents", "csv")
+    assert 'rel="license"' in csv_response["Link"]
+
+
+def test_annotations_export_obeys_visibility(client, world, analyst):
+    for fmt in ("csv", "json"):
+        _, text = download(client, "annotations", fmt)
+        rows = read_csv(text)[1] if fmt == "csv" else json.loads(text)["results"]
+        assert {int(r["id"]) for r in rows} == {world.public_note.pk}, fmt
+        assert "SECRET" not in text
+    _, text = download(client, "annotations", "csv", tag="disputed")
+    [row] = read_csv(text)[1]
+    assert row["quote"] == "repairing a bridge" and row["incident"] == world.incident.slug
+    client.force_login(analyst)
+    _, text = download(client, "annotations", "json")
+    ids = {r["id"] for r in json.loads(text)["results"]}
+    assert ids == {world.public_note.pk, world.internal_note.pk, world.note_on_draft.pk}
+
+
+def test_every_registered_format_answers_for_every_dataset(client, world):
+    for what in ("incidents", "statements", "annotations"):
+        for fmt in WRITERS:
+            response, text = download(client, what, fmt)
+            assert text, (what, fmt)
 
 
 def test_incident_csv_and_json_carry_the_same_rows(client, world):
@@ -168,7 +265,7 @@ def test_incident_csv_and_json_carry_the_same_rows(client, world):
     assert header == INCIDENT_HEADER
     [row] = rows
     assert row["slug"] == world.incident.slug
-    assert row["places"] == "river-crossing"
+    assert row["places"] == '["river-crossing"]'
     assert row["statement_count"] == "4"  # three published + one withdrawn
     assert row["summary"] == "A patrol was stopped, each side says why."
 
@@ -181,9 +278,13 @@ def test_incident_csv_and_json_carry_the_same_rows(client, world):
     assert list(item) == INCIDENT_HEADER
     assert item["statement_count"] == 4
     assert item["date_end"] is None
-    assert {k: str(v) for k, v in item.items() if v is not None} == {
-        k: v for k, v in row.items() if v != ""
-    } | {"statement_count": "4"}
+    assert item["places"] == ["river-crossing"]
+    as_csv = {
+        k: json.dumps(v, ensure_ascii=False) if isinstance(v, list) else str(v)
+        for k, v in item.items()
+        if v is not None
+    }
+    assert as_csv == {k: v for k, v in row.items() if v != ""} | {"statement_count": "4"}
 
 
 @pytest.mark.parametrize("role", ROLES)

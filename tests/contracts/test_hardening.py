@@ -264,3 +264,11 @@ def test_error_pages_carry_no_inline_script_or_style():
     finder = InlineFinder()
     finder.feed(database_unavailable_response().content.decode())
     assert finder.problems == []
+
+
+@pytest.mark.django_db
+def test_every_page_states_the_data_licence(client):
+    World()
+    for url in ("/", "/analysis/", "/search/?q=patrol"):
+        html = client.get(url).content.decode()
+        assert 'rel="license"' in html and "CC-BY-4.0" in html, url

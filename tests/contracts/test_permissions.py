@@ -126,7 +126,12 @@ EXPECTED: dict[str, Entry] = {
     "api:annotation_detail": Entry(PUBLIC),
     "api:export_incidents": Entry(PUBLIC, {"fmt": "csv"}),
     "api:export_statements": Entry(PUBLIC, {"fmt": "json"}),
+    "api:export_annotations": Entry(PUBLIC, {"fmt": "excel.csv"}),
+    "api:openapi": Entry(PUBLIC),
+    "api:statement_text": Entry(PUBLIC),
     "api:incident_feed": Entry(PUBLIC),
+    # The catch-all JSON 404 under /api/ (reversed without a path it is /api/ itself).
+    "api:unknown_path": Entry(PUBLIC),
     # analysis pages: read-only, built from what the user may see (published data for
     # the public), so open to everyone
     "analysis:index": Entry(PUBLIC),

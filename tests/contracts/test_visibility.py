@@ -180,3 +180,64 @@ def test_publishing_makes_an_incident_public_and_unpublishing_hides_it_again():
     Incident.objects.filter(pk=h.hidden.pk).update(status=Incident.Status.DRAFT)
     assert client.get(url).status_code == 404
     assert client.get(f"/statements/{h.hidden_statement.pk}/", headers=HX).status_code == 404
+
+
+class DraftOnlySpeakers:
+    """World() plus a speaker and a party heard only in draft statements, and a
+    conflict whose only incident is a draft (what imports create all the time)."""
+
+    def __init__(self) -> None:
+        w = self.w = f.World()
+        self.ghost = f.actor("Ghost Spokesman", w.north, role="Ghost role", aliases=["Ghosty"])
+        f.statement(w.incident, self.ghost, "Words still in draft.", published=False)
+        self.observer = f.party("Observer Union", "observer-union")
+        w.conflict.third_parties.add(self.observer)
+        self.observer_voice = f.actor("Observer voice", self.observer)
+        f.statement(w.incident, self.observer_voice, "Draft reaction.", published=False)
+        self.quiet_side = f.party("Quietland", "quietland")
+        self.quiet = f.conflict("Quiet–North", [self.quiet_side, w.north])
+        f.incident(self.quiet, "Drafted incident", published=False)
+
+
+def test_a_speaker_known_only_from_drafts_is_not_public(analyst_client):
+    d = DraftOnlySpeakers()
+    public = Client()
+    assert public.get(f"/actors/{d.ghost.slug}/").status_code == 404
+    party_page = public.get("/parties/northland/").content.decode()
+    assert "Ghost" not in party_page and d.w.north_mod.name in party_page
+    assert public.get(f"/api/actors/{d.ghost.slug}/").status_code == 404
+    # Analysts see the speaker, on both pages.
+    assert analyst_client.get(f"/actors/{d.ghost.slug}/").status_code == 200
+    assert "Ghost Spokesman" in analyst_client.get("/parties/northland/").content.decode()
+
+
+def test_parties_and_conflicts_known_only_from_drafts_are_not_listed():
+    d = DraftOnlySpeakers()
+    public = Client()
+    assert public.get("/parties/observer-union/").status_code == 404
+    assert public.get("/parties/quietland/").status_code == 404
+    # A side of a public conflict is public even before it has spoken (its column).
+    assert public.get("/parties/southland/").status_code == 200
+    listing = public.get("/incidents/").content.decode()
+    for hidden in ("Observer Union", "Quietland", "Quiet–North"):
+        assert hidden not in listing, hidden
+    assert "Quiet–North" not in public.get("/parties/northland/").content.decode()
+    assert "Quiet–North" not in public.get("/analysis/").content.decode()
+    parties = public.get("/api/parties/").json()
+    assert {p["slug"] for p in parties["results"]} == {"northland", "southland", "league"}
+    north = public.get("/api/parties/northland/").json()
+    assert [c["slug"] for c in north["side_in"]] == [d.w.conflict.slug]
+    detail = public.get(f"/api/incidents/{d.w.incident.slug}/").json()
+    assert [p["slug"] for p in detail["third_parties"]] == ["league"]
+    assert public.get(f"/api/feeds/incidents/?conflict={d.quiet.slug}").status_code == 404
+
+
+def test_pages_showing_drafts_to_signed_in_users_are_private(analyst_client):
+    h = HiddenWorld()
+    url = f"/incidents/{h.incident.slug}/"
+    response = analyst_client.get(url)
+    assert "DRAFT-WORDS" in response.content.decode()
+    assert "private" in response["Cache-Control"]
+    for other in ("/incidents/", f"/statements/{h.draft.pk}/", "/api/incidents/"):
+        assert "private" in analyst_client.get(other)["Cache-Control"], other
+    assert "private" not in Client().get(url).get("Cache-Control", "")

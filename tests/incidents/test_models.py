@@ -155,3 +155,30 @@ def test_a_link_follows_a_changed_slug_on_the_same_object():
     assert a.get_absolute_url() == "/actors/renamed-ministry/"
     w.incident.slug = "renamed-incident"
     assert w.incident.get_absolute_url() == "/incidents/renamed-incident/"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "JAVASCRIPT:alert(1)", "data:text/html,x", "ftp://x.example/a"]
+)
+def test_only_http_urls_are_stored(url):
+    from imports.models import ImportDraft
+
+    with pytest.raises(ValidationError):
+        Source.objects.create(title="Report", url=url)
+    with pytest.raises(ValidationError):
+        ImportDraft.objects.create(title="Draft", url=url, text="Text.", proposals={})
+    src = Source.objects.create(title="Report", url="https://news.example/a")
+    # Even around save() (QuerySet.update), the database refuses it.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Source.objects.filter(pk=src.pk).update(url=url)
+    assert Source.objects.get(pk=src.pk).url == "https://news.example/a"
+
+
+def test_bulk_import_metadata_with_a_script_link_is_refused_with_a_message():
+    from imports.forms import article_from
+
+    with pytest.raises(ValidationError) as caught:
+        article_from("note", "Some text.", {"url": "javascript:alert(1)"})
+    assert "note: the url 'javascript:alert(1)' is not an http(s) address." in str(caught.value)
+    assert article_from("ok", "Text.", {"url": "https://a.example/x"}).url == "https://a.example/x"

@@ -189,7 +189,8 @@ def run_search(user: Any, params: dict[str, Any]) -> SearchOutcome:
     statements = (
         Statement.objects.select_related("actor", "party", "incident__conflict")
         .only(
-            "text", "kind", "statement_type", "status", "issued_on", "published_at",
+            "text", "kind", "statement_type", "status", "issued_on", "issued_precision",
+            "published_at",
             "actor__name", "actor__slug", "actor__role", "party__name", "party__slug",
             "party__short_name", "incident__title", "incident__slug", "incident__status",
             "incident__conflict__name", "incident__conflict__slug",

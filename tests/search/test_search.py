@@ -467,3 +467,18 @@ def test_a_very_common_word_is_capped_and_the_page_says_so(client, world, monkey
     monkeypatch.setattr(search_query, "MATCH_CAP", 50)
     outcome = client.get(URL, {"q": "checkpoint"}).context["outcome"]
     assert not outcome.capped and outcome.total == 8
+
+
+def test_a_result_keeps_its_dates_precision(client, world):
+    """A statement dated to the month reads "May 2021" in the results, never the
+    first of the month."""
+    f.statement(
+        world.incident,
+        world.south_mfa,
+        "Quarrymen were seen near the marker stones.",
+        issued_on=date(2021, 5, 1),
+        issued_precision="month",
+    )
+    html = client.get(reverse("search:results"), {"q": "quarrymen"}).content.decode()
+    assert '<time datetime="2021-05">May 2021</time>' in html
+    assert "1 May 2021" not in html

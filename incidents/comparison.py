@@ -20,6 +20,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import OuterRef, Prefetch, Subquery
 
+from . import dates
 from .cards import statements_for
 from .forms import TABS, IncidentViewForm
 from .models import (
@@ -44,7 +45,14 @@ TIMELINE_PAGE_SIZE = 50
 
 # What the comparison page needs of every visible statement to place it (grid cell,
 # timeline delay, counts); the rest is loaded only for the cards actually shown.
-PLACING_FIELDS = ("actor", "party", "leaning_towards", "issued_on", "source")
+PLACING_FIELDS = (
+    "actor",
+    "party",
+    "leaning_towards",
+    "issued_on",
+    "issued_precision",
+    "source",
+)
 
 
 @dataclass
@@ -130,13 +138,28 @@ class SourceEntry:
     statements: list[Statement]
 
 
-def describe_delay(days: int, party: Party) -> str:
+def describe_delay(days: int, party: Party, precision: str = dates.DAY) -> str:
+    """The delay in days; when either date is known only to the month or year, in
+    whole months or years, since a count of days would claim a precision the dates
+    do not have (an approximate date makes the count approximate)."""
+    if precision in (dates.MONTH, dates.YEAR):
+        unit_days, unit = (365, "year") if precision == dates.YEAR else (30, "month")
+        n = round(days / unit_days)
+        if n == 0:
+            same = "year" if precision == dates.YEAR else "month"
+            return f"In the same {same} as {party.label}’s first statement"
+        units = unit if abs(n) == 1 else f"{unit}s"
+        side = "after" if n > 0 else "before"
+        return f"About {abs(n)} {units} {side} {party.label}’s first statement"
+    about = "About " if precision == dates.APPROXIMATE else ""
     if days == 0:
+        if about:
+            return f"About the same day as {party.label}’s first statement"
         return f"Same day as {party.label}’s first statement"
     unit = "day" if abs(days) == 1 else "days"
     if days > 0:
-        return f"{days} {unit} after {party.label}’s first statement"
-    return f"{-days} {unit} before {party.label}’s first statement"
+        return f"{about}{days} {unit} after {party.label}’s first statement"
+    return f"{about}{-days} {unit} before {party.label}’s first statement"
 
 
 @dataclass
@@ -365,16 +388,19 @@ def arrange_timeline(order: SideOrder, statements: list[Statement]) -> list[Time
     """Every statement in issue order, with the delay since the first statement of
     another side (for a side) or of any side (for a third party)."""
     first: dict[int, date] = {}
+    first_precision: dict[int, str] = {}
     for s in statements:
         if order.is_side(s.party_id) and s.party_id not in first:
             first[s.party_id] = s.issued_on
+            first_precision[s.party_id] = s.issued_precision
     by_pk = {p.pk: p for p in order.sides}
     entries = []
     for s in statements:
         others = [(d, pid) for pid, d in first.items() if pid != s.party_id]
         if others:
             d, pid = min(others, key=lambda x: (x[0], order.index(x[1]) or 0))
-            delay = describe_delay((s.issued_on - d).days, by_pk[pid])
+            precision = dates.coarser(s.issued_precision, first_precision[pid])
+            delay = describe_delay((s.issued_on - d).days, by_pk[pid], precision)
         elif order.is_side(s.party_id):
             delay = "No statement from another side yet"
         else:

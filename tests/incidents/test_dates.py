@@ -98,3 +98,18 @@ def test_editor_pages_keep_the_precision(editor_client, month_scene):
     assert "May 2021:" in html and "1 May 2021" not in html
     html = editor_client.get(reverse("editing:statement_spans", args=[north.pk])).content.decode()
     assert "May 2021)" in html
+
+
+def test_timeline_delays_keep_the_dates_precision():
+    """Delays between dates known to the day are in days; with a month-precision date
+    they are in months, and with an approximate one they say so."""
+    from incidents.comparison import describe_delay
+    from incidents.models import Party
+
+    north = Party(name="Northland", slug="northland")
+    assert describe_delay(3, north) == "3 days after Northland’s first statement"
+    assert describe_delay(0, north, "month") == "In the same month as Northland’s first statement"
+    assert describe_delay(61, north, "month") == "About 2 months after Northland’s first statement"
+    assert describe_delay(-1, north, "approximate") == (
+        "About 1 day before Northland’s first statement"
+    )

@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz for container health checks, before host checks and redirects.
+    "core.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Django's own Content Security Policy (SECURE_CSP below).
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -308,6 +310,12 @@ IMPORT_MAX_CHARS = int(os.environ.get("IMPORT_MAX_CHARS", "200000"))
 # PostgreSQL's search index can hold (a text-search vector of at most 1 MB).
 STATEMENT_MAX_CHARS = int(os.environ.get("STATEMENT_MAX_CHARS", "20000"))
 NOTE_MAX_CHARS = int(os.environ.get("NOTE_MAX_CHARS", "10000"))
+# Import jobs: the worker stamps a heartbeat this often; a running job without one
+# for the lease has lost its worker and is resumed (at most MAX_ATTEMPTS runs in all),
+# then marked failed with a Retry button.
+IMPORT_JOB_HEARTBEAT_SECONDS = float(os.environ.get("IMPORT_JOB_HEARTBEAT_SECONDS", "5"))
+IMPORT_JOB_LEASE_SECONDS = float(os.environ.get("IMPORT_JOB_LEASE_SECONDS", "30"))
+IMPORT_JOB_MAX_ATTEMPTS = int(os.environ.get("IMPORT_JOB_MAX_ATTEMPTS", "2"))
 # A bulk upload, all files together (a request over it is refused before it is read).
 IMPORT_BULK_MAX_BYTES = int(os.environ.get("IMPORT_BULK_MAX_BYTES", str(20 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", "2621440"))

@@ -167,6 +167,28 @@ class DatabaseUnavailableMiddleware:
         return database_unavailable_response(timed_out)
 
 
+class HealthCheckMiddleware:
+    """GET /healthz: 200 "ok" when the database answers, 503 when it does not.
+    First in the chain, before the host check and the HTTPS redirect: a container
+    health check or a load balancer calls it by IP, over plain HTTP."""
+
+    PATH = "/healthz"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path != self.PATH:
+            return self.get_response(request)
+        try:
+            with connections["default"].cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except (OperationalError, InterfaceError) as exc:
+            logger.error("Health check: database unavailable: %s", exc)
+            return refused_response(503, "database unavailable")
+        return HttpResponse("ok", content_type="text/plain", headers={"Cache-Control": "no-store"})
+
+
 class UnstorableInputMiddleware:
     """A NUL character in a query string or a form post is refused with a 400 before
     any view sees it: PostgreSQL cannot take one in a query parameter, and no filter,

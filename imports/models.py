@@ -10,13 +10,16 @@ leaves one ImportDraft per article.
 from __future__ import annotations
 
 import hashlib
+import logging
+import threading
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -40,6 +43,9 @@ if TYPE_CHECKING:
     from .extract import Analysis
 
 
+logger = logging.getLogger("parallax.imports")
+
+
 class ImportRejected(ValueError):
     """The article cannot be imported; the message says why, for the page and CLI."""
 
@@ -54,6 +60,40 @@ class Article:
     published_on: date | None = None
     title: str = ""
     name: str = ""  # file name in bulk imports
+
+
+class WorkerStopped(Exception):
+    """Recorded on the task row of a job whose worker died mid-way."""
+
+
+class ImportJobQuerySet(models.QuerySet["ImportJob"]):
+    def stale(self) -> ImportJobQuerySet:
+        """Running, but no heartbeat within the lease: its worker died (killed,
+        out of memory, the machine restarted)."""
+        lease = timezone.now() - timedelta(seconds=settings.IMPORT_JOB_LEASE_SECONDS)
+        return self.filter(status=ImportJob.Status.RUNNING).filter(
+            Q(heartbeat_at__lt=lease) | Q(heartbeat_at__isnull=True, started_at__lt=lease)
+        )
+
+    def recover_stale(self) -> list[ImportJob]:
+        """Resume each job whose worker died from where it stopped, once; a job whose
+        worker died again is marked failed, and its page offers Retry. Called by the
+        job page (it polls every second), when a job starts, and by `manage.py
+        recover_import_jobs`."""
+        recovered = []
+        for job_id in self.stale().values_list("pk", flat=True):
+            with transaction.atomic():
+                job = (
+                    ImportJob.objects.select_for_update(of=("self",), skip_locked=True)
+                    .filter(pk=job_id)
+                    .first()
+                )
+                # Checked again under the lock: another page may have just done it.
+                if job is None or not ImportJob.objects.stale().filter(pk=job_id).exists():
+                    continue
+                job.worker_died()
+                recovered.append(job)
+        return recovered
 
 
 class ImportJob(models.Model):
@@ -71,7 +111,8 @@ class ImportJob(models.Model):
     processed = models.PositiveIntegerField(default=0)
     drafts_created = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
-    # The articles waiting to be processed; emptied once the job has run.
+    # The articles waiting to be processed; emptied once the job has succeeded (a
+    # failed job keeps them, for Retry).
     payload = models.JSONField(default=list, blank=True)
     # One line per article: "name: 7 statements proposed" or "name: <why rejected>".
     results = models.JSONField(default=list, blank=True)
@@ -80,6 +121,15 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Written every few seconds by the worker running the job (Heartbeat): a running
+    # job whose heartbeat is older than the lease has lost its worker.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # How many times a worker started on it (1 for a job that never had trouble).
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # What happened to it besides the articles: "resumed after its worker stopped".
+    note = models.TextField(blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -93,6 +143,10 @@ class ImportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status == self.Status.FAILED and self.processed < self.total
 
     @property
     def percent(self) -> int:
@@ -116,15 +170,68 @@ class ImportJob(models.Model):
             ],
         )
 
+    def enqueue(self) -> None:
+        """Hand the job to a worker, once the current transaction has committed (the
+        worker must be able to read the job)."""
+        from .tasks import run_import_job
+
+        def send() -> None:
+            result = run_import_job.enqueue(self.pk)
+            ImportJob.objects.filter(pk=self.pk).update(task_id=str(result.id)[:64])
+
+        transaction.on_commit(send)
+
+    def worker_died(self) -> None:
+        """Its worker stopped without finishing (see ImportJobQuerySet.recover_stale)."""
+        when = self.heartbeat_at or self.started_at
+        stopped = f"The worker running this job stopped at {self.processed} of {self.total}"
+        stopped += f" (last sign of life {when:%H:%M:%S} UTC)" if when else ""
+        self._fail_task_row(stopped)
+        if self.attempts < settings.IMPORT_JOB_MAX_ATTEMPTS:
+            self.status = self.Status.QUEUED
+            self.note = f"{stopped}; resumed automatically from there."
+            self.save(update_fields=["status", "note"])
+            self.enqueue()
+        else:
+            self.status = self.Status.FAILED
+            self.note = f"{stopped}, again."
+            self.error = "Its worker stopped. Retry to continue from where it stopped."
+            self.finished_at = timezone.now()
+            self.save(update_fields=["status", "note", "error", "finished_at"])
+
+    def retry(self) -> None:
+        """An editor's Retry of a failed job: from where it stopped."""
+        self.status = self.Status.QUEUED
+        self.error = ""
+        self.attempts = 0
+        self.finished_at = None
+        self.note = f"Retried at {self.processed} of {self.total}."
+        self.save(update_fields=["status", "error", "attempts", "finished_at", "note"])
+        self.enqueue()
+
+    def _fail_task_row(self, why: str) -> None:
+        """The tasks framework's own row of the dead run stays RUNNING otherwise."""
+        from django_tasks_db.models import DBTaskResult
+
+        if not self.task_id:
+            return
+        rows = DBTaskResult.objects.filter(pk=self.task_id, status="RUNNING")
+        for row in rows:
+            row.set_failed(WorkerStopped(why))
+
     def run(self) -> None:
-        """Process every article (nlp.pipe batches), recording progress as it goes so
-        the page can poll it. A rejected article is reported and skipped; an
-        unexpected error fails the job with its message."""
+        """Process the articles not processed yet (nlp.pipe batches), recording
+        progress as it goes so the page can poll it, with a heartbeat meanwhile. A
+        rejected article is reported and skipped; an unexpected error fails the job
+        with its message. A run after a dead worker continues where it stopped."""
         from .pipeline import import_articles
 
+        self._recount()
         self.status = self.Status.RUNNING
-        self.started_at = timezone.now()
-        self.save(update_fields=["status", "started_at"])
+        self.started_at = self.started_at or timezone.now()
+        self.heartbeat_at = timezone.now()
+        self.attempts += 1
+        self.save(update_fields=["status", "started_at", "heartbeat_at", "attempts"])
         articles = [
             Article(
                 text=item["text"],
@@ -136,25 +243,81 @@ class ImportJob(models.Model):
                 title=item.get("title", ""),
                 name=item.get("name", ""),
             )
-            for item in self.payload
+            for item in self.payload[self.processed :]
         ]
         try:
-            for outcome in import_articles(articles, by=self.created_by, job=self):
-                self.processed += 1
-                if outcome.draft is not None:
-                    self.drafts_created += 1
-                else:
-                    self.rejected += 1
-                self.results = [*self.results, outcome.summary]
-                self.save(update_fields=["processed", "drafts_created", "rejected", "results"])
+            with Heartbeat(self.pk):
+                for outcome in import_articles(articles, by=self.created_by, job=self):
+                    self.processed += 1
+                    if outcome.draft is not None:
+                        self.drafts_created += 1
+                    else:
+                        self.rejected += 1
+                    self.results = [*self.results, outcome.summary]
+                    self.heartbeat_at = timezone.now()
+                    self.save(
+                        update_fields=[
+                            "processed",
+                            "drafts_created",
+                            "rejected",
+                            "results",
+                            "heartbeat_at",
+                        ]
+                    )
         except Exception as exc:  # the job page must say what went wrong
             self.status = self.Status.FAILED
             self.error = f"{type(exc).__name__}: {exc}"
         else:
             self.status = self.Status.DONE
-        self.payload = []
+            self.payload = []
         self.finished_at = timezone.now()
         self.save(update_fields=["status", "error", "payload", "finished_at"])
+
+    def _recount(self) -> None:
+        """A worker killed between creating an article's draft and counting it left
+        the draft uncounted: count it now, so a resumed run does not make it twice."""
+        made = self.drafts.count()
+        if made > self.drafts_created:
+            missing = made - self.drafts_created
+            self.processed += missing
+            self.drafts_created = made
+            self.results = [*self.results, *["(recovered) draft made before the stop"] * missing]
+            self.save(update_fields=["processed", "drafts_created", "results"])
+
+
+class Heartbeat:
+    """While a job runs, a thread stamps its heartbeat every few seconds on a
+    connection of its own, so that a long batch of articles is not mistaken for a
+    dead worker. Stops with the job (or with the process, being a daemon)."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.beat, daemon=True, name=f"job-{job_id}-beat")
+
+    def __enter__(self) -> Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=5)
+
+    def beat(self) -> None:
+        from django.db import connections
+
+        try:
+            while not self.stop.wait(settings.IMPORT_JOB_HEARTBEAT_SECONDS):
+                try:
+                    ImportJob.objects.filter(
+                        pk=self.job_id, status=ImportJob.Status.RUNNING
+                    ).update(heartbeat_at=timezone.now())
+                except DatabaseError as exc:
+                    # A missed beat is not fatal (the job saves one with each
+                    # article too); the next one may get through.
+                    logger.warning("Heartbeat of import job %s missed: %s", self.job_id, exc)
+        finally:
+            connections.close_all()
 
 
 class ImportDraftQuerySet(models.QuerySet["ImportDraft"]):

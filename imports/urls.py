@@ -13,4 +13,5 @@ urlpatterns = [
     path("<int:pk>/discard/", views.discard, name="discard"),
     path("bulk/", views.bulk, name="bulk"),
     path("jobs/<int:pk>/", views.job, name="job"),
+    path("jobs/<int:pk>/retry/", views.job_retry, name="job_retry"),
 ]

@@ -20,7 +20,6 @@ from incidents.models import Incident, Party, Statement
 from .forms import ArticleForm, BulkForm, SaveForm, StatementReviewForm
 from .models import ImportDraft, ImportJob
 from .nlp import model_status
-from .tasks import run_import_job
 
 
 def _user(request: HtmxHttpRequest) -> User | None:
@@ -241,8 +240,7 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
     form = BulkForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         job = ImportJob.for_articles(form.cleaned_data["articles"], by=_user(request))
-        # Enqueued once the job row is committed, so the worker can read it.
-        transaction.on_commit(lambda: _enqueue(job))
+        job.enqueue()
         return redirect(job)
     status = 400 if form.errors else 200
     return render(
@@ -257,17 +255,28 @@ def _limit_mb() -> str:
     return f"{round(settings.IMPORT_BULK_MAX_BYTES / 1_048_576, 1):g}"
 
 
-def _enqueue(job: ImportJob) -> None:
-    result = run_import_job.enqueue(job.pk)
-    ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
-
-
 @editor_required
 @require_http_methods(["GET"])
 def job(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    # The page polls while the job runs: it is also where a dead worker is noticed.
+    ImportJob.objects.filter(pk=pk).recover_stale()
     job = get_object_or_404(ImportJob, pk=pk)
     context = {"job": job, "drafts": job.drafts.all()}
     template = "imports/job.html"
     if request.htmx:
         template += "#job-progress"
     return render(request, template, context)
+
+
+@editor_required
+@require_POST
+def job_retry(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Run a failed job again, from the article where it stopped."""
+    with transaction.atomic():
+        job = get_object_or_404(ImportJob.objects.select_for_update(of=("self",)), pk=pk)
+        if job.can_retry:
+            job.retry()
+            messages.success(request, f"The job continues from article {job.processed + 1}.")
+        else:
+            messages.error(request, "Only a failed job with articles left can be retried.")
+    return redirect(job)

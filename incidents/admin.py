@@ -171,7 +171,8 @@ class StatementInline(ReadOnlyInline):
 class IncidentAdminForm(VersionedAdminForm):
     """Setting the status to Published here follows the editors' rule
     (incidents.publishing): refused while a side has no published statement, unless
-    the box below is ticked."""
+    the box below is ticked. Saved with the compare-and-set of VersionedAdminForm.
+    Statements are listed read-only (each is edited on its own, versioned page)."""
 
     confirm_one_sided = forms.BooleanField(
         required=False,

@@ -1,4 +1,5 @@
-/* Parallax editing: turn a text selection inside a statement into character offsets.
+/* Parallax editing: turn a text selection inside a statement into character offsets
+ * (counted in characters, as the server counts them: see codePoints below).
  *
  * A statement's text element carries data-span-text="<statement id>"; its text content
  * is exactly the statement's text (highlights are <mark> elements around parts of it;
@@ -68,7 +69,31 @@
     while (start < end && /\s/.test(text.charAt(start))) start++;
     while (end > start && /\s/.test(text.charAt(end - 1))) end--;
     if (end <= start) return null;
-    return { root: root, id: root.getAttribute("data-span-text"), start: start, end: end, quote: text.slice(start, end) };
+    return {
+      root: root,
+      id: root.getAttribute("data-span-text"),
+      start: codePoints(text, start),
+      end: codePoints(text, end),
+      quote: text.slice(start, end)
+    };
+  }
+
+  // The one conversion between the two ways of counting. The DOM counts UTF-16 code
+  // units (an emoji or any character beyond U+FFFF is two); the server counts
+  // characters (code points), as Python's str does. Offsets are counted in the DOM's
+  // units up to here and sent to the server as characters.
+  function codePoints(text, units) {
+    var count = 0;
+    for (var i = 0; i < units; i++) {
+      var c = text.charCodeAt(i);
+      // A high surrogate followed by a low one is one character.
+      if (c >= 0xd800 && c <= 0xdbff && i + 1 < units) {
+        var next = text.charCodeAt(i + 1);
+        if (next >= 0xdc00 && next <= 0xdfff) i++;
+      }
+      count++;
+    }
+    return count;
   }
 
   function fill(span) {

@@ -1,37 +1,30 @@
 """Article imports awaiting an editor's review, and bulk import jobs.
 
 An ImportDraft holds one cleaned article and the extractor's proposals (JSON) until an
-editor saves it: then its accepted statements become draft Statements linked to a new
-Source carrying the archived text, all in one transaction, or nothing is saved.
-An ImportJob runs many articles in the background (Django's tasks framework) and
-leaves one ImportDraft per article.
+editor saves it (imports/saving.py): then its accepted statements become draft
+Statements linked to a new Source carrying the archived text, all in one transaction,
+or nothing is saved. An ImportJob runs many articles in the background (its task and
+runner are in imports/tasks.py) and leaves one ImportDraft per article.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, models, transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import (
-    Actor,
-    Claim,
-    Conflict,
     Incident,
-    Party,
-    PointOfContention,
     Source,
-    Statement,
     http_url_constraint,
     normalise_for_match,
     validate_http_url,
@@ -219,106 +212,6 @@ class ImportJob(models.Model):
         for row in rows:
             row.set_failed(WorkerStopped(why))
 
-    def run(self) -> None:
-        """Process the articles not processed yet (nlp.pipe batches), recording
-        progress as it goes so the page can poll it, with a heartbeat meanwhile. A
-        rejected article is reported and skipped; an unexpected error fails the job
-        with its message. A run after a dead worker continues where it stopped."""
-        from .pipeline import import_articles
-
-        self._recount()
-        self.status = self.Status.RUNNING
-        self.started_at = self.started_at or timezone.now()
-        self.heartbeat_at = timezone.now()
-        self.attempts += 1
-        self.save(update_fields=["status", "started_at", "heartbeat_at", "attempts"])
-        articles = [
-            Article(
-                text=item["text"],
-                url=item.get("url", ""),
-                publisher=item.get("publisher", ""),
-                published_on=date.fromisoformat(item["published_on"])
-                if item.get("published_on")
-                else None,
-                title=item.get("title", ""),
-                name=item.get("name", ""),
-            )
-            for item in self.payload[self.processed :]
-        ]
-        try:
-            with Heartbeat(self.pk):
-                for outcome in import_articles(articles, by=self.created_by, job=self):
-                    self.processed += 1
-                    if outcome.draft is not None:
-                        self.drafts_created += 1
-                    else:
-                        self.rejected += 1
-                    self.results = [*self.results, outcome.summary]
-                    self.heartbeat_at = timezone.now()
-                    self.save(
-                        update_fields=[
-                            "processed",
-                            "drafts_created",
-                            "rejected",
-                            "results",
-                            "heartbeat_at",
-                        ]
-                    )
-        except Exception as exc:  # the job page must say what went wrong
-            self.status = self.Status.FAILED
-            self.error = f"{type(exc).__name__}: {exc}"
-        else:
-            self.status = self.Status.DONE
-            self.payload = []
-        self.finished_at = timezone.now()
-        self.save(update_fields=["status", "error", "payload", "finished_at"])
-
-    def _recount(self) -> None:
-        """A worker killed between creating an article's draft and counting it left
-        the draft uncounted: count it now, so a resumed run does not make it twice."""
-        made = self.drafts.count()
-        if made > self.drafts_created:
-            missing = made - self.drafts_created
-            self.processed += missing
-            self.drafts_created = made
-            self.results = [*self.results, *["(recovered) draft made before the stop"] * missing]
-            self.save(update_fields=["processed", "drafts_created", "results"])
-
-
-class Heartbeat:
-    """While a job runs, a thread stamps its heartbeat every few seconds on a
-    connection of its own, so that a long batch of articles is not mistaken for a
-    dead worker. Stops with the job (or with the process, being a daemon)."""
-
-    def __init__(self, job_id: int) -> None:
-        self.job_id = job_id
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self.beat, daemon=True, name=f"job-{job_id}-beat")
-
-    def __enter__(self) -> Heartbeat:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.thread.join(timeout=5)
-
-    def beat(self) -> None:
-        from django.db import connections
-
-        try:
-            while not self.stop.wait(settings.IMPORT_JOB_HEARTBEAT_SECONDS):
-                try:
-                    ImportJob.objects.filter(
-                        pk=self.job_id, status=ImportJob.Status.RUNNING
-                    ).update(heartbeat_at=timezone.now())
-                except DatabaseError as exc:
-                    # A missed beat is not fatal (the job saves one with each
-                    # article too); the next one may get through.
-                    logger.warning("Heartbeat of import job %s missed: %s", self.job_id, exc)
-        finally:
-            connections.close_all()
-
 
 class ImportDraftQuerySet(models.QuerySet["ImportDraft"]):
     def awaiting_review(self) -> ImportDraftQuerySet:
@@ -491,142 +384,6 @@ class ImportDraft(models.Model):
         )
         self.refresh_from_db(fields=["status", "updated_at"])
         return bool(done)
-
-    @transaction.atomic
-    def save_statements(
-        self,
-        *,
-        by: User | None,
-        incident: Incident | None = None,
-        conflict: Conflict | None = None,
-        title: str = "",
-        date_start: date | None = None,
-        add_third_parties: bool = True,
-    ) -> Incident:
-        """Save every accepted statement as a draft, with the Source that archives
-        the text, on `incident` or on a new one; all or nothing (ValidationError)."""
-        # Lock the draft so two editors saving at once cannot both save it, and read
-        # the decisions from the stored row: one made after this page was loaded
-        # counts.
-        locked = type(self).objects.select_for_update(of=("self",)).get(pk=self.pk)
-        if locked.status != self.Status.REVIEW:
-            raise ValidationError("This import has already been saved or discarded.")
-        self.proposals = locked.proposals
-        accepted = self.accepted()
-        if not accepted:
-            raise ValidationError("Accept at least one statement before saving.")
-        if incident is None:
-            if conflict is None or not title or date_start is None:
-                raise ValidationError("Choose an incident, or give a conflict, title and date.")
-            incident = Incident(
-                conflict=conflict, title=title, date_start=date_start, created_by=by
-            )
-            incident.save()
-            for place_name in [p["name"] for p in self.proposals.get("places", [])]:
-                from incidents.models import Place
-
-                place = Place.objects.filter(name__iexact=place_name).first()
-                if place is not None:
-                    incident.places.add(place)
-        source = Source.objects.create(
-            url=self.url,
-            publisher=self.publisher,
-            title=self.title or "Imported article",
-            published_on=self.published_on,
-            kind=self.source_kind,
-            language=self.language,
-            archived_text=self.text,
-        )
-        conflict = incident.conflict
-        issued_on = self.published_on or incident.date_start
-        errors: list[str] = []
-        points: dict[str, PointOfContention] = {p.label: p for p in incident.points.all()}
-        for n, item in enumerate(accepted, start=1):
-            party = Party.objects.filter(slug=item.get("party") or "").first()
-            new_party = item.get("new_party") or {}
-            if party is None and item.get("new_party_confirmed") and new_party:
-                # A state, organisation or group the site did not have, proposed by
-                # the import and confirmed by the editor on review.
-                party = Party.objects.filter(name__iexact=new_party["name"]).first()
-                if party is None:
-                    party = Party.objects.create(
-                        slug=new_party["slug"][:60],
-                        name=new_party["name"][:200],
-                        kind=new_party.get("kind") or Party.Kind.OTHER,
-                    )
-            actor = Actor.objects.filter(slug=item.get("actor") or "").first()
-            if actor is None:
-                if party is None:
-                    errors.append(f"Statement {n} ({item['speaker']}): choose a party.")
-                    continue
-                actor = Actor.objects.filter(name__iexact=item["speaker"], party=party).first()
-                if actor is None:
-                    new = item.get("new_actor") or {}
-                    actor = Actor.objects.create(
-                        name=item["speaker"][:200],
-                        party=party,
-                        kind=new.get("kind") or Actor.Kind.BODY,
-                    )
-            if not conflict.knows(actor.party_id):
-                if add_third_parties:
-                    conflict.third_parties.add(actor.party)
-                else:
-                    errors.append(
-                        f"Statement {n}: {actor.party} is neither a side nor a recorded third "
-                        f"party of {conflict}."
-                    )
-                    continue
-            leaning_towards = (
-                Party.objects.filter(slug=item["leaning_towards"]).first()
-                if item.get("leaning_towards")
-                else None
-            )
-            leaning = item.get("leaning") or ""
-            if leaning == Statement.Leaning.SIDE and leaning_towards is None:
-                leaning = Statement.Leaning.NONE
-            statement = Statement(
-                incident=incident,
-                actor=actor,
-                party=actor.party,
-                text=self.text[item["start"] : item["end"]],
-                kind=item.get("kind") or Statement.Kind.REPORTED,
-                statement_type=item.get("statement_type") or Statement.Type.OTHER,
-                leaning=leaning if actor.party_id not in _side_ids(conflict) else "",
-                leaning_towards=leaning_towards
-                if actor.party_id not in _side_ids(conflict)
-                else None,
-                issued_on=issued_on,
-                source=source,
-                source_start=item["start"],
-                source_end=item["end"],
-                original_language=self.language,
-                status=Statement.Status.DRAFT,
-                created_by=by,
-            )
-            statement._change_reason = f"imported by {by}" if by else "imported"
-            statement.save()
-            for label in item.get("points") or []:
-                point = points.get(label)
-                if point is None:
-                    point = PointOfContention.objects.create(
-                        incident=incident, label=label, order=len(points)
-                    )
-                    points[label] = point
-                claim = Claim(statement=statement, point=point)
-                claim.set_span(statement.text, 0, len(statement.text))
-                claim.save()
-        if errors:
-            # Raising inside the atomic block rolls back the source and every statement.
-            raise ValidationError(errors)
-        self.status = self.Status.SAVED
-        self.source = source
-        self.incident = incident
-        self.save(update_fields=["status", "source", "incident", "updated_at"])
-        return incident
-
-
-def _side_ids(conflict: Conflict) -> set[int]:
-    return set(conflict.conflictside_set.values_list("party_id", flat=True))
 
 
 def _title_from(text: str) -> str:

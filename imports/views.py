@@ -20,6 +20,7 @@ from incidents.models import Incident, Party, Statement
 from .forms import ArticleForm, BulkForm, SaveForm, StatementReviewForm
 from .models import ImportDraft, ImportJob
 from .nlp import model_status
+from .saving import save_import
 
 
 def _user(request: HtmxHttpRequest) -> User | None:
@@ -176,7 +177,8 @@ def save(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            incident = draft.save_statements(
+            incident = save_import(
+                draft,
                 by=_user(request),
                 incident=data.get("incident"),
                 conflict=data.get("conflict"),

@@ -25,6 +25,7 @@ from django.test import Client
 from django.urls import reverse
 
 from imports.models import ImportDraft
+from imports.saving import save_import
 from incidents.models import Annotation, Claim, ClaimRelation, Incident, Statement
 from tests import factories as f
 from tests.editing.test_editing import incident_data, statement_data
@@ -463,7 +464,7 @@ def import_save(draft: ImportDraft, by: Any, incident: Incident) -> Action:
     copy = ImportDraft.objects.get(pk=draft.pk)
 
     def run() -> bool:
-        copy.save_statements(by=by, incident=incident)
+        save_import(copy, by=by, incident=incident)
         return True
 
     return Action("save import", run, lambda: True)

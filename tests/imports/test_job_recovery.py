@@ -121,7 +121,7 @@ def test_a_draft_made_just_before_the_kill_is_not_made_twice(world):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_heartbeat_beats_while_a_job_runs(world, settings):
-    from imports.models import Heartbeat
+    from imports.tasks import Heartbeat
 
     settings.IMPORT_JOB_HEARTBEAT_SECONDS = 0.05
     job = dead_job(processed=0, attempts=1)

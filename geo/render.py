@@ -240,7 +240,7 @@ def cluster(markers: list[Marker], frame: Frame, cell: int = CLUSTER_CELL) -> li
 
 
 def radius(weight: int) -> float:
-    return round(min(18.0, 5.0 + 2.0 * math.sqrt(max(weight, 1) - 1)), 1)
+    return round(min(18.0, 6.0 + 2.0 * math.sqrt(max(weight, 1) - 1)), 1)
 
 
 def draw(
@@ -249,9 +249,10 @@ def draw(
     highlights: list[Highlight] = (),  # type: ignore[assignment]
     width: int = WIDTH,
 ) -> SvgMap:
-    """The map of `extent` with the countries (and, on a regional map, admin-1 areas)
-    in view, the highlighted areas, and the markers (already clustered by the caller
-    if need be)."""
+    """The map of `extent` with the countries in view, the highlighted areas, and the
+    markers (already clustered by the caller if need be). On a regional map the
+    admin-1 outlines of the countries that hold something shown are drawn too: the
+    neighbours' provinces would only add bytes."""
     b = boundaries.load()
     empty = extent is None
     if extent is None:
@@ -259,7 +260,8 @@ def draw(
     # Extents are rounded so that nearby ones share the cached base layer.
     extent = tuple(round(v * 2) / 2 for v in extent)  # type: ignore[assignment]
     frame = frame_for(extent, width)
-    land, admin1 = _base_layer(extent, width)
+    countries = frozenset(h.area.country for h in highlights) | _countries_of(markers)
+    land, admin1 = _base_layer(extent, width, countries)
     areas = [
         DrawnArea(
             d=path_data(_rings_for(h.area, frame.deg_per_px), frame, decimals=1),
@@ -295,8 +297,17 @@ def draw(
     )
 
 
+def _countries_of(markers: Iterable[Marker]) -> frozenset[str]:
+    found = set()
+    for m in markers:
+        area = boundaries.area_at(m.lon, m.lat, 0)
+        if area is not None:
+            found.add(area.code)
+    return frozenset(found)
+
+
 @lru_cache(maxsize=128)
-def _base_layer(extent: BBox, width: int) -> tuple[str, str]:
+def _base_layer(extent: BBox, width: int, countries: frozenset[str]) -> tuple[str, str]:
     """The countries (and on a regional map the admin-1 outlines) in view: the costly
     part of a map (tens of milliseconds), the same for every map of the same extent,
     so computed once per process and extent."""
@@ -312,7 +323,13 @@ def _base_layer(extent: BBox, width: int) -> tuple[str, str]:
     admin1 = ""
     if frame.deg_per_px <= ADMIN1_MAX_DEG_PER_PX:
         admin1 = path_data(
-            (r for a in b.in_bbox(view, 1) for r in _rings_for(a, frame.deg_per_px)), frame
+            (
+                r
+                for a in b.in_bbox(view, 1)
+                if a.country in countries
+                for r in _rings_for(a, frame.deg_per_px)
+            ),
+            frame,
         )
     return land, admin1
 

@@ -475,10 +475,10 @@ class Place(models.Model):
     note = models.TextField(blank=True, help_text="e.g. whose territory it is, is disputed")
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.POINT)
     latitude = models.DecimalField(
-        max_digits=8, decimal_places=5, null=True, blank=True, help_text="Degrees north (−90 to 90)."
+        max_digits=8, decimal_places=5, null=True, blank=True, help_text="Degrees north."
     )
     longitude = models.DecimalField(
-        max_digits=8, decimal_places=5, null=True, blank=True, help_text="Degrees east (−180 to 180)."
+        max_digits=8, decimal_places=5, null=True, blank=True, help_text="Degrees east."
     )
     area_code = models.CharField(
         max_length=20,

@@ -13,6 +13,8 @@ not grow with the number of statements or annotations.
 
 from __future__ import annotations
 
+import hashlib
+from datetime import date
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -23,9 +25,10 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.models import can_edit
-from core.cache import depends_on
+from accounts.models import can_edit, can_see_unpublished
+from core.cache import depends_on, remember
 from core.http import HtmxHttpRequest
+from geo import maps
 
 from . import caching
 from .cards import expanded_card, open_card, statements_for
@@ -55,6 +58,7 @@ def incident_list(request: HtmxHttpRequest) -> HttpResponse:
     depends_on(*caching.list_scopes())
     form = IncidentFilterForm(request.GET or None, user=user)
     incidents = form.filter(Incident.objects.visible_to(user))
+    list_map = incident_list_map(incidents, form, user)
     statement_count = (
         Statement.objects.visible_to(user)
         .filter(incident=OuterRef("pk"))
@@ -79,11 +83,29 @@ def incident_list(request: HtmxHttpRequest) -> HttpResponse:
     )
     page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
     filtered = bool(form.valid_values())
-    context = {"form": form, "page": page, "filtered": filtered}
+    context = {"form": form, "page": page, "filtered": filtered, "list_map": list_map}
     template = "incidents/incident_list.html"
     if wants_fragment(request):
         template += "#incident-results"
     return render(request, template, context)
+
+
+def incident_list_map(
+    incidents: QuerySet[Incident], form: IncidentFilterForm, user: Any
+) -> maps.ListMap:
+    """The list's map for these filters, computed once per content generation, filter
+    set and audience and shared by every worker: its two aggregate queries and its
+    drawing cost about as much as the rest of the page, and the page cache does not
+    serve analysts and editors."""
+    query = {
+        k: v.isoformat() if isinstance(v, date) else str(v) for k, v in form.valid_values().items()
+    }
+    audience = "internal" if can_see_unpublished(user) else "public"
+    key = hashlib.sha256(repr(sorted(query.items())).encode()).hexdigest()[:32]
+    found: maps.ListMap = remember(
+        f"parallax:list-map:{audience}:{key}", lambda: maps.incident_list_map(incidents, query)
+    )
+    return found
 
 
 # --- comparison page -----------------------------------------------------------------

@@ -17,9 +17,10 @@ Natural Earth's admin-1 lines carry no names here, so the script
    so neighbours keep sharing exactly the same border),
 2. turns the edges into faces (polygonize),
 3. names each face by the admin-1 area most GeoNames places inside it belong to (a face
-   with no place takes its nearest place's), and
+   with no place takes its nearest place's, if the face is land: enclosed seas such as
+   the Caspian are faces too, and are dropped), and
 4. merges faces into one multipolygon per admin-1 area and per country.
-Faces with no place within reach (open sea enclosed by coastlines) are dropped.
+Faces with no place within reach are dropped.
 
 Output: coordinates in thousandths of a degree, each ring delta-encoded
 ([x0, y0, dx1, dy1, ...]) to keep the file small.
@@ -60,8 +61,31 @@ def read_lines() -> list[LineString]:
         with open(NE / f"{name}.shp", "rb") as shp, open(NE / f"{name}.shx", "rb") as shx:
             for shape in shapefile.Reader(shp=shp, shx=shx).shapes():
                 pts, parts = shape.points, [*shape.parts, len(shape.points)]
-                lines += [LineString(pts[a:b]) for a, b in zip(parts, parts[1:]) if b - a >= 2]
+                lines += [
+                    LineString(pts[a:b])
+                    for a, b in zip(parts, parts[1:], strict=False)
+                    if b - a >= 2
+                ]
     return lines
+
+
+def read_land() -> shapely.STRtree:
+    """Natural Earth's land polygons, to tell land faces from enclosed seas."""
+    name = "ne_10m_land"
+    with open(NE / f"{name}.shp", "rb") as shp, open(NE / f"{name}.shx", "rb") as shx:
+        polys = [
+            shapely.geometry.shape(s.__geo_interface__)
+            for s in shapefile.Reader(shp=shp, shx=shx).shapes()
+        ]
+    return shapely.STRtree(polys)
+
+
+def _mostly_land(face: Polygon, land: shapely.STRtree) -> bool:
+    parts = land.geometries.take(land.query(face))
+    if not len(parts):
+        return False
+    covered = shapely.area(shapely.intersection(face, parts)).sum()
+    return bool(covered >= 0.5 * face.area)
 
 
 def read_places() -> tuple[list[tuple[float, float, str, str]], dict[str, str], dict[str, str]]:
@@ -132,9 +156,12 @@ def main() -> None:
     country_of: dict[str, str] = {}
     face_idx, point_idx = tree.query(faces, predicate="contains")
     inside: dict[int, list[int]] = defaultdict(list)
-    for f, p in zip(face_idx, point_idx):
+    for f, p in zip(face_idx, point_idx, strict=True):
         inside[int(f)].append(int(p))
+    land = read_land()
     for i, face in enumerate(faces):
+        if not _mostly_land(face, land):
+            continue  # an enclosed sea
         hits = inside.get(i)
         if not hits:
             near = tree.query_nearest(face.representative_point(), max_distance=NEAREST_MAX)
@@ -168,8 +195,11 @@ def main() -> None:
     OUT.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(OUT, "wt", encoding="utf-8", compresslevel=9) as f:
         json.dump(data, f, separators=(",", ":"), ensure_ascii=False)
-    print(f"{len(countries_out)} countries, {len(admin1_out)} admin-1 areas -> {OUT}"
-          f" ({OUT.stat().st_size // 1024} KiB)", file=sys.stderr)
+    print(
+        f"{len(countries_out)} countries, {len(admin1_out)} admin-1 areas -> {OUT}"
+        f" ({OUT.stat().st_size // 1024} KiB)",
+        file=sys.stderr,
+    )
 
 
 if __name__ == "__main__":

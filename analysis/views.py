@@ -12,6 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from core.cache import depends_on
 from core.http import HtmxHttpRequest
+from geo import maps
 from incidents import caching
 from incidents.models import Conflict, Incident, Statement
 
@@ -72,6 +73,13 @@ def conflict_timeline(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "lags": measures.lags(conflict, request.user, _page(request)),
     }
     return render(request, "analysis/conflict_timeline.html", context)
+
+
+@require_GET
+def conflict_map(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    conflict = get_object_or_404(Conflict, slug=slug)
+    context = {"conflict": conflict, "tab": "map", "map": maps.conflict_map(conflict, request.user)}
+    return render(request, "analysis/conflict_map.html", context)
 
 
 @require_GET

@@ -277,7 +277,7 @@ def draw(
             DrawnMarker(
                 x=round(x, 1),
                 y=round(y, 1),
-                r=radius(m.weight),
+                r=max(radius(m.weight), 9.0) if m.text else radius(m.weight),
                 label=m.label,
                 href=m.href,
                 css=m.css,

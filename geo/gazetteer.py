@@ -117,3 +117,23 @@ def best(name: str) -> Proposal | None:
     """The single best candidate, or None: what the importer proposes."""
     found = propose(name, limit=1)
     return found[0] if found else None
+
+
+def propose_for_places(places: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The importer's places (dicts with "name" and, for a known place, "slug"), each
+    unknown one with the gazetteer's best guess under "proposed" (JSON-ready: the
+    import draft stores it), for the editor to accept on the place form."""
+    out = []
+    for place in places:
+        place = dict(place)
+        guess = None if place.get("slug") else best(place.get("name", ""))
+        if guess is not None:
+            place["proposed"] = {
+                "kind": guess.kind,
+                "latitude": guess.latitude,
+                "longitude": guess.longitude,
+                "area_code": guess.area_code,
+                "description": guess.description,
+            }
+        out.append(place)
+    return out

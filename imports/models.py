@@ -20,6 +20,7 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from geo import gazetteer
 from incidents.models import (
     Actor,
     Claim,
@@ -235,6 +236,9 @@ class ImportDraft(models.Model):
         job: ImportJob | None = None,
     ) -> ImportDraft:
         proposals = analysis.as_dict()
+        # Where each place not yet known might be, from the offline gazetteer: the
+        # review page offers to create it with these coordinates.
+        proposals["places"] = gazetteer.propose_for_places(proposals.get("places", []))
         for st in proposals["statements"]:
             st["decision"] = cls.Decision.PENDING
             st["original_text"] = st["text"]

@@ -215,10 +215,7 @@ def _merge(group: list[Marker]) -> Marker:
     lon = sum(m.lon * m.weight for m in group) / weight
     lat = sum(m.lat * m.weight for m in group) / weight
     name = biggest.label.split(":")[0]
-    label = (
-        f"{name} and {len(group) - 1} nearby place{'s' if len(group) > 2 else ''}: "
-        f"{weight} incidents (opens {name})"
-    )
+    label = f"{name} and {len(group) - 1} more nearby: {weight} incidents"
     return Marker(lon=lon, lat=lat, label=label, href=biggest.href, css=biggest.css, weight=weight)
 
 

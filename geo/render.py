@@ -31,6 +31,9 @@ ADMIN1_MAX_DEG_PER_PX = 0.04
 # The smallest extent shown around a single point (degrees of latitude).
 MIN_SPAN = 2.5
 CLUSTER_CELL = 36  # pixels
+# At most this many markers on a map (clusters grow past it): with the world's
+# outlines, about 50 KiB of SVG at worst (tests/geo/test_geo.py measures it).
+MAX_MARKERS = 150
 WORLD: BBox = (-170.0, -58.0, 180.0, 80.0)
 # Thinning tolerances (degrees) of the copies made once per process.
 LOD_TOLERANCES = (0.0, 0.05, 0.25, 1.0)
@@ -229,14 +232,23 @@ def path_data(rings: Iterable[Ring], frame: Frame, step: float = 1.0, decimals: 
     return "".join(parts).replace("l-", "l-")
 
 
-def cluster(markers: list[Marker], frame: Frame, cell: int = CLUSTER_CELL) -> list[list[Marker]]:
-    """Group markers falling in the same cell of a grid over the frame: a map never has
-    more markers than cells (about 24 × 16), however many points it stands for."""
-    groups: dict[tuple[int, int], list[Marker]] = {}
-    for m in markers:
-        x, y = frame.to_px(m.lon, m.lat)
-        groups.setdefault((int(x // cell), int(y // cell)), []).append(m)
-    return list(groups.values())
+def cluster(
+    markers: list[Marker], frame: Frame, cell: int = CLUSTER_CELL, most: int = MAX_MARKERS
+) -> list[list[Marker]]:
+    """Group markers falling in the same cell of a grid over the frame, with cells
+    grown until there are at most `most` groups: the map's size is bounded however
+    many points it stands for."""
+    pixels = [frame.to_px(m.lon, m.lat) for m in markers]
+    while True:
+        groups: dict[tuple[int, int], list[Marker]] = {}
+        cols, rows = frame.width // cell, frame.height // cell
+        for m, (x, y) in zip(markers, pixels, strict=True):
+            # Points just outside the frame (its padding) join the nearest edge cell.
+            key = (min(cols, max(0, int(x // cell))), min(rows, max(0, int(y // cell))))
+            groups.setdefault(key, []).append(m)
+        if len(groups) <= most:
+            return list(groups.values())
+        cell = int(cell * 1.4)
 
 
 def radius(weight: int) -> float:

@@ -35,6 +35,8 @@ class Area:
     # A point inside the area (the centre of its largest polygon's bounding box when
     # that lies inside, else a vertex-derived point): where its marker goes.
     anchor: tuple[float, float]
+    # Countries only: an outline simplified for maps of a continent or the world.
+    coarse: tuple[tuple[Ring, ...], ...] = ()
 
     @property
     def kind_label(self) -> str:
@@ -122,6 +124,9 @@ def _area(code: str, entry: dict, level: int, scale: float) -> Area:
     )
     xs = [x for p in polygons for x, _ in p[0]]
     ys = [y for p in polygons for _, y in p[0]]
+    coarse = tuple(
+        tuple(_decode_ring(r, scale) for r in polygon) for polygon in entry.get("coarse", [])
+    )
     return Area(
         code=code,
         name=entry["name"],
@@ -130,6 +135,7 @@ def _area(code: str, entry: dict, level: int, scale: float) -> Area:
         polygons=polygons,
         bbox=(min(xs), min(ys), max(xs), max(ys)),
         anchor=_anchor(polygons),
+        coarse=coarse,
     )
 
 

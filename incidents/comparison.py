@@ -20,12 +20,10 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import OuterRef, Prefetch, Subquery
 
-from geo import maps
-from geo.maps import IncidentMap
-
-from . import dates
+from . import dates, maps
 from .cards import statements_for
 from .forms import TABS, IncidentViewForm
+from .maps import IncidentMap
 from .models import (
     Actor,
     Claim,
@@ -120,7 +118,7 @@ class Cell:
 class Row:
     point: PointOfContention | None
     cells: list[Cell]
-    # For a point about location: each side's claimed location on a map (geo.maps).
+    # For a point about location: each side's claimed location on a map (incidents.maps).
     location_map: IncidentMap | None = None
 
 

@@ -28,9 +28,8 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.models import can_edit, can_see_unpublished
 from core.cache import depends_on, remember
 from core.http import HtmxHttpRequest
-from geo import maps
 
-from . import caching
+from . import caching, maps
 from .cards import expanded_card, open_card, statements_for
 from .comparison import build_page
 from .forms import IncidentFilterForm

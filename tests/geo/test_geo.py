@@ -9,9 +9,9 @@ import re
 from django.template.loader import render_to_string
 
 from geo import boundaries, gazetteer, render
-from geo.maps import MapView
 from geo.projection import Projection, for_extent
 from geo.render import Highlight, Marker
+from incidents.maps import MapView
 
 
 def test_boundaries_have_countries_and_first_level_areas_with_names():
@@ -100,7 +100,7 @@ def test_a_world_map_with_the_most_markers_possible_stays_under_60_kib():
         )
         for i in range(10_000)
     ]
-    from geo.maps import clustered
+    from incidents.maps import clustered
 
     extent = render.extent_of((m.lon, m.lat) for m in markers)
     drawn = clustered(markers, extent)

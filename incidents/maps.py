@@ -2,6 +2,8 @@
 
 Plain functions returning typed dataclasses (house style): the views call them, the
 templates draw them (templates/geo/_map.html for the map, the page for its table).
+The geometry (boundaries, projection, path data, clustering) is the `geo` package's;
+what to show, for whom, is decided here, with the domain's visibility rules.
 
 - `incident_list_map`: the filtered incident list at `/`, one marker per place (or
   per cluster of nearby places) sized by its number of incidents. Two aggregate
@@ -24,9 +26,12 @@ from urllib.parse import urlencode
 from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.urls import reverse
 
-from . import boundaries, render
-from .boundaries import Area
-from .render import Highlight, Marker, SvgMap
+from accounts.models import can_see_unpublished
+from geo import boundaries, render
+from geo.boundaries import Area
+from geo.render import Highlight, Marker, SvgMap
+
+from .models import PUBLIC_STATEMENT_VIA_SPAN, Claim, Incident, Party, Place
 
 TABLE_LIMIT = 200  # rows of a map's table; the rest are counted
 
@@ -104,8 +109,6 @@ def incident_places(
     """One marker and one table row per place of these incidents, with its number of
     incidents, and the number of incidents with no located place. Two aggregate
     queries, whatever the number of incidents."""
-    from incidents.models import Incident, Place
-
     ids = incidents.order_by().values("pk")
     located = Place.objects.filter(Q(latitude__isnull=False) | ~Q(area_code=""))
     through = Incident.places.through
@@ -351,9 +354,6 @@ class ConflictMap:
 def conflict_map(conflict: Any, user: Any) -> ConflictMap:
     """Where the conflict's incidents are, and where each side has said they happened
     (claimed locations, counted per side and place). A constant number of queries."""
-    from accounts.models import can_see_unpublished
-    from incidents.models import PUBLIC_STATEMENT_VIA_SPAN, Claim, Incident, Party, Place
-
     incidents = Incident.objects.visible_to(user).filter(conflict=conflict)
     place_markers, place_rows, unmapped = incident_places(incidents, {"conflict": conflict.slug})
     sides = conflict.ordered_sides()

@@ -31,9 +31,9 @@ ADMIN1_MAX_DEG_PER_PX = 0.04
 # The smallest extent shown around a single point (degrees of latitude).
 MIN_SPAN = 2.5
 CLUSTER_CELL = 36  # pixels
-# At most this many markers on a map (clusters grow past it): with the world's
-# outlines, about 50 KiB of SVG at worst (tests/geo/test_geo.py measures it).
-MAX_MARKERS = 150
+# At most this many markers on a map (clusters grow past it): with a continent's
+# outlines, about 52 KiB of SVG at worst (tests/geo/test_geo.py measures it).
+MAX_MARKERS = 100
 WORLD: BBox = (-170.0, -58.0, 180.0, 80.0)
 # Thinning tolerances (degrees) of the copies made once per process.
 LOD_TOLERANCES = (0.0, 0.05, 0.25, 1.0)
@@ -200,10 +200,17 @@ def extent_of(points: Iterable[tuple[float, float]], areas: Iterable[Area] = ())
     )
 
 
-def path_data(rings: Iterable[Ring], frame: Frame, step: float = 1.0, decimals: int = 0) -> str:
+def path_data(
+    rings: Iterable[Ring],
+    frame: Frame,
+    step: float = 1.0,
+    decimals: int = 0,
+    smallest: float = 0.0,
+) -> str:
     """Rings as compact SVG path data: points closer than `step` pixels to the last one
-    kept are dropped; points beyond a margin around the frame are clamped to it (the
-    part of the shape inside the frame is unchanged)."""
+    kept are dropped, and rings smaller than `smallest` pixels (islets); points beyond
+    a margin around the frame are clamped to it (the part of the shape inside the
+    frame is unchanged)."""
     margin = 8.0
     lo_x, hi_x = -margin, frame.width + margin
     lo_y, hi_y = -margin, frame.height + margin
@@ -226,7 +233,8 @@ def path_data(rings: Iterable[Ring], frame: Frame, step: float = 1.0, decimals: 
             continue
         xs = [p[0] for p in pts]
         ys = [p[1] for p in pts]
-        if max(xs) - min(xs) < step and max(ys) - min(ys) < step:
+        size = max(step, smallest)
+        if max(xs) - min(xs) < size and max(ys) - min(ys) < size:
             continue
         if max(xs) <= lo_x or min(xs) >= hi_x or max(ys) <= lo_y or min(ys) >= hi_y:
             continue  # wholly outside the frame: every point was clamped to one edge
@@ -255,7 +263,7 @@ def cluster(
             groups.setdefault(key, []).append(m)
         if len(groups) <= most:
             return list(groups.values())
-        cell = int(cell * 1.4)
+        cell = int(cell * 1.15) + 1
 
 
 def radius(weight: int) -> float:
@@ -335,9 +343,21 @@ def _base_layer(extent: BBox, width: int, countries: frozenset[str]) -> tuple[st
     view = _view_bbox(frame, extent)
     # On a world map a pixel is half a degree: coarser steps save bytes and lose
     # nothing visible.
-    step = 2.0 if frame.deg_per_px > 0.2 else 1.2 if frame.deg_per_px >= COARSE_FROM else 1.0
+    coarse = frame.deg_per_px >= COARSE_FROM
+    step = (
+        2.5
+        if frame.deg_per_px > 0.2
+        else 2.0
+        if frame.deg_per_px > 0.08
+        else 1.5
+        if coarse
+        else 1.0
+    )
     land = path_data(
-        (r for a in b.in_bbox(view, 0) for r in _rings_for(a, frame.deg_per_px)), frame, step
+        (r for a in b.in_bbox(view, 0) for r in _rings_for(a, frame.deg_per_px)),
+        frame,
+        step,
+        smallest=3.0 if coarse else 0.0,
     )
     admin1 = ""
     if frame.deg_per_px <= ADMIN1_MAX_DEG_PER_PX:

@@ -22,6 +22,8 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -57,7 +59,7 @@ def incident_list(request: HtmxHttpRequest) -> HttpResponse:
     depends_on(*caching.list_scopes())
     form = IncidentFilterForm(request.GET or None, user=user)
     incidents = form.filter(Incident.objects.visible_to(user))
-    list_map = incident_list_map(incidents, form, user)
+    list_map_html = incident_list_map(incidents, form, user)
     statement_count = (
         Statement.objects.visible_to(user)
         .filter(incident=OuterRef("pk"))
@@ -82,29 +84,30 @@ def incident_list(request: HtmxHttpRequest) -> HttpResponse:
     )
     page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
     filtered = bool(form.valid_values())
-    context = {"form": form, "page": page, "filtered": filtered, "list_map": list_map}
+    context = {"form": form, "page": page, "filtered": filtered, "list_map_html": list_map_html}
     template = "incidents/incident_list.html"
     if wants_fragment(request):
         template += "#incident-results"
     return render(request, template, context)
 
 
-def incident_list_map(
-    incidents: QuerySet[Incident], form: IncidentFilterForm, user: Any
-) -> maps.ListMap:
-    """The list's map for these filters, computed once per content generation, filter
-    set and audience and shared by every worker: its two aggregate queries and its
-    drawing cost about as much as the rest of the page, and the page cache does not
-    serve analysts and editors."""
+def incident_list_map(incidents: QuerySet[Incident], form: IncidentFilterForm, user: Any) -> str:
+    """The list's map and its table as HTML, rendered once per content generation,
+    filter set and audience and shared by every worker: its two aggregate queries
+    and the rendering of a hundred table rows cost as much as the rest of the page,
+    and the page cache does not serve analysts and editors."""
     query = {
         k: v.isoformat() if isinstance(v, date) else str(v) for k, v in form.valid_values().items()
     }
     audience = "internal" if can_see_unpublished(user) else "public"
     key = hashlib.sha256(repr(sorted(query.items())).encode()).hexdigest()[:32]
-    found: maps.ListMap = remember(
-        f"parallax:list-map:{audience}:{key}", lambda: maps.incident_list_map(incidents, query)
-    )
-    return found
+
+    def compute() -> str:
+        context = {"list_map": maps.incident_list_map(incidents, query)}
+        return render_to_string("incidents/incident_list.html#list-map", context)
+
+    # Rendered by the template engine (escaped there), so safe to insert as it is.
+    return mark_safe(remember(f"parallax:list-map:{audience}:{key}", compute))  # noqa: S308
 
 
 # --- comparison page -----------------------------------------------------------------

@@ -72,7 +72,9 @@ INCIDENT_COLUMNS: list[Column] = [
 
 def _place_coordinates(inc: Incident) -> list[list[float] | None]:
     return [
-        [float(p.latitude), float(p.longitude)] if p.latitude is not None else None
+        [float(p.latitude), float(p.longitude)]
+        if p.latitude is not None and p.longitude is not None
+        else None
         for p in inc.places.all()
     ]
 

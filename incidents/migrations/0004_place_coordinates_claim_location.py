@@ -21,7 +21,7 @@ def restore_sqlite_span_triggers(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('incidents', '0002_span_triggers'),
+        ('incidents', '0003_source_url_http'),
     ]
 
     operations = [

@@ -76,7 +76,7 @@ def conflict_timeline(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def conflict_map(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    conflict = get_object_or_404(Conflict, slug=slug)
+    conflict = _conflict(request, slug)
     context = {"conflict": conflict, "tab": "map", "map": maps.conflict_map(conflict, request.user)}
     return render(request, "analysis/conflict_map.html", context)
 

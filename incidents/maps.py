@@ -178,8 +178,9 @@ def incident_list_map(incidents: QuerySet[Any], base_query: dict[str, Any]) -> L
     extent = render.extent_of((m.lon, m.lat) for m in markers)
     drawn = clustered(markers, extent)
     svg = render.draw(extent, drawn)
+    # Not "place": the filter form's "Place" label must stay the only one of that name.
     title = (
-        f"Map of the places of the incidents listed: {len(rows)} place"
+        f"Map of the incidents listed: {len(rows)} location"
         f"{'s' if len(rows) != 1 else ''}, {len(drawn)} marker{'s' if len(drawn) != 1 else ''}"
     )
     caption = (

@@ -77,6 +77,7 @@ def conflict_timeline(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def conflict_map(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     conflict = _conflict(request, slug)
+    depends_on(*caching.list_scopes([conflict.pk]))
     context = {"conflict": conflict, "tab": "map", "map": maps.conflict_map(conflict, request.user)}
     return render(request, "analysis/conflict_map.html", context)
 

@@ -107,7 +107,9 @@ def incident_list_map(incidents: QuerySet[Incident], form: IncidentFilterForm, u
         return render_to_string("incidents/incident_list.html#list-map", context)
 
     # Rendered by the template engine (escaped there), so safe to insert as it is.
-    return mark_safe(remember(f"parallax:list-map:{audience}:{key}", compute))  # noqa: S308
+    # The list's scopes, as the page declares them: the places and incidents it shows.
+    html = remember(f"parallax:list-map:{audience}:{key}", compute, caching.list_scopes())
+    return mark_safe(html)  # noqa: S308
 
 
 # --- comparison page -----------------------------------------------------------------

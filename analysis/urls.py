@@ -18,6 +18,7 @@ urlpatterns = [
         name="conflict_leanings",
     ),
     path("conflicts/<slug:slug>/terms/", public_page(views.conflict_terms), name="conflict_terms"),
+    path("conflicts/<slug:slug>/map/", public_page(views.conflict_map), name="conflict_map"),
     path(
         "incidents/<slug:slug>/framing/",
         public_page(views.incident_framing),

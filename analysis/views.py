@@ -12,7 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from core.cache import depends_on
 from core.http import HtmxHttpRequest
-from incidents import caching
+from incidents import caching, maps
 from incidents.models import Conflict, Incident, Statement
 
 from . import framing, measures
@@ -72,6 +72,14 @@ def conflict_timeline(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         "lags": measures.lags(conflict, request.user, _page(request)),
     }
     return render(request, "analysis/conflict_timeline.html", context)
+
+
+@require_GET
+def conflict_map(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    conflict = _conflict(request, slug)
+    depends_on(*caching.list_scopes([conflict.pk]))
+    context = {"conflict": conflict, "tab": "map", "map": maps.conflict_map(conflict, request.user)}
+    return render(request, "analysis/conflict_map.html", context)
 
 
 @require_GET

@@ -64,7 +64,20 @@ INCIDENT_COLUMNS: list[Column] = [
     ("statement_count", lambda i: i.statement_count),
     ("url", lambda i: i.get_absolute_url()),
     ("updated_at", lambda i: i.updated_at),
+    # [latitude, longitude] per place, in the order of `places`; null for a place not
+    # located (docs/maps.md).
+    ("place_coordinates", lambda i: _place_coordinates(i)),
 ]
+
+
+def _place_coordinates(inc: Incident) -> list[list[float] | None]:
+    return [
+        [float(p.latitude), float(p.longitude)]
+        if p.latitude is not None and p.longitude is not None
+        else None
+        for p in inc.places.all()
+    ]
+
 
 STATEMENT_COLUMNS: list[Column] = [
     ("id", lambda s: s.pk),

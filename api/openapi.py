@@ -16,7 +16,7 @@ from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from incidents.models import Actor, Annotation, Incident, Party, Source, Statement
+from incidents.models import Actor, Annotation, Incident, Party, Place, Source, Statement
 
 from . import filters
 from .conditional import conditional_json
@@ -61,6 +61,18 @@ def array(items: Schema) -> Schema:
 
 
 REF = obj({"slug": STRING, "name": STRING})
+NUMBER: Schema = {"type": "number"}
+# A place with where it is (docs/maps.md): kind, WGS 84 degrees, ISO 3166 area code.
+PLACE_REF = obj(
+    {
+        "slug": STRING,
+        "name": STRING,
+        "kind": enum(Place.Kind.choices),
+        "latitude": null(NUMBER),
+        "longitude": null(NUMBER),
+        "area_code": null(STRING),
+    }
+)
 PRECISION = enum(Incident.Precision.choices)
 
 INCIDENT = obj(
@@ -74,7 +86,7 @@ INCIDENT = obj(
         "date_end": null(PRECISE_DATE),
         "date_precision": PRECISION,
         "date_display": STRING,
-        "places": array(REF),
+        "places": array(PLACE_REF),
         "summary": STRING,
         "status": enum(Incident.Status.choices),
         "published_at": null(DATETIME),
@@ -485,6 +497,18 @@ def document(request: HttpRequest) -> Schema:
             media="application/atom+xml",
         ),
         "/api/openapi.json": get("This document", {"type": "object"}),
+        **{
+            f"/api/export/{name}.geojson": get(
+                what,
+                {"type": "object"},
+                params=query(filters.IncidentFilterForm),
+                media="application/geo+json",
+            )
+            for name, what in (
+                ("incidents", "The incidents at their places, as a GeoJSON FeatureCollection"),
+                ("locations", "The locations claims state, as a GeoJSON FeatureCollection"),
+            )
+        },
     }
     for name, dataset in DATASETS.items():
         for fmt, writer in WRITERS.items():

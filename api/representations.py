@@ -68,6 +68,19 @@ def party_ref(party: Party | None) -> dict[str, Any] | None:
     return {"slug": party.slug, "name": party.name}
 
 
+def place_ref(place: Any) -> dict[str, Any]:
+    """A place with where it is: its coordinates and the ISO 3166 code of the country
+    or administrative area it is (kind "area" or "country") or lies in."""
+    return {
+        "slug": place.slug,
+        "name": place.name,
+        "kind": place.kind,
+        "latitude": None if place.latitude is None else float(place.latitude),
+        "longitude": None if place.longitude is None else float(place.longitude),
+        "area_code": place.area_code or None,
+    }
+
+
 def incident_item(request: HttpRequest, inc: Incident) -> dict[str, Any]:
     """One incident in a list (needs select_related conflict, prefetched places)."""
     return {
@@ -80,7 +93,7 @@ def incident_item(request: HttpRequest, inc: Incident) -> dict[str, Any]:
         "date_end": precise_date(inc.date_end, inc.date_precision),
         "date_precision": inc.date_precision,
         "date_display": inc.date_display(),
-        "places": [{"slug": p.slug, "name": p.name} for p in inc.places.all()],
+        "places": [place_ref(p) for p in inc.places.all()],
         "summary": inc.summary,
         "status": inc.status,
         "published_at": iso(inc.published_at),

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import exports, feeds, openapi, views
+from . import exports, feeds, geojson, openapi, views
 
 app_name = "api"
 
@@ -32,6 +32,18 @@ urlpatterns = [
     path("sources/<int:pk>/archive.txt", views.source_archive, name="source_archive"),
     path("annotations/", views.annotation_collection, name="annotation_collection"),
     path("annotations/<int:pk>/", views.annotation_detail, name="annotation_detail"),
+    # GeoJSON (api.geojson): features with geometries, not the datasets' rows, so
+    # before the datasets' own pattern, which would take "incidents.geojson".
+    path(
+        "export/incidents.geojson",
+        geojson.export_incidents_geojson,
+        name="export_incidents_geojson",
+    ),
+    path(
+        "export/locations.geojson",
+        geojson.export_locations_geojson,
+        name="export_locations_geojson",
+    ),
     # Any registered format (api.exports.WRITERS); an unknown one is a JSON 404.
     *(
         re_path(

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "analysis",
     "api",
     "ops",
+    "geo",
 ]
 
 MIDDLEWARE = [

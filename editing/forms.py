@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
 from core.text import check_text
+from geo import boundaries
 from incidents.models import (
     Actor,
     Annotation,
@@ -20,9 +21,11 @@ from incidents.models import (
     ClaimRelation,
     Incident,
     Party,
+    Place,
     PointOfContention,
     Source,
     Statement,
+    unique_slug,
 )
 
 
@@ -460,13 +463,28 @@ class AnnotationForm(SpanFormMixin, VersionedForm):
 
 
 class ClaimForm(SpanFormMixin, VersionedForm):
-    field_order = ["span_quote", "point", "figure", "figure_unit"]
+    field_order = ["span_quote", "point", "figure", "figure_unit", "location", "location_name"]
 
     class Meta:
         model = Claim
-        fields = ["point", "figure", "figure_unit"]
-        labels = {"point": "Point of contention", "figure_unit": "Unit of the figure"}
-        help_texts = {"figure": "Optional: a number the claim states (six soldiers → 6)."}
+        fields = ["point", "figure", "figure_unit", "location", "location_name"]
+        labels = {
+            "point": "Point of contention",
+            "figure_unit": "Unit of the figure",
+            "location": "Location it states",
+            "location_name": "The location in the claim's words",
+        }
+        help_texts = {
+            "figure": "Optional: a number the claim states (six soldiers → 6).",
+            "location": "Optional: the place, area or country the claim says it happened "
+            "in. The comparison page maps each side's location in its colour.",
+        }
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        if (data.get("location_name") or "").strip() and not data.get("location"):
+            self.add_error("location", "Choose the place these words refer to.")
+        return data
 
     def __init__(self, *args: Any, statement: Statement, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "assign-%s")
@@ -577,3 +595,58 @@ class ActorForm(CheckedTextMixin, forms.ModelForm):
                 f"{data['name']} of {data['party']} already exists; search for it instead."
             )
         return data
+
+
+class PlaceForm(forms.ModelForm):
+    """A place and where it is. The gazetteer's proposals (geo.gazetteer) fill these
+    fields through the page's links; every value is checked here whatever filled it."""
+
+    class Meta:
+        model = Place
+        fields = ["name", "kind", "latitude", "longitude", "area_code", "administered_by", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+        labels = {"area_code": "Country or area code"}
+        help_texts = {
+            "area_code": "ISO 3166: a country (AM) or a first-level area (AM-GR). For a "
+            "point, the area it lies in; for an area or a country, the area itself, which "
+            "the maps then draw.",
+        }
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError("The place needs a name.")
+        return name
+
+    def clean_area_code(self) -> str:
+        code = self.cleaned_data.get("area_code", "").strip().upper().replace("_", "-")
+        if code and boundaries.get(code) is None:
+            raise ValidationError(f"“{code}” is not a country or first-level area code we know.")
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        lat, lon = data.get("latitude"), data.get("longitude")
+        if (lat is None) != (lon is None):
+            self.add_error("longitude" if lon is None else "latitude", "Give both coordinates.")
+        if lat is not None and not -90 <= lat <= 90:
+            self.add_error("latitude", "A latitude is between −90 and 90.")
+        if lon is not None and not -180 <= lon <= 180:
+            self.add_error("longitude", "A longitude is between −180 and 180.")
+        kind, code = data.get("kind"), data.get("area_code", "")
+        area = boundaries.get(code) if code else None
+        if kind == Place.Kind.COUNTRY and (area is None or area.level != 0):
+            self.add_error("area_code", "A country needs its country code (e.g. AM).")
+        if kind == Place.Kind.AREA and (area is None or area.level != 1):
+            self.add_error("area_code", "An area needs its first-level area code (e.g. AM-GR).")
+        if kind == Place.Kind.POINT and lat is None and not self.errors:
+            self.add_error("latitude", "A point needs its coordinates.")
+        return data
+
+    def save(self, commit: bool = True) -> Place:
+        place: Place = super().save(commit=False)
+        if not place.slug:
+            place.slug = unique_slug(Place, place.name)
+        if commit:
+            place.save()
+        return place

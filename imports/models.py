@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from geo import gazetteer
 from incidents.models import (
     Incident,
     Source,
@@ -291,6 +292,9 @@ class ImportDraft(models.Model):
         job: ImportJob | None = None,
     ) -> ImportDraft:
         proposals = analysis.as_dict()
+        # Where each place not yet known might be, from the offline gazetteer: the
+        # review page offers to create it with these coordinates.
+        proposals["places"] = gazetteer.propose_for_places(proposals.get("places", []))
         for st in proposals["statements"]:
             st["decision"] = cls.Decision.PENDING
             st["original_text"] = st["text"]

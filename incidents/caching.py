@@ -249,6 +249,11 @@ def _span_footprint(instance: Any, before: Any, event: str) -> set[str]:
     evidence = getattr(instance, "evidence_id", None)
     if evidence:
         scopes.add(source(evidence))
+    # A claim's location shows on its conflict's map in the analysis, which follows
+    # the conflict's lists (analysis.views.conflict_map). Any claim change counts: no
+    # earlier value is kept for claims, so a removed location could not be told apart.
+    if hasattr(instance, "location_id"):
+        scopes.add(listing(row["incident__conflict_id"]))
     return scopes
 
 

@@ -20,9 +20,10 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import OuterRef, Prefetch, Subquery
 
-from . import dates
+from . import dates, maps
 from .cards import statements_for
 from .forms import TABS, IncidentViewForm
+from .maps import IncidentMap
 from .models import (
     Actor,
     Claim,
@@ -103,6 +104,11 @@ class Cell:
     def side_class(self) -> str:
         return css_class(self.side_index)
 
+    @property
+    def locations(self) -> list[Claim]:
+        """The cell's claims that state a location, shown in the side's column."""
+        return [c.claim for c in self.claims if c.claim.location_id]
+
     def limit(self, n: int) -> None:
         self.hidden = max(0, len(self.claims) - n) + max(0, len(self.statements) - n)
         self.claims, self.statements = self.claims[:n], self.statements[:n]
@@ -112,6 +118,8 @@ class Cell:
 class Row:
     point: PointOfContention | None
     cells: list[Cell]
+    # For a point about location: each side's claimed location on a map (incidents.maps).
+    location_map: IncidentMap | None = None
 
 
 @dataclass
@@ -297,7 +305,8 @@ def _grid_claims(
     points_by_id = {p.pk: p for p in points}
     claims: dict[int, list[GridClaim]] = {s.pk: [] for s in statements}
     by_claim: dict[int, GridClaim] = {}
-    for c in Claim.objects.filter(statement__incident=incident).order_by("start", "id"):
+    found = Claim.objects.filter(statement__incident=incident).select_related("location")
+    for c in found.order_by("start", "id"):
         owner = by_id.get(c.statement_id)
         if owner is None:
             continue
@@ -440,6 +449,7 @@ class ComparisonPage:
     sides: list[Party]
     shown_sides: list[Party]
     places: list[Any]
+    incident_map: IncidentMap | None
     related: list[Incident]
     filtered: bool
     third_party_shown: Party | None
@@ -496,6 +506,7 @@ def build_page(incident: Incident, user: Any, query: Any) -> ComparisonPage:
         sides=sides,
         shown_sides=shown_sides,
         places=data.places,
+        incident_map=maps.incident_map(data.places),
         related=data.related,
         filtered=bool(point_id or party_slug),
         third_party_shown=third_party_shown,
@@ -551,6 +562,24 @@ def _fill_grid(
             cell.statements = [cards[s.pk] for s in cell.statements]
     for group in reactions:
         group.statements = [cards[s.pk] for s in group.statements]
+    for row in rows:
+        if row.point is not None:
+            row.location_map = maps.location_claims_map(row.point, located_claims(data, row.point))
     page.rows = rows
     page.reactions = reactions
     page.side_headers = [(p, data.order.index(p.pk) or 0) for p in shown_sides]
+
+
+def located_claims(data: Comparison, point: PointOfContention) -> list[tuple[Claim, Party, int]]:
+    """The sides' claims on this point that state a location, with the side and its
+    index (its colour), from every statement the visitor may see: the map shows them
+    all even when the grid's cells are cut short."""
+    found = []
+    for s in data.statements:
+        index = data.order.index(s.party_id)
+        if index is None:
+            continue
+        for c in data.claims_of(s):
+            if c.point_id == point.pk and c.claim.location_id:
+                found.append((c.claim, s.party, index))
+    return found

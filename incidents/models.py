@@ -453,7 +453,18 @@ class PlaceQuerySet(models.QuerySet["Place"]):
 
 
 class Place(models.Model):
-    """A named location; the party that administers it and each party's own name."""
+    """A named location; the party that administers it and each party's own name.
+
+    Where it is: a point (latitude, longitude), and the code of the country or
+    first-level administrative area it is (`kind` AREA or COUNTRY: the map draws that
+    area) or lies in (`kind` POINT). Codes are those of geo/boundaries.py (ISO 3166).
+    Editors enter them on the place form, where the gazetteer (geo/gazetteer.py)
+    proposes them from the name."""
+
+    class Kind(models.TextChoices):
+        POINT = "point", "A point (town, village, position)"
+        AREA = "area", "An administrative area (province, region)"
+        COUNTRY = "country", "A country"
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
@@ -462,14 +473,46 @@ class Place(models.Model):
     )
     aliases = models.JSONField(default=list, blank=True)
     note = models.TextField(blank=True, help_text="e.g. whose territory it is, is disputed")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.POINT)
+    latitude = models.DecimalField(
+        max_digits=8, decimal_places=5, null=True, blank=True, help_text="Degrees north."
+    )
+    longitude = models.DecimalField(
+        max_digits=8, decimal_places=5, null=True, blank=True, help_text="Degrees east."
+    )
+    area_code = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="ISO 3166 code of the country or administrative area (e.g. AM or AM-GR).",
+    )
 
     objects = PlaceQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
+                | (
+                    Q(latitude__isnull=False, longitude__isnull=False)
+                    & Q(latitude__gte=-90, latitude__lte=90)
+                    & Q(longitude__gte=-180, longitude__lte=180)
+                ),
+                name="place_coordinates_both_and_in_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def has_coordinates(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def draws_area(self) -> bool:
+        """Whether the map draws the place as the area its code names."""
+        return self.kind != self.Kind.POINT and bool(self.area_code)
 
     def get_absolute_url(self) -> str:
         return reverse("incidents:list") + f"?place={self.slug}"
@@ -947,6 +990,15 @@ class Claim(AnchoredSpan):
     # Figures side by side: "six" soldiers, "two groups".
     figure = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     figure_unit = models.CharField(max_length=60, blank=True)
+    # Where the claim says it happened: a place (a point, an area or a country) and the
+    # claim's own words for it ("the border area of the Gegharkunik region"). The
+    # comparison page draws each side's location in its colour.
+    location = models.ForeignKey(
+        Place, null=True, blank=True, on_delete=models.SET_NULL, related_name="claimed_in"
+    )
+    location_name = models.CharField(
+        max_length=300, blank=True, help_text="The location in the claim's own words."
+    )
     history = HistoricalRecords()
 
     objects = SpanQuerySet.as_manager()

@@ -13,6 +13,8 @@ not grow with the number of statements or annotations.
 
 from __future__ import annotations
 
+import hashlib
+from datetime import date
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -20,14 +22,16 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.models import can_edit
-from core.cache import depends_on
+from accounts.models import can_edit, can_see_unpublished
+from core.cache import depends_on, remember
 from core.http import HtmxHttpRequest
 
-from . import caching
+from . import caching, maps
 from .cards import expanded_card, open_card, statements_for
 from .comparison import build_page
 from .forms import IncidentFilterForm
@@ -55,6 +59,7 @@ def incident_list(request: HtmxHttpRequest) -> HttpResponse:
     depends_on(*caching.list_scopes())
     form = IncidentFilterForm(request.GET or None, user=user)
     incidents = form.filter(Incident.objects.visible_to(user))
+    list_map_html = incident_list_map(incidents, form, user)
     statement_count = (
         Statement.objects.visible_to(user)
         .filter(incident=OuterRef("pk"))
@@ -79,11 +84,32 @@ def incident_list(request: HtmxHttpRequest) -> HttpResponse:
     )
     page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
     filtered = bool(form.valid_values())
-    context = {"form": form, "page": page, "filtered": filtered}
+    context = {"form": form, "page": page, "filtered": filtered, "list_map_html": list_map_html}
     template = "incidents/incident_list.html"
     if wants_fragment(request):
         template += "#incident-results"
     return render(request, template, context)
+
+
+def incident_list_map(incidents: QuerySet[Incident], form: IncidentFilterForm, user: Any) -> str:
+    """The list's map and its table as HTML, rendered once per content generation,
+    filter set and audience and shared by every worker: its two aggregate queries
+    and the rendering of a hundred table rows cost as much as the rest of the page,
+    and the page cache does not serve analysts and editors."""
+    query = {
+        k: v.isoformat() if isinstance(v, date) else str(v) for k, v in form.valid_values().items()
+    }
+    audience = "internal" if can_see_unpublished(user) else "public"
+    key = hashlib.sha256(repr(sorted(query.items())).encode()).hexdigest()[:32]
+
+    def compute() -> str:
+        context = {"list_map": maps.incident_list_map(incidents, query)}
+        return render_to_string("incidents/incident_list.html#list-map", context)
+
+    # Rendered by the template engine (escaped there), so safe to insert as it is.
+    # The list's scopes, as the page declares them: the places and incidents it shows.
+    html = remember(f"parallax:list-map:{audience}:{key}", compute, caching.list_scopes())
+    return mark_safe(html)  # noqa: S308
 
 
 # --- comparison page -----------------------------------------------------------------

@@ -225,7 +225,16 @@ def test_published_incident_detail_lists_only_visible_statements(as_role, role, 
     assert [s["slug"] for s in body["sides"]] == ["northland", "southland"]
     assert body["third_parties"] == [{"slug": "league", "name": "League of Harbours"}]
     assert body["points_of_contention"][0]["label"] == "What were the patrol doing?"
-    assert body["places"] == [{"slug": "river-crossing", "name": "River crossing"}]
+    assert body["places"] == [
+        {
+            "slug": "river-crossing",
+            "name": "River crossing",
+            "kind": "point",
+            "latitude": None,
+            "longitude": None,
+            "area_code": None,
+        }
+    ]
     ids = {s["id"] for s in body["statements"]}
     assert (world.draft_statement.pk in ids) is (role != "anonymous")
     assert body["statement_count"] == len(ids)

@@ -36,6 +36,7 @@ INCIDENT_HEADER = [
     "statement_count",
     "url",
     "updated_at",
+    "place_coordinates",
 ]
 STATEMENT_HEADER = [
     "id",

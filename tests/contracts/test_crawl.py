@@ -267,7 +267,7 @@ def pattern_urls(d: DraftOnlyWorld) -> dict[str, tuple[list[str], list[str]]]:
                 [r(f"analysis:{name}", w.conflict.slug)],
                 [r(f"analysis:{name}", d.conflict.slug)],
             )
-            for name in ("conflict_timeline", "conflict_leanings", "conflict_terms")
+            for name in ("conflict_timeline", "conflict_leanings", "conflict_terms", "conflict_map")
         },
         **{
             f"analysis:{name}": ([r(f"analysis:{name}", inc.slug)], slugs_404(f"analysis:{name}"))
@@ -328,6 +328,10 @@ def pattern_urls(d: DraftOnlyWorld) -> dict[str, tuple[list[str], list[str]]]:
                 [],
             )
             for name in ("export_incidents", "export_statements", "export_annotations")
+        },
+        **{
+            f"api:{name}": (listing(r(f"api:{name}")), [])
+            for name in ("export_incidents_geojson", "export_locations_geojson")
         },
         "api:unknown_path": ([], ["/api/no-such-endpoint/", f"/api/actors/{d.actor.slug}/x/"]),
         "api:incident_feed": (

@@ -92,6 +92,9 @@ EXPECTED: dict[str, Entry] = {
     "editing:claim_delete": ed(EDITOR_POST),
     "editing:relation_create": ed(EDITOR_POST),
     "editing:relation_delete": ed(EDITOR_POST),
+    "editing:places": ed(),
+    "editing:place_create": ed(),
+    "editing:place_edit": ed(),
     "editing:source_create": ed(),
     "editing:source_edit": ed(),
     "editing:history": ed(kind="statement"),
@@ -130,6 +133,8 @@ EXPECTED: dict[str, Entry] = {
     "api:export_annotations": Entry(PUBLIC, {"fmt": "excel.csv"}),
     "api:openapi": Entry(PUBLIC),
     "api:statement_text": Entry(PUBLIC),
+    "api:export_incidents_geojson": Entry(PUBLIC),
+    "api:export_locations_geojson": Entry(PUBLIC),
     "api:incident_feed": Entry(PUBLIC),
     # The catch-all JSON 404 under /api/ (reversed without a path it is /api/ itself).
     "api:unknown_path": Entry(PUBLIC),
@@ -139,6 +144,7 @@ EXPECTED: dict[str, Entry] = {
     "analysis:conflict_timeline": Entry(PUBLIC),
     "analysis:conflict_leanings": Entry(PUBLIC),
     "analysis:conflict_terms": Entry(PUBLIC),
+    "analysis:conflict_map": Entry(PUBLIC),
     "analysis:incident_framing": Entry(PUBLIC),
     "analysis:incident_figures": Entry(PUBLIC),
 }
@@ -220,6 +226,8 @@ class Data:
         self.relation = ClaimRelation.objects.create(
             from_claim=self.claim, to_claim=other, kind=ClaimRelation.Kind.CONTRADICTS
         )
+        self.place = f.place("River crossing", "river-crossing")
+        w.incident.places.add(self.place)
         self.draft_incident = f.incident(
             w.conflict, "Unconfirmed report of a drone", published=False
         )
@@ -260,6 +268,7 @@ class Data:
             "annotations": self.public_note.pk,
             "relations": self.relation.pk,
             "history": w.north_says.pk,
+            "places": self.place.slug,
         }
 
     def hidden_values(self) -> dict[str, Any]:

@@ -503,7 +503,10 @@ def test_list_queries_do_not_grow_with_statements_or_incidents():
     for i in range(30):
         f.incident(w.conflict, f"Another incident {i}", date_start=date(2022, 1, 1))
     assert count_queries(client, "/incidents/?party=northland") == n_small
-    assert count_queries(client, "/incidents/") == n_small_plain <= 10
+    # The map of the list (incidents.maps) adds its two aggregate queries when it is
+    # built: on every request here, where the cache is off; once per change of the
+    # list's scopes in production, where a warm page reads it from the cache.
+    assert count_queries(client, "/incidents/") == n_small_plain <= 13
 
 
 def test_statement_actor_party_and_source_pages_queries_do_not_grow():

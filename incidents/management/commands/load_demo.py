@@ -89,6 +89,10 @@ def load(data: dict[str, Any]) -> dict[str, int]:
                 "administered_by": admin,
                 "aliases": p["aliases"],
                 "note": p["note"],
+                "kind": p.get("kind", Place.Kind.POINT),
+                "latitude": p.get("latitude"),
+                "longitude": p.get("longitude"),
+                "area_code": p.get("area_code", ""),
             },
         )
         for party_slug, name in p["names"].items():
@@ -189,6 +193,8 @@ def load(data: dict[str, Any]) -> dict[str, int]:
             claim.set_span(statement.text, start, start + len(cl["words"]))
             claim.figure = cl.get("figure")
             claim.figure_unit = cl.get("figure_unit", "")
+            claim.location = places[cl["location"]] if cl.get("location") else None
+            claim.location_name = cl.get("location_name", "")
             claim.save()
             claims[(cl["point"], cl["in"])] = claim
             counts["claims"] += 1

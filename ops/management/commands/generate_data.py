@@ -35,6 +35,7 @@ from django.utils.text import slugify
 from tqdm import tqdm
 
 from core.cache import bump_generation
+from geo import boundaries
 from incidents.models import (
     Actor,
     Annotation,
@@ -393,16 +394,27 @@ class Command(BaseCommand):
                     "places": [],
                 }
             )
-        # Places: about twenty per conflict, administered by one of its sides.
+        # Places: about twenty per conflict, administered by one of its sides, each at
+        # an invented point inside an administrative area of one real country per
+        # conflict (the conflicts spread over the world, so the list's map at full
+        # size is a world map: its largest case).
+        admin1 = sorted(boundaries.load().admin1.values(), key=lambda a: a.code)
         places = []
         for ci, info in enumerate(conflicts):
+            country = rng.choice(admin1).country
+            areas = [a for a in admin1 if a.country == country]
             for k in range(20):
                 name = f"{rng.choice(PLACE_ROOTS)}{rng.choice(PLACE_ENDS)}"
+                area = rng.choice(areas)
+                lon, lat = area.anchor
                 places.append(
                     Place(
                         name=name,
                         slug=f"{SLUG_PREFIX}{ci}-{k}-{slugify(name)}",
                         administered_by=rng.choice(info["sides"]),
+                        latitude=round(lat + rng.uniform(-0.05, 0.05), 5),
+                        longitude=round(lon + rng.uniform(-0.05, 0.05), 5),
+                        area_code=area.code,
                     )
                 )
         Place.objects.bulk_create(places)

@@ -140,7 +140,7 @@ class VersionedForm(CheckedTextMixin, forms.ModelForm):
     version = forms.IntegerField(
         widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1, required=False
     )
-    # Set by the editing views when another editor saved first (see editing.views._save).
+    # Set by the editing views when another editor saved first (see editing.views.common._save).
     # Not named "conflict": templates look up form.conflict as the incident's field.
     concurrent: Any = None
     concurrent_rows: list[dict[str, Any]] = []

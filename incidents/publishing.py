@@ -8,7 +8,7 @@ statements are published and how many are still drafts, may publish the incident
 together with its drafts (one transaction), and must confirm explicitly when a side
 would have no published statement.
 
-The editor's publish view (editing.views.incident_publish) and the admin's incident
+The editor's publish view (editing.views.incidents.incident_publish) and the admin's incident
 form both go through `publish_incident()`; the status changes themselves are the
 models' own publish() methods.
 """

@@ -86,7 +86,7 @@ def test_reanchoring_keeps_a_note_saved_in_between(editor_client, world):
 
 def test_a_span_saved_against_a_corrected_text_is_refused(rf, world):
     from editing.forms import AnnotationForm
-    from editing.views import _save
+    from editing.views.common import _save
 
     s = world.south_says
     note = f.annotation(s, "armed group", body="Who says so?")

@@ -105,6 +105,13 @@ def enabled() -> bool:
     return bool(getattr(settings, "PUBLIC_PAGE_CACHE", True))
 
 
+def values_enabled() -> bool:
+    """remember()'s values follow the page cache unless VALUE_CACHE says otherwise:
+    the benchmark's uncached figures switch pages off but keep values on, as a
+    deployment whose page cache misses still has them."""
+    return bool(getattr(settings, "VALUE_CACHE", enabled()))
+
+
 def store() -> BaseCache:
     """The cache the scheme uses: PUBLIC_PAGE_CACHE_ALIAS (the benchmark has its own)."""
     return caches[getattr(settings, "PUBLIC_PAGE_CACHE_ALIAS", "default")]
@@ -328,8 +335,8 @@ def remember(key: str, compute: Callable[[], Any], scopes: Iterable[str] = ()) -
     depends_on() inside compute) keep their generations, shared by every worker: for
     values many pages need (the list page's filter choices) and costly figures
     (analysis). A value that names no scope depends on every change. Computed every
-    time when the cache is switched off (PUBLIC_PAGE_CACHE)."""
-    if not enabled():
+    time when the cache is switched off (values_enabled())."""
+    if not values_enabled():
         # Switched off (PUBLIC_PAGE_CACHE=0, and under pytest unless a test turns it on).
         depends_on(*scopes)
         return compute()

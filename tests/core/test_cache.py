@@ -220,6 +220,22 @@ def test_remember_follows_its_scopes(transactional_db, fresh_cache):
     assert remember("test:value", compute, scopes=["incident:1"]) == 2
 
 
+def test_values_can_stay_cached_while_pages_are_not(transactional_db, fresh_cache, settings):
+    """The benchmark's uncached figures: pages off, remember()'s values on."""
+    settings.PUBLIC_PAGE_CACHE = False
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    assert remember("test:off", compute) == 1
+    assert remember("test:off", compute) == 2  # follows the page cache: off
+    settings.VALUE_CACHE = True
+    assert remember("test:on", compute) == 3
+    assert remember("test:on", compute) == 3
+
+
 # --- across processes ---------------------------------------------------------------
 
 

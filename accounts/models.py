@@ -61,5 +61,18 @@ def can_see_unpublished(user: object) -> bool:
     return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_analyst", False))
 
 
+class Audience(models.TextChoices):
+    """Who a representation is built for: what it may show, and the part of every
+    cache key and validator (page cache, filter choices, analysis, API ETags) that
+    keeps one audience's copy from reaching the other."""
+
+    PUBLIC = "public", "The public"
+    INTERNAL = "internal", "Analysts and editors"
+
+
+def audience(user: object) -> Audience:
+    return Audience.INTERNAL if can_see_unpublished(user) else Audience.PUBLIC
+
+
 def can_edit(user: object) -> bool:
     return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_editor", False))

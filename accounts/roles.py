@@ -1,4 +1,4 @@
-"""The role groups of DESIGN.md and their model permissions.
+"""The role groups (README, Roles) and their model permissions.
 
 Kept in step after every `migrate` (and every test-database flush) by a post_migrate
 receiver, so that a new editorial model gets its permissions in the right groups

@@ -17,8 +17,9 @@ from django.core.cache import cache
 from django.db.models import Count, Max, Min, QuerySet
 from django.db.models.functions import TruncMonth
 
-from accounts.models import can_see_unpublished
+from accounts.models import audience
 from incidents.models import Claim, Conflict, Incident, Party, Statement
+from incidents.sides import SideOrder
 
 from . import charts
 
@@ -36,8 +37,8 @@ class PartyKey:
 
 def party_keys(conflict: Conflict, extra_ids: set[int]) -> dict[int, PartyKey]:
     """The conflict's sides (side-0, side-1, …) then any other party in `extra_ids`."""
-    sides = conflict.ordered_sides()
-    keys = {p.pk: PartyKey(p, f"side-{i}", True) for i, p in enumerate(sides)}
+    order = SideOrder(conflict.ordered_sides())
+    keys = {p.pk: PartyKey(p, order.css_class(p.pk), True) for p in order.sides}
     others = Party.objects.filter(pk__in=extra_ids - keys.keys()).order_by("name")
     for j, p in enumerate(others):
         keys[p.pk] = PartyKey(p, f"third-{j % 4}", False)
@@ -338,7 +339,7 @@ class TermsTable:
 def distinctive_terms(conflict: Conflict, user: Any) -> TermsTable:
     base = visible_statements(conflict, user)
     stamp = base.aggregate(n=Count("pk"), last=Max("updated_at"))
-    level = "all" if can_see_unpublished(user) else "public"
+    level = audience(user).value
     fingerprint = hashlib.sha256(f"{stamp['n']}:{stamp['last']}".encode()).hexdigest()[:16]
     key = f"analysis:terms:v1:{conflict.pk}:{level}:{fingerprint}"
     data = cache.get(key)

@@ -32,6 +32,7 @@ from django.http.response import HttpResponseBase
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 
+from accounts.models import audience as audience_of
 from accounts.models import can_see_unpublished
 from core.cache import current_generation
 
@@ -41,7 +42,7 @@ JSON = "application/json"
 
 
 def audience(request: HttpRequest) -> str:
-    return "internal" if can_see_unpublished(request.user) else "public"
+    return audience_of(request.user).value
 
 
 def make_etag(request: HttpRequest, parts: list[Any], generation: str) -> str:

@@ -52,7 +52,7 @@ class IdsChoiceField(forms.ModelMultipleChoiceField):
         return super().clean(value)
 
 
-# Choice lists stay short however large the database grows (DESIGN.md: 10,000
+# Choice lists stay short however large the database grows (docs/performance.md: 10,000
 # incidents, 300,000 statements): a select offers the likely candidates only.
 RECENT_CHOICES = 40
 

@@ -26,9 +26,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import trigger_client_event
 
-from accounts.decorators import role_required
+from accounts.decorators import editor_required
 from accounts.models import User
 from core.http import HtmxHttpRequest
 from editing.forms import (
@@ -43,6 +42,7 @@ from editing.forms import (
     VersionedForm,
     WithdrawForm,
 )
+from incidents.comparison import by_point_and_side
 from incidents.models import (
     Actor,
     Annotation,
@@ -55,12 +55,8 @@ from incidents.models import (
     StaleObjectError,
     Statement,
 )
-
-editor_required = role_required(User.Role.EDITOR)
-
-# The event the public comparison page listens to (hx-trigger="claims-changed from:body")
-# to reload its grid after a claim or relation changed.
-CLAIMS_CHANGED = "claims-changed"
+from incidents.segments import Span, segment_text
+from incidents.sides import SideOrder
 
 
 def _user(request: HtmxHttpRequest) -> User:
@@ -335,9 +331,6 @@ def _statement_form(
                 nonlocal lost
                 if not creating and obj.text != old_text:
                     lost = _reanchor_spans(obj)
-                # Are the words in the source's archived text? (shown to editors)
-                obj.verify_quote()
-                Statement.objects.filter(pk=obj.pk).update(quote_verified=obj.quote_verified)
 
             saved = _save(request, form, "created" if creating else "edited", after_save=after_save)
             if saved is not None:
@@ -525,32 +518,26 @@ def _after_status_change(
                 "next_url": _next_url(request, statement.get_absolute_url()),
             },
         )
-        return trigger_client_event(response, "statement-changed", {"id": statement.pk})
+        return response
     return redirect(_next_url(request, reverse("editing:statement_edit", args=[statement.pk])))
 
 
 # --- claims and annotations on a statement's text -----------------------------------
 
 
-def _segments(text: str, spans: list[Any]) -> list[dict[str, Any]]:
-    """Cut the text at every span boundary; each piece lists the spans covering it,
-    so overlapping highlights render as nested-free <mark> runs."""
-    cuts = {0, len(text)}
-    for s in spans:
-        if not s.needs_review and 0 <= s.start < s.end <= len(text):
-            cuts.update((s.start, s.end))
-    points = sorted(cuts)
-    pieces = []
-    for a, b in zip(points, points[1:], strict=False):
-        covering = [s for s in spans if not s.needs_review and s.start <= a and b <= s.end]
-        pieces.append(
-            {
-                "text": text[a:b],
-                "annotations": [s for s in covering if isinstance(s, Annotation)],
-                "claims": [s for s in covering if isinstance(s, Claim)],
-            }
-        )
-    return pieces
+def _segments(text: str, spans: list[Annotation | Claim]) -> list[dict[str, Any]]:
+    """The statement text cut for highlighting (incidents.segments), each piece with
+    the annotations and claims covering it. A span awaiting re-anchoring is left out:
+    its offsets may point at other words."""
+    pieces = segment_text(text, [Span(s.start, s.end, item=s) for s in spans if not s.needs_review])
+    return [
+        {
+            "text": seg.text,
+            "annotations": [i for i in seg.items if isinstance(i, Annotation)],
+            "claims": [i for i in seg.items if isinstance(i, Claim)],
+        }
+        for seg in pieces
+    ]
 
 
 def _workspace_context(
@@ -586,22 +573,11 @@ def _workspace_context(
             ],
         ]
         claim.relation_form = form  # type: ignore[attr-defined]
-    cells: dict[tuple[int, int], list[Claim]] = {}
-    others: dict[int, list[Claim]] = {}
-    side_ids = {p.pk for p in sides}
-    for claim in grid_claims:
-        if claim.statement.party_id in side_ids:
-            cells.setdefault((claim.point_id, claim.statement.party_id), []).append(claim)
-        else:
-            others.setdefault(claim.point_id, []).append(claim)
-    grid = [
-        {
-            "point": p,
-            "cells": [cells.get((p.pk, side.pk), []) for side in sides],
-            "others": others.get(p.pk, []),
-        }
-        for p in points
-    ]
+    grid = by_point_and_side(
+        points,
+        SideOrder(sides),
+        ((c.point_id, c.statement.party_id, c) for c in grid_claims),
+    )
     return {
         "statement": statement,
         "incident": incident,
@@ -659,13 +635,12 @@ def _workspace_response(
     request: HtmxHttpRequest, statement: Statement, status: int = 200, **forms: Any
 ) -> HttpResponse:
     if request.htmx:
-        response = render(
+        return render(
             request,
             "editing/statement_spans.html#span-workspace",
             _workspace_context(statement, **forms),
             status=_status(request, status),
         )
-        return trigger_client_event(response, CLAIMS_CHANGED, {"statement": statement.pk})
     if status != 200:
         return render(
             request,
@@ -728,14 +703,6 @@ def _span_edit(
                 if not request.htmx:
                     return redirect("editing:statement_spans", pk=statement.pk)
                 span, form = saved, form_class(instance=saved, statement=statement)
-                if kind == "claim":
-                    # The comparison page listens for this to reload its grid.
-                    response = render(
-                        request,
-                        f"{template}#{kind}-form",
-                        {"form": form, kind: span, "statement": statement},
-                    )
-                    return trigger_client_event(response, CLAIMS_CHANGED, {})
             else:
                 form = _conflict_form(form_class, request, form.concurrent, statement=statement)
                 span = form.concurrent
@@ -890,10 +857,9 @@ def _points_response(
         template = "editing/points.html"
         if request.htmx:
             template += "#points"
-        response = render(
+        return render(
             request, template, _points_context(incident, **kw), status=_status(request, status)
         )
-        return trigger_client_event(response, CLAIMS_CHANGED, {}) if request.htmx else response
     return redirect("editing:points", slug=incident.slug)
 
 

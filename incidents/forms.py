@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from accounts.models import can_see_unpublished
+from accounts.models import audience
 from core.cache import remember
 
 from .filters import filter_incidents
@@ -28,7 +28,7 @@ def filter_choices(user: Any) -> dict[str, list[tuple[str, str]]]:
     """The list filter's conflicts, parties and places as (slug, name), computed once
     per content generation for each audience and shared by every worker: they
     change only when the data does, and every list page needs them."""
-    audience = "internal" if can_see_unpublished(user) else "public"
+    who = audience(user).value
 
     def compute() -> dict[str, list[tuple[str, str]]]:
         # Only places of incidents this visitor may see: a place entered for a draft
@@ -44,7 +44,7 @@ def filter_choices(user: Any) -> dict[str, list[tuple[str, str]]]:
         }
 
     choices: dict[str, list[tuple[str, str]]] = remember(
-        f"parallax:list-filter-choices:{audience}", compute
+        f"parallax:list-filter-choices:{who}", compute
     )
     return choices
 

@@ -1,4 +1,4 @@
-"""Creates the role groups of DESIGN.md with their model permissions.
+"""Creates the role groups (README, Roles) with their model permissions.
 
 Analysts may view everything; editors may also add, change and delete the editorial
 models; admins get every permission. Re-running keeps groups in step with the models.

@@ -17,7 +17,6 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from config.pending import not_yet
 from incidents.models import Annotation, Claim, ClaimRelation, Statement
 from tests import factories as f
 
@@ -322,7 +321,6 @@ def test_permission_matrix(client, analyst, editor) -> None:
         if entry is None:
             continue  # reported by test_every_url_has_an_entry
         url = reverse(route.name, kwargs=data.kwargs_for(route, entry))
-        pending = route.pattern.callback is not_yet
         for who, user, expected in zip(
             ("anonymous", "analyst", "editor"), (None, analyst, editor), entry.get, strict=True
         ):
@@ -331,8 +329,7 @@ def test_permission_matrix(client, analyst, editor) -> None:
                 client.force_login(user)
             response = client.get(url)
             try:
-                # Names other modules reserved but have not built yet answer 404 to all.
-                _check(response, 404 if pending else expected, f"GET {url} as {who}")
+                _check(response, expected, f"GET {url} as {who}")
             except AssertionError as exc:
                 failures.append(str(exc))
     assert not failures, "\n".join(failures)
@@ -348,7 +345,7 @@ def test_editor_only_urls_refuse_posts_and_enforce_csrf(analyst, editor) -> None
     checked = 0
     for route in all_routes():
         entry = EXPECTED.get(route.name)
-        if entry is None or not entry.editor_only or route.pattern.callback is not_yet:
+        if entry is None or not entry.editor_only:
             continue
         url = reverse(route.name, kwargs=data.kwargs_for(route, entry))
         _check(anonymous.post(url, {}), LOGIN, f"POST {url} anonymous")
@@ -371,7 +368,7 @@ def test_empty_and_garbage_posts_never_fail_with_500(editor_client) -> None:
     data = Data()
     for route in all_routes():
         entry = EXPECTED.get(route.name)
-        if entry is None or not entry.editor_only or route.pattern.callback is not_yet:
+        if entry is None or not entry.editor_only:
             continue
         url = reverse(route.name, kwargs=data.kwargs_for(route, entry))
         for payload in (

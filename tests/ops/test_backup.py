@@ -11,9 +11,9 @@ from datetime import date
 import pytest
 from django.core import serializers
 from django.core.management import CommandError, call_command
-from incidents.management.commands.backup import backed_up_models
 
 from incidents.models import Annotation, Incident, Source, Statement
+from ops.management.commands.backup import backed_up_models
 from tests.factories import World, source
 
 

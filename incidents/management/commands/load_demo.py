@@ -169,7 +169,6 @@ def load(data: dict[str, Any]) -> dict[str, int]:
                     "original_language": "en",
                 },
             )
-            statement.verify_quote()
             if statement.status != Statement.Status.PUBLISHED:
                 statement.publish()
             else:

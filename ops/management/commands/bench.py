@@ -70,12 +70,6 @@ def response_bytes(response: Any) -> bytes:
     return response.content
 
 
-def is_placeholder(response: Any, body: bytes) -> bool:
-    # config.pending.not_yet answers 404 "Not available yet."; the founding commit's
-    # incidents views answered a bare "Parallax".
-    return (response.status_code == 404 and b"Not available yet" in body) or body == b"Parallax"
-
-
 class Command(BaseCommand):
     help = "Benchmark the public pages against the data in the database."
 
@@ -179,9 +173,7 @@ class Command(BaseCommand):
         result.slowest = sorted(
             ((float(q["time"]), q["sql"]) for q in ctx.captured_queries), reverse=True
         )[:3]
-        if is_placeholder(response, body):
-            result.note = "placeholder view"
-        elif response.status_code != 200:
+        if response.status_code != 200:
             result.note = f"HTTP {response.status_code}"
         for _ in range(self.n):
             start, cpu = time.perf_counter(), time.process_time()

@@ -1,0 +1,530 @@
+"""The comparison page's data: an incident's statements arranged as the points x sides
+grid, third-party reactions, the timeline and the sources, for one visitor.
+
+`build_page()` is the one entry point (incidents.views.incident_detail calls it). It
+loads every statement the visitor may see once, with only the columns that place it,
+arranges them in Python, and then loads the full rows of just the cards it shows, so
+its number of queries does not grow with the number of statements or annotations
+(docs/performance.md). What it returns are plain dataclasses: nothing is pinned onto
+model instances.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import OuterRef, Prefetch, Subquery
+
+from .cards import statements_for
+from .forms import TABS, IncidentViewForm
+from .models import (
+    Actor,
+    Claim,
+    ClaimRelation,
+    ConflictSide,
+    Incident,
+    Party,
+    PlaceName,
+    PointOfContention,
+    Source,
+    Statement,
+)
+from .sides import SideOrder, css_class
+
+# The comparison page shows at most this many cards per grid cell (and per third
+# party) unless filtered down to that cell; a link leads to the rest. This keeps an
+# incident with hundreds of statements readable and its page fast.
+CELL_LIMIT = 5
+TIMELINE_PAGE_SIZE = 50
+
+# What the comparison page needs of every visible statement to place it (grid cell,
+# timeline delay, counts); the rest is loaded only for the cards actually shown.
+PLACING_FIELDS = ("actor", "party", "leaning_towards", "issued_on", "source")
+
+
+@dataclass
+class RelationLink:
+    """A claim relation seen from one of its ends (`outgoing`: this claim is the subject)."""
+
+    kind: str
+    other: GridClaim
+    outgoing: bool
+
+
+@dataclass
+class GridClaim:
+    """A claim as a grid card shows it: its words, its statement, and how other
+    visible claims of the incident relate to it. The card template reads `pk`,
+    `quote`, `statement` and `relation_links`."""
+
+    claim: Claim
+    statement: Statement
+    relation_links: list[RelationLink] = field(default_factory=list)
+
+    @property
+    def pk(self) -> int:
+        return self.claim.pk
+
+    @property
+    def quote(self) -> str:
+        return self.claim.quote
+
+    @property
+    def point_id(self) -> int:
+        return self.claim.point_id
+
+    @property
+    def statement_id(self) -> int:
+        return self.claim.statement_id
+
+
+@dataclass
+class Cell:
+    party: Party
+    side_index: int
+    claims: list[GridClaim] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
+    hidden: int = 0  # cards left out by CELL_LIMIT
+
+    @property
+    def side_class(self) -> str:
+        return css_class(self.side_index)
+
+    def limit(self, n: int) -> None:
+        self.hidden = max(0, len(self.claims) - n) + max(0, len(self.statements) - n)
+        self.claims, self.statements = self.claims[:n], self.statements[:n]
+
+
+@dataclass
+class Row:
+    point: PointOfContention | None
+    cells: list[Cell]
+
+
+@dataclass
+class ReactionGroup:
+    party: Party
+    statements: list[Statement]
+    hidden: int = 0
+
+
+@dataclass
+class TimelineEntry:
+    statement: Statement
+    side_index: int | None
+    delay: str
+
+    @property
+    def side_class(self) -> str:
+        return css_class(self.side_index)
+
+
+@dataclass
+class SourceEntry:
+    source: Source
+    statements: list[Statement]
+
+
+def describe_delay(days: int, party: Party) -> str:
+    if days == 0:
+        return f"Same day as {party.label}’s first statement"
+    unit = "day" if abs(days) == 1 else "days"
+    if days > 0:
+        return f"{days} {unit} after {party.label}’s first statement"
+    return f"{-days} {unit} before {party.label}’s first statement"
+
+
+@dataclass
+class Comparison:
+    """An incident's statements as the comparison page arranges them.
+
+    `statements` holds every statement the visitor may see, with only the columns
+    that place it (PLACING_FIELDS), their speaker's and party's objects attached.
+    `claims` holds each statement's claims (by statement id), each as a GridClaim
+    with its relations. `cards()` loads the full rows (text, source, note count) of
+    just the statements shown: building all 300 of a large incident cost more than
+    everything else on the page together (docs/performance.md).
+    """
+
+    incident: Incident
+    user: Any
+    order: SideOrder
+    places: list[Any]
+    points: list[PointOfContention]
+    statements: list[Statement]
+    claims: dict[int, list[GridClaim]]
+    related: list[Incident]
+    parties: dict[int, Party]
+
+    @property
+    def sides(self) -> list[Party]:
+        return list(self.order.sides)
+
+    def claims_of(self, statement: Statement) -> list[GridClaim]:
+        return self.claims.get(statement.pk, [])
+
+    def cards(self, ids: set[int]) -> dict[int, Statement]:
+        """The statements with these ids, with everything a card shows, in one query."""
+        if not ids:
+            return {}
+        found = (
+            statements_for(self.user, incident=False, joins=False)
+            .select_related("actor")
+            .filter(incident=self.incident)
+            .in_bulk(ids)
+        )
+        # One object per speaker and per source, so that each link to them is built
+        # once however many cards show them (fast_reverse).
+        actors: dict[int, Actor] = {}
+        sources: dict[int, Source] = {}
+        for s in found.values():
+            self.attach(s)
+            s.actor = actors.setdefault(s.actor_id, s.actor)
+            if s.source is not None:
+                s.source = sources.setdefault(s.source.pk, s.source)
+        return found
+
+    def attach(self, s: Statement) -> None:
+        # The parties already loaded stand in for the joins this page leaves out.
+        s.party = self.parties[s.party_id]
+        s.leaning_towards = self.parties.get(s.leaning_towards_id) if s.leaning_towards_id else None
+        s.incident = self.incident
+
+    def sources(self) -> dict[int, Source]:
+        ids = {s.source_id for s in self.statements if s.source_id}
+        return Source.objects.defer("archived_text").in_bulk(ids) if ids else {}
+
+
+def load_comparison(incident: Incident, user: Any, *, speakers: bool = False) -> Comparison:
+    """Everything the comparison page arranges, in a fixed number of queries.
+    `speakers=True` also loads each statement's speaker (the sources tab names them
+    all; the other views only name the speakers of the cards shown)."""
+    # The conflict's sides (in order) and the third parties it records, in one query:
+    # a statement's party is always one of them (Statement.clean).
+    side_order = ConflictSide.objects.filter(
+        conflict=incident.conflict_id, party=OuterRef("pk")
+    ).values("order")[:1]
+    recorded = Party.objects.of_conflict(pk=incident.conflict_id).annotate(
+        side_order=Subquery(side_order)
+    )
+    parties: dict[int, Party] = {}
+    ranked: list[tuple[int, int, Party]] = []
+    for p in recorded:
+        parties[p.pk] = p
+        rank = p.side_order  # type: ignore[attr-defined]  # the annotation above
+        if rank is not None:
+            ranked.append((rank, p.pk, p))
+    order = SideOrder(p for *_, p in sorted(ranked, key=lambda r: r[:2]))
+    places = list(
+        incident.places.prefetch_related(
+            Prefetch(
+                "names", queryset=PlaceName.objects.select_related("party").order_by("party__name")
+            )
+        )
+    )
+    points = list(incident.points.order_by("order", "id"))
+    light = Statement.objects.visible_to(user).filter(incident=incident)
+    if speakers:
+        light = light.select_related("actor").only(*PLACING_FIELDS, "actor__name", "actor__slug")
+    else:
+        light = light.only(*PLACING_FIELDS)
+    statements = list(light.order_by("issued_on", "id"))
+    # Data entered before a party was recorded for the conflict still shows.
+    missing = {
+        pid
+        for s in statements
+        for pid in (s.party_id, s.leaning_towards_id)
+        if pid and pid not in parties
+    }
+    if missing:
+        parties.update(Party.objects.in_bulk(missing))
+    related = list(
+        Incident.objects.visible_to(user).filter(related=incident).order_by("-date_start")
+    )
+    comparison = Comparison(
+        incident=incident,
+        user=user,
+        order=order,
+        places=places,
+        points=points,
+        statements=statements,
+        claims=_grid_claims(incident, statements, points),
+        related=related,
+        parties=parties,
+    )
+    for s in statements:
+        comparison.attach(s)
+    return comparison
+
+
+def _grid_claims(
+    incident: Incident, statements: list[Statement], points: list[PointOfContention]
+) -> dict[int, list[GridClaim]]:
+    """The incident's claims of visible statements, by statement, with their relations
+    (contradicts, denies...) to other visible claims, in two plain queries: a
+    prefetch over 300 statement ids cost three times as much (docs/performance.md).
+    A relation is shown only when both of its claims belong to statements the
+    visitor may see, so a draft's claim never shows through."""
+    by_id = {s.pk: s for s in statements}
+    points_by_id = {p.pk: p for p in points}
+    claims: dict[int, list[GridClaim]] = {s.pk: [] for s in statements}
+    by_claim: dict[int, GridClaim] = {}
+    for c in Claim.objects.filter(statement__incident=incident).order_by("start", "id"):
+        owner = by_id.get(c.statement_id)
+        if owner is None:
+            continue
+        if c.point_id in points_by_id:
+            c.point = points_by_id[c.point_id]
+        gc = GridClaim(claim=c, statement=owner)
+        claims[owner.pk].append(gc)
+        by_claim[c.pk] = gc
+    relations = ClaimRelation.objects.filter(from_claim__point__incident=incident).only(
+        "from_claim_id", "to_claim_id", "kind"
+    )
+    for r in relations.order_by("id"):
+        a, b = by_claim.get(r.from_claim_id), by_claim.get(r.to_claim_id)
+        if a is None or b is None:
+            continue
+        label = r.get_kind_display()
+        a.relation_links.append(RelationLink(kind=label, other=b, outgoing=True))
+        b.relation_links.append(RelationLink(kind=label, other=a, outgoing=False))
+    return claims
+
+
+@dataclass
+class PointRow[T]:
+    """One point of contention: per side (in side order) the items on it, and the
+    items of third parties."""
+
+    point: PointOfContention
+    cells: list[list[T]]
+    others: list[T]
+
+
+def by_point_and_side[T](
+    points: list[PointOfContention],
+    order: SideOrder,
+    items: Iterable[tuple[int, int, T]],
+) -> list[PointRow[T]]:
+    """The points x sides grid, the one rule shared by the comparison page and the
+    editor's span workspace. `items` are (point id, party id, item) triples."""
+    cells: dict[tuple[int, int], list[T]] = defaultdict(list)
+    others: dict[int, list[T]] = defaultdict(list)
+    for point_id, party_id, item in items:
+        if order.is_side(party_id):
+            cells[point_id, party_id].append(item)
+        else:
+            others[point_id].append(item)
+    return [
+        PointRow(
+            point=p,
+            cells=[cells[p.pk, side.pk] for side in order.sides],
+            others=others[p.pk],
+        )
+        for p in points
+    ]
+
+
+def arrange_grid(data: Comparison, statements: list[Statement]) -> list[Row]:
+    """Points x sides: each cell holds that side's claims on that point; a last row
+    holds each side's statements not yet assigned to any point."""
+    sides, order = data.sides, data.order
+    unassigned: dict[int, list[Statement]] = defaultdict(list)
+    placed: list[tuple[int, int, GridClaim]] = []
+    for s in statements:
+        if not order.is_side(s.party_id):
+            continue
+        claims = data.claims_of(s)
+        placed.extend((c.point_id, s.party_id, c) for c in claims)
+        if not claims:
+            unassigned[s.party_id].append(s)
+
+    def cell(side: Party, **items: Any) -> Cell:
+        return Cell(party=side, side_index=order.index(side.pk) or 0, **items)
+
+    rows = [
+        Row(
+            point=r.point,
+            cells=[cell(side, claims=claims) for side, claims in zip(sides, r.cells, strict=True)],
+        )
+        for r in by_point_and_side(data.points, order, placed)
+    ]
+    if any(unassigned.values()):
+        rows.append(
+            Row(point=None, cells=[cell(side, statements=unassigned[side.pk]) for side in sides])
+        )
+    return rows
+
+
+def arrange_timeline(order: SideOrder, statements: list[Statement]) -> list[TimelineEntry]:
+    """Every statement in issue order, with the delay since the first statement of
+    another side (for a side) or of any side (for a third party)."""
+    first: dict[int, date] = {}
+    for s in statements:
+        if order.is_side(s.party_id) and s.party_id not in first:
+            first[s.party_id] = s.issued_on
+    by_pk = {p.pk: p for p in order.sides}
+    entries = []
+    for s in statements:
+        others = [(d, pid) for pid, d in first.items() if pid != s.party_id]
+        if others:
+            d, pid = min(others, key=lambda x: (x[0], order.index(x[1]) or 0))
+            delay = describe_delay((s.issued_on - d).days, by_pk[pid])
+        elif order.is_side(s.party_id):
+            delay = "No statement from another side yet"
+        else:
+            delay = "No statement from a side yet"
+        entries.append(TimelineEntry(statement=s, side_index=order.index(s.party_id), delay=delay))
+    return entries
+
+
+def arrange_sources(statements: list[Statement], sources: dict[int, Source]) -> list[SourceEntry]:
+    entries: dict[int, SourceEntry] = {}
+    for s in statements:
+        if s.source_id is not None:
+            entry = entries.setdefault(
+                s.source_id, SourceEntry(source=sources[s.source_id], statements=[])
+            )
+            entry.statements.append(s)
+    return list(entries.values())
+
+
+def arrange_reactions(order: SideOrder, statements: list[Statement]) -> list[ReactionGroup]:
+    groups: dict[int, ReactionGroup] = {}
+    for s in statements:
+        if not order.is_side(s.party_id):
+            groups.setdefault(s.party_id, ReactionGroup(party=s.party, statements=[]))
+            groups[s.party_id].statements.append(s)
+    return list(groups.values())
+
+
+@dataclass
+class ComparisonPage:
+    """What incident_detail.html shows for one visitor, tab and filter. The names
+    are the template's context names (`context()`)."""
+
+    incident: Incident
+    form: IncidentViewForm
+    tab: str
+    sides: list[Party]
+    shown_sides: list[Party]
+    places: list[Any]
+    related: list[Incident]
+    filtered: bool
+    third_party_shown: Party | None
+    statement_count: int
+    sources_count: int
+    tabs: list[tuple[str, str]] = field(default_factory=lambda: list(TABS))
+    rows: list[Row] = field(default_factory=list)
+    reactions: list[ReactionGroup] = field(default_factory=list)
+    side_headers: list[tuple[Party, int]] = field(default_factory=list)
+    timeline_page: Page[TimelineEntry] | None = None
+    sources: list[SourceEntry] = field(default_factory=list)
+
+    def context(self) -> dict[str, Any]:
+        # Shallow on purpose: dataclasses.asdict would deep-copy the model objects.
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+def build_page(incident: Incident, user: Any, query: Any) -> ComparisonPage:
+    """The comparison page for this visitor and query string (tab, point, party, page)."""
+    data = load_comparison(incident, user, speakers=query.get("tab") == "sources")
+    sides = data.sides
+    all_statements = data.statements
+
+    parties = list(sides)
+    for s in all_statements:
+        if s.party not in parties:
+            parties.append(s.party)
+    form = IncidentViewForm(query or None, points=data.points, parties=parties)
+    values = form.valid_values()
+    tab = values.get("tab", "grid")
+    point_id = values.get("point")
+    party_slug = values.get("party")
+
+    statements = all_statements
+    shown_sides = sides
+    third_party_shown = None
+    if party_slug:
+        statements = [s for s in statements if s.party.slug == party_slug]
+        # One side: only its column. A third party: no grid columns; its reactions
+        # are listed below the grid.
+        shown_sides = [p for p in sides if p.slug == party_slug]
+        if not shown_sides:
+            third_party_shown = next(p for p in parties if p.slug == party_slug)
+    if point_id:
+        data.points = [p for p in data.points if p.pk == point_id]
+        statements = [
+            s for s in statements if any(c.point_id == point_id for c in data.claims_of(s))
+        ]
+
+    page = ComparisonPage(
+        incident=incident,
+        form=form,
+        tab=tab,
+        sides=sides,
+        shown_sides=shown_sides,
+        places=data.places,
+        related=data.related,
+        filtered=bool(point_id or party_slug),
+        third_party_shown=third_party_shown,
+        statement_count=len(all_statements),
+        sources_count=len({s.source_id for s in all_statements if s.source_id}),
+    )
+    if tab == "grid":
+        _fill_grid(page, data, statements, point_filtered=bool(point_id))
+    elif tab == "timeline":
+        shown = {s.pk for s in statements}
+        timeline_all = arrange_timeline(data.order, all_statements)
+        entries = [e for e in timeline_all if e.statement.pk in shown]
+        timeline = Paginator(entries, TIMELINE_PAGE_SIZE).get_page(query.get("page"))
+        cards = data.cards({e.statement.pk for e in timeline.object_list})
+        for e in timeline.object_list:
+            e.statement = cards[e.statement.pk]
+        page.timeline_page = timeline
+    else:
+        page.sources = arrange_sources(statements, data.sources())
+    return page
+
+
+def _fill_grid(
+    page: ComparisonPage, data: Comparison, statements: list[Statement], *, point_filtered: bool
+) -> None:
+    shown_sides = page.shown_sides
+    rows = arrange_grid(data, statements) if shown_sides else []
+    for row in rows:
+        # Cells keep the index of their side in the whole conflict, so a side's colour
+        # and number stay the same when the grid is filtered to fewer columns.
+        row.cells = [cell for cell in row.cells if cell.party in shown_sides]
+        # A row filtered to one point shows all of it; otherwise long cells are cut.
+        if not (point_filtered and row.point is not None):
+            for cell in row.cells:
+                cell.limit(CELL_LIMIT)
+    reactions = arrange_reactions(data.order, statements)
+    if not page.third_party_shown:
+        for group in reactions:
+            group.hidden = max(0, len(group.statements) - CELL_LIMIT)
+            group.statements = group.statements[:CELL_LIMIT]
+    # Only now, the full rows of the cards that are shown.
+    cards = data.cards(
+        {c.statement_id for row in rows for cell in row.cells for c in cell.claims}
+        | {s.pk for row in rows for cell in row.cells for s in cell.statements}
+        | {s.pk for group in reactions for s in group.statements}
+    )
+    # Relation links name the other claim's party, which every loaded statement has;
+    # a card shows the full row.
+    for row in rows:
+        for cell in row.cells:
+            for c in cell.claims:
+                c.statement = cards[c.statement_id]
+            cell.statements = [cards[s.pk] for s in cell.statements]
+    for group in reactions:
+        group.statements = [cards[s.pk] for s in group.statements]
+    page.rows = rows
+    page.reactions = reactions
+    page.side_headers = [(p, data.order.index(p.pk) or 0) for p in shown_sides]

@@ -19,7 +19,8 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db.models import Count, Max, Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.http import http_date
 
 from incidents.models import (
@@ -217,8 +218,20 @@ def index(request: HttpRequest) -> HttpResponse:
     return conditional_json(request, lambda: body)
 
 
-@endpoint()
+@endpoint(any_params=True)
 def unknown_path(request: HttpRequest) -> HttpResponse:
+    # The catch-all resolves every path, so CommonMiddleware's APPEND_SLASH no longer
+    # redirects "/api/incidents" to "/api/incidents/": done here instead.
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name != "unknown_path":
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(
+                request.path + "/" + (f"?{query}" if query else "")
+            )
     return not_found(
         f"No API endpoint at {request.path}. The endpoints are listed at "
         f"{absolute(request, 'api:index')}."

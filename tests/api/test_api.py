@@ -382,6 +382,9 @@ def test_errors_under_api_are_json(client, editor_client, world):
             assert response.status_code == 405, method
             assert response.json()["status"] == 405
             assert response["Allow"] == "GET, HEAD, OPTIONS"
+    slashless = client.get("/api/incidents", {"conflict": world.conflict.slug})
+    assert slashless.status_code == 301
+    assert slashless["Location"] == f"/api/incidents/?conflict={world.conflict.slug}"
     missing = client.get("/api/no/such/thing/")
     assert missing.status_code == 404 and missing.json()["status"] == 404
     assert "/api/" in missing.json()["error"]

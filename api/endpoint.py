@@ -1,7 +1,7 @@
 """What every answer under /api/ has in common: JSON errors, the methods allowed,
 the query parameters allowed, CORS and the Web Annotation Protocol's headers.
 
-    @endpoint(filters.IncidentFilterForm, paged=True)
+    @endpoint(filters.IncidentQueryForm, paged=True)
     def incident_list(request: HttpRequest) -> HttpResponse: ...
 
 - Read-only: GET and HEAD are answered; OPTIONS gets a 204 with `Allow`; any other

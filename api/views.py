@@ -206,7 +206,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "license": settings.DATA_LICENSE_URL,
         "feeds": {"incidents_atom": url("api:incident_feed")},
         "filters": {
-            "incidents": list(filters.IncidentFilterForm.base_fields),
+            "incidents": list(filters.IncidentQueryForm.base_fields),
             "statements": list(filters.StatementFilterForm.base_fields),
             "actors": list(filters.ActorFilterForm.base_fields),
             "parties": list(filters.PartyFilterForm.base_fields),
@@ -245,9 +245,9 @@ def _incident_page(qs: QuerySet[Incident]) -> QuerySet[Incident]:
     return qs.select_related("conflict").prefetch_related("places")
 
 
-@endpoint(filters.IncidentFilterForm, paged=True)
+@endpoint(filters.IncidentQueryForm, paged=True)
 def incident_list(request: HttpRequest) -> HttpResponse:
-    form = read(filters.IncidentFilterForm, request, paged=True)
+    form = read(filters.IncidentQueryForm, request, paged=True)
     qs = form.filter(Incident.objects.visible_to(request.user), request.user)
     return list_response(
         request,
@@ -256,7 +256,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         incident_item,
         stamps={"changed": Max("updated_at")},
         page_qs=_incident_page,
-        sorts=filters.IncidentFilterForm.SORTS,
+        sorts=filters.IncidentQueryForm.SORTS,
     )
 
 

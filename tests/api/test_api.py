@@ -843,3 +843,22 @@ def test_claim_dates_keep_their_precision(client, world):
     world.incident.save()
     incident = client.get(reverse("api:incident_detail", args=[world.incident.slug])).json()
     assert incident["date_start"] == "2024"
+
+
+def test_the_list_page_and_the_api_filter_incidents_by_one_rule(client, world):
+    other = f.conflict("East–West", [f.party("Eastland", "eastland"), world.south], [world.league])
+    boat = f.incident(other, "Boat held in the bay", date_start=date(2023, 7, 9))
+    boat.places.add(world.river)
+    f.statement(boat, world.league_spokes, "The League is concerned.")
+    for params in (
+        {"party": "league"},
+        {"party": "eastland"},
+        {"place": "river-crossing"},
+        {"conflict": other.slug},
+        {"date_from": "2024-01-01"},
+        {"date_to": "2023-12-31", "place": "river-crossing"},
+    ):
+        api = {i["slug"] for i in get_json(client, "api:incident_list", **params)["results"]}
+        page = client.get(reverse("incidents:list"), params).content.decode()
+        shown = {s for s in (world.incident.slug, boat.slug) if f"/incidents/{s}/" in page}
+        assert api == shown, params

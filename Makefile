@@ -9,17 +9,20 @@ install:
 	@scripts/bootstrap.sh
 
 run: install
-	$(MANAGE) migrate --no-input
-	$(MANAGE) createcachetable
-	$(MANAGE) load_demo
+	@# One screen: the set-up steps print only what matters (or an error).
+	@$(MANAGE) migrate --no-input --verbosity 0
+	@$(MANAGE) createcachetable --verbosity 0
+	@$(MANAGE) load_demo
 	@echo ""
-	@echo "Parallax is at http://$(HOST):$(PORT)/"
+	@echo "Parallax is at http://$(HOST):$(PORT)/  (another port: make run PORT=8001)"
 	@echo "Create the first editor with:  .venv/bin/python manage.py createuser alice --role editor"
+	@echo "Stop with Ctrl-C. The server reloads when a file changes."
 	@echo ""
-	@# The task worker runs beside the web server and stops with it.
+	@# The task worker runs beside the web server and stops with it. `serve` is
+	@# runserver without its start-up banner (core/management/commands/serve.py).
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(MANAGE) db_worker --queue-name default & \
-	  $(MANAGE) runserver $(HOST):$(PORT)
+	  $(MANAGE) serve $(HOST):$(PORT)
 
 test:
 	@scripts/test.sh

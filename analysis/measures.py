@@ -14,10 +14,11 @@ from datetime import date
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Min, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
 from accounts.models import audience
+from incidents.dates import coarser
 from incidents.models import Claim, Conflict, Incident, Party, Statement
 from incidents.sides import SideOrder
 
@@ -89,7 +90,9 @@ def monthly(conflict: Conflict, user: Any) -> MonthlyTable:
 @dataclass
 class LagEntry:
     incident: Incident
-    firsts: list[tuple[PartyKey, date | None, int | None]]
+    # (side, date of its first statement, days after the first side, that date's
+    # precision: "month" when the first statement is dated "May 2021").
+    firsts: list[tuple[PartyKey, date | None, int | None, str]]
     first_speaker: PartyKey | None
     tie: bool
 
@@ -128,12 +131,20 @@ def lags(conflict: Conflict, user: Any, page: int = 1) -> Lags:
         visible_statements(conflict, user)
         .filter(party_id__in=keys.keys())
         .values_list("incident_id", "party_id")
-        .annotate(first=Min("issued_on"))
+        .annotate(
+            first=Min("issued_on"),
+            first_day=Min("issued_on", filter=Q(issued_precision=Incident.Precision.DAY)),
+        )
         .order_by()
     )
     per_incident: dict[int, dict[int, date]] = defaultdict(dict)
-    for incident_id, party_id, first in firsts:
+    # Firsts not known to the day: (incident, party) whose earliest statement has a
+    # coarser date than "day"; its precision is looked up for the page shown.
+    coarse: set[tuple[int, int]] = set()
+    for incident_id, party_id, first, first_day in firsts:
         per_incident[incident_id][party_id] = first
+        if first_day != first:
+            coarse.add((incident_id, party_id))
 
     summary = {k.party.pk: SideSummary(k) for k in sides}
     same_day = 0
@@ -161,6 +172,7 @@ def lags(conflict: Conflict, user: Any, page: int = 1) -> Lags:
         .only("title", "slug", "date_start", "status")
         .order_by("-date_start", "-id")[(page - 1) * LAG_PAGE_SIZE : page * LAG_PAGE_SIZE]
     )
+    precision = first_precisions(conflict, user, per_incident, coarse, incidents)
     entries, chart_rows = [], []
     for inc in incidents:
         dates = per_incident[inc.pk]
@@ -171,6 +183,7 @@ def lags(conflict: Conflict, user: Any, page: int = 1) -> Lags:
                 k,
                 dates.get(k.party.pk),
                 (dates[k.party.pk] - earliest).days if k.party.pk in dates else None,
+                precision.get((inc.pk, k.party.pk), Incident.Precision.DAY),
             )
             for k in sides
         ]
@@ -180,7 +193,7 @@ def lags(conflict: Conflict, user: Any, page: int = 1) -> Lags:
         chart_rows.append(
             {
                 "label": inc.title if len(inc.title) <= 34 else inc.title[:33] + "…",
-                "dots": [(d, k.css, k.party.label) for k, _, d in row if d is not None],
+                "dots": [(d, k.css, k.party.label) for k, _, d, _ in row if d is not None],
             }
         )
     return Lags(
@@ -193,6 +206,32 @@ def lags(conflict: Conflict, user: Any, page: int = 1) -> Lags:
         page=page,
         pages=pages,
     )
+
+
+def first_precisions(
+    conflict: Conflict,
+    user: Any,
+    per_incident: dict[int, dict[int, date]],
+    coarse: set[tuple[int, int]],
+    incidents: list[Incident],
+) -> dict[tuple[int, int], str]:
+    """The precision of each coarse first date of the incidents shown (one query, only
+    when there is one): the least precise of the statements dated that day."""
+    shown = {(inc.pk, pid) for inc in incidents for pid in per_incident[inc.pk]} & coarse
+    if not shown:
+        return {}
+    found: dict[tuple[int, int], str] = {}
+    rows = (
+        visible_statements(conflict, user)
+        .filter(incident_id__in={i for i, _ in shown})
+        .exclude(issued_precision=Incident.Precision.DAY)
+        .values_list("incident_id", "party_id", "issued_on", "issued_precision")
+    )
+    for incident_id, party_id, issued_on, issued_precision in rows:
+        key = (incident_id, party_id)
+        if key in shown and per_incident[incident_id][party_id] == issued_on:
+            found[key] = coarser(found.get(key, issued_precision), issued_precision)
+    return found
 
 
 # --- third-party leanings ----------------------------------------------------------------

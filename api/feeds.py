@@ -27,6 +27,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.http import http_date
 
 from core.cache import current_generation
+from core.text import xml_safe
 from incidents.models import Conflict, Incident
 
 from .conditional import generation_time, latest, make_etag
@@ -92,7 +93,7 @@ class IncidentFeed(Feed):
 
     def get_feed(self, obj: Conflict | None, request: HttpRequest):  # type: ignore[no-untyped-def]
         if obj is not None:
-            self.title = f"Parallax: newly published incidents ({obj.name})"
+            self.title = xml_safe(f"Parallax: newly published incidents ({obj.name})")
         return super().get_feed(obj, request)
 
     def items(self, obj: Conflict | None) -> QuerySet[Incident]:
@@ -100,11 +101,13 @@ class IncidentFeed(Feed):
             feed_items(obj).select_related("conflict").order_by("-published_at", "-pk")[:FEED_SIZE]
         )
 
+    # XML cannot carry control characters: one left in a summary (saved before the
+    # forms refused them, or loaded from elsewhere) must not break the whole feed.
     def item_title(self, item: Incident) -> str:
-        return item.title
+        return xml_safe(item.title)
 
     def item_description(self, item: Incident) -> str:
-        return f"{item.date_display()} · {item.conflict.name}. {item.summary}".strip()
+        return xml_safe(f"{item.date_display()} · {item.conflict.name}. {item.summary}".strip())
 
     def item_link(self, item: Incident) -> str:
         return site_url(item.get_absolute_url())
@@ -121,7 +124,7 @@ class IncidentFeed(Feed):
         return item.updated_at
 
     def item_categories(self, item: Incident) -> list[str]:
-        return [item.conflict.name]
+        return [xml_safe(item.conflict.name)]
 
 
 _feed = IncidentFeed()

@@ -35,6 +35,8 @@ def env_bool(name: str, default: bool) -> bool:
 
 SECRET_KEY = env("SECRET_KEY", None if PRODUCTION else "dev-only-insecure-key-do-not-deploy")
 DEBUG = env_bool("DEBUG", not PRODUCTION)
+# Django's technical 404 and 500 pages (with DEBUG); otherwise the site's own.
+TECHNICAL_ERROR_PAGES = env_bool("TECHNICAL_ERROR_PAGES", False)
 ALLOWED_HOSTS = [
     h.strip()
     for h in env("ALLOWED_HOSTS", None if PRODUCTION else "127.0.0.1,localhost,testserver").split(
@@ -75,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Turns "database unreachable" into a 503 page instead of a 500.
     "core.middleware.DatabaseUnavailableMiddleware",
+    # A NUL in a query string or form post is a 400, before any view or query.
+    "core.middleware.UnstorableInputMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -85,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # With DEBUG, the site's own 404 and 500 pages rather than Django's technical ones.
+    "core.middleware.StyledErrorPagesMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so that a locked-out sign-in never reaches the view.
     "axes.middleware.AxesMiddleware",
@@ -133,13 +139,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
-elif os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS"):
-    # A ceiling on any one query of the web processes (e.g. 5000): a runaway query
-    # gets a 503 page instead of holding a worker. Leave it unset for `migrate` and
-    # the other management commands, whose statements can legitimately run longer.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-        f"-c statement_timeout={int(os.environ['DATABASE_STATEMENT_TIMEOUT_MS'])}"
+else:
+    # A database that does not answer a new connection within this many seconds is
+    # treated as down (503), instead of holding the request.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        os.environ.get("DATABASE_CONNECT_TIMEOUT", "5")
     )
+    if os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS"):
+        # A ceiling on any one query of the web processes (e.g. 5000): a runaway query
+        # gets a 503 page instead of holding a worker. Leave it unset for `migrate` and
+        # the other management commands, whose statements can legitimately run longer
+        # (docker-compose sets it for the web service only).
+        DATABASES["default"]["OPTIONS"]["options"] = (
+            f"-c statement_timeout={int(os.environ['DATABASE_STATEMENT_TIMEOUT_MS'])}"
+        )
+# A request whose database has not answered for this long is cut off with a 503
+# (core.middleware._StallWatch): a frozen server never enforces its own statement
+# timeout. By default the web's statement timeout plus two seconds; 0 turns it off.
+DATABASE_STALL_SECONDS = float(
+    os.environ.get(
+        "DATABASE_STALL_SECONDS",
+        str(int(os.environ["DATABASE_STATEMENT_TIMEOUT_MS"]) / 1000 + 2)
+        if os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS")
+        else "0",
+    )
+)
 
 # A streaming replica of the primary for anonymous reads (docs/scaling.md, step 4).
 if os.environ.get("DATABASE_REPLICA_URL"):
@@ -155,9 +179,6 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         MIDDLEWARE.index("core.middleware.DatabaseUnavailableMiddleware") + 1,
         "core.middleware.PublicReadMiddleware",
     )
-
-# `manage.py backup` writes datetimes to the microsecond (Django's JSON stops at ms).
-SERIALIZATION_MODULES = {"pjson": "ops.management.commands.backup"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -279,6 +300,13 @@ SPACY_MODEL = os.environ.get("SPACY_MODEL", "en_core_web_sm")
 
 # Pasted articles and request bodies are capped so one request cannot exhaust memory.
 IMPORT_MAX_CHARS = int(os.environ.get("IMPORT_MAX_CHARS", "200000"))
+# The longest statement text (and original text) and the longest annotation note an
+# editor may save (core.text, docs/scaling.md "Limits"). Well below what one row of
+# PostgreSQL's search index can hold (a text-search vector of at most 1 MB).
+STATEMENT_MAX_CHARS = int(os.environ.get("STATEMENT_MAX_CHARS", "20000"))
+NOTE_MAX_CHARS = int(os.environ.get("NOTE_MAX_CHARS", "10000"))
+# A bulk upload, all files together (a request over it is refused before it is read).
+IMPORT_BULK_MAX_BYTES = int(os.environ.get("IMPORT_BULK_MAX_BYTES", str(20 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", "2621440"))
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -359,5 +387,9 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "filters": ["forbidden_on_one_line"]}
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # "Watching for file changes with StatReloader" at every start and reload.
+        "django.utils.autoreload": {"level": "WARNING"},
+    },
 }

@@ -10,19 +10,26 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import socket
 import sys
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.signals import got_request_exception
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connections
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.cache import patch_cache_control
+from django.views.defaults import page_not_found, server_error
+
+from core.db import is_bad_input, is_retryable
 
 logger = logging.getLogger("parallax.database")
+logger_errors = logging.getLogger("django.request")
 
 # Seconds a client (or a load balancer) should wait before retrying.
 RETRY_AFTER = "30"
@@ -34,6 +41,14 @@ def database_unavailable_response(timed_out: bool = False) -> HttpResponse:
     body = render_to_string("503.html", {"retry_after": RETRY_AFTER, "timed_out": timed_out})
     response = HttpResponse(body, status=503)
     response["Retry-After"] = RETRY_AFTER
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def refused_response(status: int, message: str) -> HttpResponse:
+    # Plain text, rendered without the request (nothing more can be asked of the
+    # database in this request); an htmx caller shows it (static/js/parallax.js).
+    response = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
     response["Cache-Control"] = "no-store"
     return response
 
@@ -63,12 +78,56 @@ def is_statement_timeout(exc: BaseException) -> bool:
     return getattr(exc.__cause__, "sqlstate", None) == "57014"
 
 
+class _StallWatch:
+    """A frozen database server (stopped, its host paused) accepts connections and
+    queries and never answers: PostgreSQL's own statement_timeout cannot fire, and
+    a request would wait until the web server kills its worker. After
+    DATABASE_STALL_SECONDS this cuts the request's database sockets; the waiting
+    query then fails at once with an OperationalError, answered 503 below."""
+
+    def __init__(self, seconds: float) -> None:
+        self.wrappers = [connections[alias] for alias in connections]
+        self.timer = threading.Timer(seconds, self.cut)
+        self.timer.daemon = True
+        self.fired = False
+
+    def __enter__(self) -> _StallWatch:
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.timer.cancel()
+
+    def cut(self) -> None:
+        self.fired = True
+        for wrapper in self.wrappers:
+            conn = getattr(wrapper, "connection", None)
+            fd = getattr(getattr(conn, "pgconn", None), "socket", -1)
+            if fd < 0:
+                continue
+            try:
+                # A duplicate of the descriptor: shutting it down ends the socket for
+                # the waiting thread too, without closing a descriptor it owns.
+                with socket.fromfd(fd, socket.AF_INET, socket.SOCK_STREAM) as sock:
+                    sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        logger.error("Database did not answer for %ss: request cut off", self.timer.interval)
+
+
 class DatabaseUnavailableMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+        stall = float(getattr(settings, "DATABASE_STALL_SECONDS", 0) or 0)
+        if stall > 0:
+            with _StallWatch(stall) as watch:
+                response = self.get_response(request)
+            if watch.fired and response.status_code == 503:
+                response["X-Database-Stalled"] = "1"
+        else:
+            response = self.get_response(request)
         exc = getattr(request, "_parallax_database_down", None)
         if response.status_code == 500 and exc is not None:
             # A middleware below this one failed on the database: still a 503.
@@ -76,6 +135,22 @@ class DatabaseUnavailableMiddleware:
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        # Not an outage: what was sent cannot be stored (400), or the request lost a
+        # deadlock more often than core.db.retrying tries again (409). Only the rest
+        # is "database unavailable, retry".
+        if is_bad_input(exception):
+            logger.warning("Refused by the database for %s: %s", request.path, exception)
+            return refused_response(
+                400,
+                "The text sent cannot be stored (it contains a character or a length "
+                "the database refuses). Nothing was saved.",
+            )
+        if is_retryable(exception):
+            logger.warning("Gave up after repeated deadlocks for %s", request.path)
+            return refused_response(
+                409,
+                "Another save collided with this one and nothing was saved. Please try again.",
+            )
         if is_database_down(exception):
             return self._unavailable(request, exception)
         return None
@@ -90,6 +165,29 @@ class DatabaseUnavailableMiddleware:
             exc,
         )
         return database_unavailable_response(timed_out)
+
+
+class UnstorableInputMiddleware:
+    """A NUL character in a query string or a form post is refused with a 400 before
+    any view sees it: PostgreSQL cannot take one in a query parameter, and no filter,
+    search or form of the site has a use for it. (Multipart posts are left to their
+    forms, whose text fields refuse NUL too: reading them here would read a whole
+    upload before the view can check its size.)"""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        params = [request.GET]
+        if request.method == "POST" and not (request.content_type or "").startswith("multipart/"):
+            params.append(request.POST)
+        for query in params:
+            for key, values in query.lists():
+                if "\x00" in key or any("\x00" in v for v in values):
+                    return refused_response(
+                        400, f"The parameter {key.replace(chr(0), '')!r} contains a NUL character."
+                    )
+        return self.get_response(request)
 
 
 # --- read replica for public traffic ------------------------------------------------
@@ -160,3 +258,48 @@ class PrivateForSignedInMiddleware:
         if user is not None and user.is_authenticated:
             patch_cache_control(response, private=True)
         return response
+
+
+# --- the site's own error pages ---------------------------------------------------
+
+
+class StyledErrorPagesMiddleware:
+    """With DEBUG on (the default of `make run`), Django answers a missing page or a
+    crash with its technical pages; a reader trying the site locally should see the
+    site's own 404 and 500 pages, as in production. The error is still logged with
+    its traceback. TECHNICAL_ERROR_PAGES=1 (settings) brings Django's pages back for
+    debugging. Without DEBUG Django already uses templates/404.html and 500.html, and
+    403.html in every mode."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    @staticmethod
+    def active() -> bool:
+        return settings.DEBUG and not settings.TECHNICAL_ERROR_PAGES
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        # A URL that matches no pattern never reaches a view (nor process_exception).
+        if (
+            self.active()
+            and response.status_code == 404
+            and getattr(request, "resolver_match", None) is None
+        ):
+            return page_not_found(request, Http404("No page at this address."))
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not self.active() or isinstance(exception, PermissionDenied):
+            return None
+        if isinstance(exception, Http404):
+            return page_not_found(request, exception)
+        if is_database_down(exception):
+            return None  # DatabaseUnavailableMiddleware answers 503
+        logger_errors.error(
+            "Internal Server Error: %s",
+            request.path,
+            exc_info=exception,
+            extra={"request": request},
+        )
+        return server_error(request)

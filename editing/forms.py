@@ -8,9 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
+from core.text import check_text
 from incidents.models import (
     Actor,
     Annotation,
@@ -89,7 +91,44 @@ def _related_choices(incident: Incident) -> QuerySet[Incident]:
     return base.filter(window | Q(pk__in=current)).exclude(pk=incident.pk)
 
 
-class VersionedForm(forms.ModelForm):
+class CheckedTextMixin(forms.BaseForm):
+    """Every text field of an editing form is checked for what the database and the
+    feeds cannot carry (core.text.check_text): a NUL or control character, a length
+    beyond the documented limit, or (when required) nothing visible at all."""
+
+    # Fields whose text is a verbatim capture: control characters are kept (the
+    # SHA-256 must match what was captured); NUL and the length are still checked.
+    VERBATIM = frozenset({"archived_text"})
+
+    def text_limit(self, name: str, field: forms.Field) -> int:
+        if name in {"text", "original_text"}:
+            return settings.STATEMENT_MAX_CHARS
+        if name == "archived_text":
+            return settings.IMPORT_MAX_CHARS
+        return getattr(field, "max_length", None) or settings.NOTE_MAX_CHARS
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        for name, field in self.fields.items():
+            value = data.get(name)
+            if not isinstance(field, forms.CharField) or not isinstance(value, str):
+                continue
+            what = str(field.label or name.replace("_", " ")).lower()
+            try:
+                check_text(
+                    value,
+                    limit=self.text_limit(name, field),
+                    what=what,
+                    required=field.required,
+                    controls_ok=name in self.VERBATIM,
+                )
+            except ValidationError as exc:
+                self.add_error(name, exc)
+                data.pop(name, None)
+        return data
+
+
+class VersionedForm(CheckedTextMixin, forms.ModelForm):
     """Carries the version the editor started from; the view saves with
     save_versioned(version) so a concurrent change is refused, never overwritten."""
 
@@ -396,6 +435,8 @@ class AnnotationForm(SpanFormMixin, VersionedForm):
         labels = {"body": "Note", "evidence": "Evidence (a source)"}
 
     def __init__(self, *args: Any, statement: Statement, **kwargs: Any) -> None:
+        # Shown beside a ClaimForm, which has span fields too: ids of its own.
+        kwargs.setdefault("auto_id", "annotate-%s")
         super().__init__(*args, **kwargs)
         self.statement = statement
         self.instance.statement = statement
@@ -428,6 +469,7 @@ class ClaimForm(SpanFormMixin, VersionedForm):
         help_texts = {"figure": "Optional: a number the claim states (six soldiers → 6)."}
 
     def __init__(self, *args: Any, statement: Statement, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "assign-%s")
         super().__init__(*args, **kwargs)
         self.statement = statement
         self.instance.statement = statement
@@ -484,7 +526,7 @@ class ClaimRelationForm(forms.ModelForm):
         pass
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(CheckedTextMixin, forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
@@ -499,7 +541,7 @@ class WithdrawForm(forms.Form):
         return reason
 
 
-class ActorForm(forms.ModelForm):
+class ActorForm(CheckedTextMixin, forms.ModelForm):
     """Inline "new speaker" in the statement form; prefixed so its fields never clash
     with the statement's own."""
 

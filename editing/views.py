@@ -17,18 +17,20 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Model, Q, TextField
 from django.forms import ModelChoiceField
 from django.http import Http404, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import editor_required
 from accounts.models import User
+from core.db import retrying
 from core.http import HtmxHttpRequest
 from editing.forms import (
     ActorForm,
@@ -38,6 +40,7 @@ from editing.forms import (
     IncidentForm,
     PointForm,
     SourceForm,
+    SpanFormMixin,
     StatementForm,
     VersionedForm,
     WithdrawForm,
@@ -55,8 +58,10 @@ from incidents.models import (
     StaleObjectError,
     Statement,
 )
+from incidents.publishing import OneSidedError, one_sided_message, publish_incident, readiness
 from incidents.segments import Span, segment_text
 from incidents.sides import SideOrder
+from incidents.templatetags.cards import valid_card_key
 
 
 def _user(request: HtmxHttpRequest) -> User:
@@ -90,21 +95,49 @@ def _save(
     after_save: Callable[[Any], None] | None = None,
 ) -> Any:
     """Save a valid form in one transaction. Returns None when another editor saved
-    the object first (the current stored object is then in form.concurrent)."""
+    the object first (the current stored object is then in form.concurrent).
+
+    A claim or annotation form was checked against the statement's text as it was
+    loaded: the statement is locked first (the order a text correction takes its
+    locks too: statement, then its spans) and a text corrected meanwhile refuses the
+    save with a ValidationError, since the selected offsets may point elsewhere now.
+    """
     obj = form.save(commit=False)
     _reason(obj, reason)
-    try:
+    creating = obj.pk is None
+
+    def attempt() -> None:
+        if creating:
+            # A retried insert starts again as an insert.
+            obj.pk = None
+            obj._state.adding = True
         with transaction.atomic():
-            if obj.pk is None:
+            if isinstance(form, SpanFormMixin):
+                stored = (
+                    Statement.objects.select_for_update(of=("self",))
+                    .filter(pk=form.statement.pk)
+                    .values_list("text", flat=True)
+                    .first()
+                )
+                if stored != form.statement.text:
+                    raise ValidationError(
+                        "The statement's text was corrected meanwhile; select the words again."
+                    )
+            if creating:
                 obj.save()
             else:
                 obj.save_versioned(form.cleaned_data["version"])
             form.save_m2m()
             if after_save is not None:
                 after_save(obj)
+
+    try:
+        retrying(attempt)
     except StaleObjectError as exc:
         form.concurrent = exc.current
         return None
+    except ObjectDoesNotExist:
+        raise Http404("It was deleted by someone else meanwhile.") from None
     return obj
 
 
@@ -122,14 +155,38 @@ def _conflict_form(
     form.is_valid()
     form.concurrent = current
     form.concurrent_rows = _conflict_rows(form, current)
+    form.concurrent_rows += _changed_elsewhere(
+        form, current, form.concurrent_rows, request.POST.get("version")
+    )
     form.concurrent_by = _last_editor(current)
     return form
+
+
+def _changed_elsewhere(
+    form: VersionedForm, current: Any, rows: list[dict[str, Any]], started_at: str | None
+) -> list[dict[str, Any]]:
+    """Rows for what changed outside the form's fields since the version the editor
+    started from (published, withdrawn, re-anchored...): a refusal always says what
+    changed, even when no field of the form differs."""
+    try:
+        started = int(started_at or 0)
+    except ValueError:
+        return []
+    if not started or not hasattr(current, "changes_since"):
+        return []
+    shown = {str(row["label"]).lower() for row in rows}
+    shown |= {str(f.label or n).lower() for n, f in form.fields.items()}
+    return [
+        {"label": label, "theirs": now, "mine": f"{then} (unchanged by you)"}
+        for label, then, now in current.changes_since(started)
+        if label.lower() not in shown
+    ]
 
 
 def _conflict_rows(form: VersionedForm, current: Model) -> list[dict[str, Any]]:
     """Field by field: what is stored now (the other editor's) and what this editor
     typed, for every field where they differ."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name, field in form.fields.items():
         if name == "version" or not hasattr(current, name) or name.startswith("span_"):
             continue
@@ -162,14 +219,22 @@ def _last_editor(obj: Model) -> Any:
     return history.select_related("history_user").first() if history is not None else None
 
 
+SPAN_FIELDS = ["start", "end", "quote", "prefix", "suffix", "needs_review"]
+
+
 def _reanchor_spans(statement: Statement) -> int:
     """Re-anchor claims and annotations on the corrected text, in the caller's
-    transaction. Spans whose words are gone are flagged needs_review, never deleted;
-    their offsets are pulled inside the new text so the database accepts them."""
+    transaction (which holds the statement's row). Each span is locked and only its
+    offsets are written, with a new version: an annotation's note saved meanwhile is
+    kept, and an editor holding the old offsets gets a conflict. Spans whose words
+    are gone are flagged needs_review, never deleted; their offsets are pulled inside
+    the new text so the database accepts them."""
     lost = 0
     text = statement.text
     for model in (Claim, Annotation):
-        for span in model.objects.filter(statement=statement):
+        for span in (
+            model.objects.select_for_update(of=("self",)).filter(statement=statement).order_by("pk")
+        ):
             old = (span.start, span.end, span.quote, span.needs_review)
             if not span.reanchor(text):
                 lost += 1
@@ -177,11 +242,10 @@ def _reanchor_spans(statement: Statement) -> int:
                 span.start = min(span.start, span.end - 1)
             if (span.start, span.end, span.quote, span.needs_review) != old:
                 _reason(span, "re-anchored after a text correction")
-                # Bump the version so that an editor holding the old offsets gets a
-                # conflict. (One UPDATE with the new offsets: the database refuses
-                # any intermediate row whose span lies outside the new text.)
+                # One UPDATE with the new offsets: the database refuses any
+                # intermediate row whose span lies outside the new text.
                 span.version += 1
-                span.save()
+                span.save(update_fields=[*SPAN_FIELDS, "version", "updated_at"])
     return lost
 
 
@@ -232,6 +296,16 @@ def incident_edit(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return _incident_form(request, get_object_or_404(Incident, slug=slug))
 
 
+def _incident_page_context(incident: Incident, form: IncidentForm) -> dict[str, Any]:
+    return {
+        "form": form,
+        "incident": incident,
+        "creating": False,
+        "statements": incident.statements.select_related("actor", "party"),
+        "points": incident.points.all(),
+    }
+
+
 def _incident_form(request: HtmxHttpRequest, incident: Incident) -> HttpResponse:
     template = "editing/incident_form.html"
     status = 200
@@ -260,8 +334,8 @@ def _incident_form(request: HtmxHttpRequest, incident: Incident) -> HttpResponse
         form = IncidentForm(instance=incident)
     context = {"form": form, "incident": incident, "creating": creating}
     if not creating:
-        context["statements"] = incident.statements.select_related("actor", "party")
-        context["points"] = incident.points.all()
+        context.update(_status_context(incident))
+        context.update(_incident_page_context(incident, form))
     if request.htmx and request.method == "POST":
         template += "#incident-form"
     return render(request, template, context, status=status)
@@ -270,16 +344,62 @@ def _incident_form(request: HtmxHttpRequest, incident: Incident) -> HttpResponse
 @editor_required
 @require_POST
 def incident_publish(request: HtmxHttpRequest, slug: str) -> HttpResponse:
-    incident = get_object_or_404(Incident, slug=slug)
-    if request.POST.get("action") == "unpublish":
-        incident.unpublish(by=_user(request))
-        messages.success(request, f"“{incident}” is a draft again, hidden from the public.")
-    else:
-        incident.publish(by=_user(request))
-        messages.success(request, f"“{incident}” is published.")
+    """Publish or unpublish an incident. Publishing goes through
+    incidents.publishing.publish_incident: optionally with the incident's draft
+    statements (`with_drafts`), and refused until confirmed (`confirm_one_sided`)
+    when a side would have no published statement."""
+    incident = get_object_or_404(Incident.objects.select_related("conflict"), slug=slug)
+    refused: OneSidedError | None = None
+    with_drafts = request.POST.get("with_drafts") == "1"
+    try:
+        if request.POST.get("action") == "unpublish":
+            incident.unpublish(by=_user(request))
+            messages.success(request, f"“{incident}” is a draft again, hidden from the public.")
+        else:
+            try:
+                n = publish_incident(
+                    incident,
+                    by=_user(request),
+                    with_drafts=with_drafts,
+                    confirm_one_sided=request.POST.get("confirm_one_sided") == "1",
+                )
+            except OneSidedError as exc:
+                refused = exc
+            else:
+                with_n = f" with {n} draft statement{'s' if n != 1 else ''}" if n else ""
+                messages.success(request, f"“{incident}” is published{with_n}.")
+    except Incident.DoesNotExist:
+        raise Http404("The incident was deleted meanwhile.") from None
+    if refused is not None:
+        status = _status(request, 409)
+        context = {**_status_context(incident, refused, with_drafts)}
+        if request.htmx:
+            return render(
+                request, "editing/incident_form.html#incident-status", context, status=status
+            )
+        context.update(_incident_page_context(incident, IncidentForm(instance=incident)))
+        return render(request, "editing/incident_form.html", context, status=status)
     if request.htmx:
-        return render(request, "editing/incident_form.html#incident-status", {"incident": incident})
+        return render(
+            request, "editing/incident_form.html#incident-status", _status_context(incident)
+        )
     return redirect(_next_url(request, reverse("editing:incident_edit", args=[slug])))
+
+
+def _status_context(
+    incident: Incident, refused: OneSidedError | None = None, with_drafts: bool = False
+) -> dict[str, Any]:
+    """The publication box: per side, what the public sees now and after publishing."""
+    state = refused.readiness if refused is not None else readiness(incident)
+    return {
+        "incident": incident,
+        "readiness": state,
+        "silent_now": state.silent_sides(),
+        "silent_with_drafts": state.silent_sides(with_drafts=True),
+        "refused": refused,
+        "refused_message": one_sided_message(refused.silent) if refused else "",
+        "with_drafts": with_drafts,
+    }
 
 
 # --- statements ---------------------------------------------------------------------
@@ -452,20 +572,20 @@ def statement_publish(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     statement = get_object_or_404(Statement.objects.select_related("incident"), pk=pk)
     action = request.POST.get("action", "publish")
     error = ""
-    if action == "unpublish":
-        if statement.status == Statement.Status.PUBLISHED and statement.incident.is_published:
-            error = (
-                "This statement is public; withdraw it with a reason instead, so the public "
-                "record keeps it."
-            )
-        else:
+    try:
+        if action == "unpublish":
+            # Refused by the model, on the stored row, when the statement is public.
             statement.unpublish(by=_user(request))
             messages.success(request, "The statement is a draft again.")
-    else:
-        statement.publish(by=_user(request))
-        messages.success(request, "The statement is published.")
-        if not statement.incident.is_published:
-            messages.info(request, "It shows to the public once its incident is published.")
+        else:
+            statement.publish(by=_user(request))
+            messages.success(request, "The statement is published.")
+            if not statement.incident.is_published:
+                messages.info(request, "It shows to the public once its incident is published.")
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    except Statement.DoesNotExist:
+        raise Http404("The statement was deleted meanwhile.") from None
     if error:
         messages.error(request, error)
     return _after_status_change(request, statement, status=409 if error else 200)
@@ -480,11 +600,23 @@ def statement_withdraw(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if statement.status != Statement.Status.PUBLISHED and form.is_bound:
         # Only what was published is withdrawn; a draft simply stays a draft.
         form.add_error(None, "Only a published statement can be withdrawn.")
+    conflict = False
     if request.method == "POST" and form.is_valid():
-        statement.withdraw(form.cleaned_data["reason"], by=_user(request))
-        messages.success(request, "The statement is withdrawn; the public sees it with the reason.")
-        return _after_status_change(request, statement)
-    status = 200 if request.method == "GET" else 400
+        try:
+            statement.withdraw(form.cleaned_data["reason"], by=_user(request))
+        except ValidationError as exc:
+            # Someone unpublished or withdrew it since the page was loaded.
+            form.add_error(None, exc)
+            conflict = True
+            statement.refresh_from_db()
+        except Statement.DoesNotExist:
+            raise Http404("The statement was deleted meanwhile.") from None
+        else:
+            messages.success(
+                request, "The statement is withdrawn; the public sees it with the reason."
+            )
+            return _after_status_change(request, statement)
+    status = 200 if request.method == "GET" else 409 if conflict else 400
     if request.htmx:
         return render(
             request,
@@ -493,6 +625,7 @@ def statement_withdraw(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 "statement": statement,
                 "withdraw_form": form,
                 "can_edit": True,
+                "card_key": _card_key(request),
                 "next_url": _next_url(request, statement.get_absolute_url()),
             },
             status=_status(request, status),
@@ -505,20 +638,40 @@ def statement_withdraw(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _card_key(request: HtmxHttpRequest) -> str:
+    """The card whose tools were used (templates/editing/_statement_tools.html)."""
+    return valid_card_key(request.POST.get("card") or request.GET.get("card"))
+
+
 def _after_status_change(
     request: HtmxHttpRequest, statement: Statement, status: int = 200
 ) -> HttpResponse:
     if request.htmx:
-        response = render(
-            request,
-            "editing/_statement_tools.html",
-            {
-                "statement": statement,
-                "can_edit": True,
-                "next_url": _next_url(request, statement.get_absolute_url()),
-            },
+        clicked = _card_key(request) or f"statement-{statement.pk}"
+        context = {
+            "statement": statement,
+            "can_edit": True,
+            "next_url": _next_url(request, statement.get_absolute_url()),
+        }
+        # The statement's other cards on the page (one per claim in the comparison
+        # grid; the tools send the keys of those shown) get the new status too.
+        possible = {f"statement-{statement.pk}"} | {
+            f"claim-{pk}" for pk in statement.claims.values_list("pk", flat=True)
+        }
+        others = [k for k in dict.fromkeys(request.POST.getlist("shown")) if k in possible]
+        html = render_to_string(
+            "editing/_statement_tools.html", {**context, "card_key": clicked}, request
+        ) + "".join(
+            render_to_string(
+                "editing/_statement_tools.html",
+                {**context, "card_key": key, "oob": True},
+                request,
+            )
+            for key in others
+            if key != clicked
         )
-        return response
+        # 200 even when refused: htmx swaps only 2xx answers, and the message is in it.
+        return HttpResponse(html)
     return redirect(_next_url(request, reverse("editing:statement_edit", args=[statement.pk])))
 
 
@@ -607,16 +760,20 @@ def statement_spans(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     template = "editing/statement_spans.html"
     if request.htmx and request.GET.get("part") == "forms":
         # The annotate/assign forms inside a statement card of a public page.
+        # Saving comes back to the page the card is on, scrolled to the card: that
+        # page's URL opens the card again (?card=, incidents.views.open_card).
         came_from = request.headers.get("HX-Current-URL") or statement.get_absolute_url()
-        auto_id = f"s{statement.pk}-%s"
+        key = _card_key(request) or f"statement-{statement.pk}"
         context = {
             **_workspace_context(
                 statement,
-                annotation_form=AnnotationForm(statement=statement, auto_id=auto_id),
-                claim_form=ClaimForm(statement=statement, auto_id=auto_id),
+                annotation_form=AnnotationForm(statement=statement, auto_id=f"{key}-annotate-%s"),
+                claim_form=ClaimForm(statement=statement, auto_id=f"{key}-assign-%s"),
             ),
             "in_card": True,
-            "next_url": _same_site_path(came_from, statement.get_absolute_url()),
+            "next_url": _same_site_path(came_from, statement.get_absolute_url()).split("#")[0]
+            + f"#{key}",
+            "card_key": key,
         }
         return render(request, template + "#span-forms", context)
     if request.htmx:
@@ -697,7 +854,16 @@ def _span_edit(
     if request.method == "POST":
         form = form_class(request.POST, instance=span, statement=statement)
         if form.is_valid():
-            saved = _save(request, form, f"{kind} edited")
+            try:
+                saved = _save(request, form, f"{kind} edited")
+            except ValidationError as exc:
+                form.add_error(None, exc)
+                return render(
+                    request,
+                    template + (f"#{kind}-form" if request.htmx else ""),
+                    {"form": form, kind: span, "statement": statement},
+                    status=_status(request, 409),
+                )
             if saved is not None:
                 messages.success(request, f"{kind.capitalize()} saved.")
                 if not request.htmx:
@@ -767,6 +933,14 @@ def relation_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         relation.created_by = _user(request)
         try:
             with transaction.atomic():
+                # Both claims held until the relation is stored: a claim deleted
+                # meanwhile is reported as such, not as a duplicate.
+                ids = sorted({relation.from_claim_id, relation.to_claim_id})
+                if len(
+                    Claim.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
+                ) != len(ids):
+                    messages.error(request, "One of the claims was removed meanwhile.")
+                    return _workspace_response(request, statement, 409)
                 relation.save()
         except IntegrityError:
             messages.error(request, "That relation is already recorded.")
@@ -1060,6 +1234,7 @@ def history_revert(request: HtmxHttpRequest, kind: str, pk: int, history_id: int
         # effect of a revert: a public statement must not silently disappear.
         for name in PUBLICATION_FIELDS.get(kind, ()):
             setattr(restored, name, getattr(current, name))
+    expected = 0
     try:
         with transaction.atomic():
             if current is None:
@@ -1081,8 +1256,19 @@ def history_revert(request: HtmxHttpRequest, kind: str, pk: int, history_id: int
                 lost = _reanchor_spans(restored)
                 if lost:
                     messages.warning(request, f"{lost} span(s) flagged for review.")
-    except StaleObjectError:
-        messages.error(request, "Someone changed it after you opened this page; look again.")
+    except StaleObjectError as exc:
+        stored = cast(Any, exc.current)
+        changed = "; ".join(
+            f"{label}: {now}" for label, _then, now in stored.changes_since(expected)
+        )
+        messages.error(
+            request,
+            "Someone changed it after you opened this page; look again."
+            + (f" Now: {changed}." if changed else ""),
+        )
+        return redirect(back)
+    except ObjectDoesNotExist:
+        messages.error(request, "It was deleted meanwhile.")
         return redirect(back)
     except (IntegrityError, ValidationError, ValueError):
         messages.error(

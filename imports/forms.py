@@ -109,6 +109,22 @@ class BulkForm(forms.Form):
         files = self.cleaned_data["articles"]
         if len(files) > self.MAX_FILES:
             raise ValidationError(f"At most {self.MAX_FILES} files at a time.")
+        # Sizes are known before anything is read (Django has streamed large uploads
+        # to temporary files): refuse what cannot be imported without reading it.
+        total = sum(f.size or 0 for f in files)
+        if total > settings.IMPORT_BULK_MAX_BYTES:
+            limit = round(settings.IMPORT_BULK_MAX_BYTES / 1_048_576, 1)
+            raise ValidationError(
+                f"The files add up to {total / 1_048_576:.1f} MB; the limit for one upload "
+                f"is {limit:g} MB. Upload them in parts."
+            )
+        # UTF-8 takes at most four bytes a character.
+        too_big = [f.name for f in files if (f.size or 0) > 4 * settings.IMPORT_MAX_CHARS]
+        if too_big:
+            raise ValidationError(
+                f"{', '.join(too_big[:5])}: longer than an article can be "
+                f"({settings.IMPORT_MAX_CHARS:,} characters)."
+            )
         texts: dict[str, str] = {}
         metas: dict[str, dict[str, Any]] = {}
         for f in files:
@@ -162,6 +178,15 @@ class StatementReviewForm(forms.Form):
     # Choices are the parties' slugs, given by the view once for all the page's forms
     # (a queryset per form would cost two queries per proposal).
     party = forms.ChoiceField(required=False)
+    span = forms.ChoiceField(
+        label="Span",
+        required=False,
+        widget=forms.RadioSelect,
+        help_text="Direct speech: the quoted words. Reported speech: the words after "
+        "“said (that)”. With the verb when the verb carries the meaning (accused, denied, "
+        "rejected, urged, called on, condemned, warned of). Stop where the speaker’s words "
+        "stop: no narration, places explained, or another speaker’s attribution.",
+    )
     text = forms.CharField(
         label="Words", widget=forms.Textarea(attrs={"rows": 3}), strip=True, required=False
     )
@@ -183,6 +208,9 @@ class StatementReviewForm(forms.Form):
         party_choices: list[tuple[str, str]] | None = None,
         **kwargs: Any,
     ) -> None:
+        # The review page holds one form per proposal: ids per proposal, so that each
+        # label names its own field (the posted names stay the same).
+        kwargs.setdefault("auto_id", f"proposal-{index}-%s")
         super().__init__(*args, **kwargs)
         if party_choices is None:
             party_choices = [(p.slug, p.name) for p in Party.objects.all()]
@@ -193,6 +221,31 @@ class StatementReviewForm(forms.Form):
         self.draft = draft
         self.index = index
         self.item = draft.statement(index)
+        # A party the site does not have yet is offered under its own slug; choosing
+        # it and accepting is the editor's confirmation (it is created on saving).
+        new_party = self.item.get("new_party") or None
+        known = {slug for slug, _ in party_choices}
+        if new_party and new_party.get("slug") not in known:
+            field = self.fields["party"]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = [
+                ("", "—"),
+                *party_choices,
+                (new_party["slug"], f"{new_party['name']} (new party, created on saving)"),
+            ]
+        span_field = self.fields["span"]
+        assert isinstance(span_field, forms.ChoiceField)
+        self.spans = {
+            f"{alt['start']}-{alt['end']}": (alt["start"], alt["end"])
+            for alt in self.item.get("alternatives") or []
+        }
+        span_field.choices = [
+            (
+                f"{alt['start']}-{alt['end']}",
+                f"{alt['label']}: “{_shorten(draft.text[alt['start'] : alt['end']])}”",
+            )
+            for alt in self.item.get("alternatives") or []
+        ]
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -204,7 +257,15 @@ class StatementReviewForm(forms.Form):
                 self.add_error("party", "Choose the party this speaker speaks for.")
             if data.get("leaning") == Statement.Leaning.SIDE and not data.get("leaning_towards"):
                 self.add_error("leaning_towards", "Choose the side it leans towards.")
+        chosen = self.spans.get(data.get("span") or "")
         words = data.get("text") or self.item["text"]
+        if chosen is not None and chosen != (self.item["start"], self.item["end"]):
+            if words == self.item["text"]:
+                # One of the spans the rules allow, picked instead of typing the words.
+                data["span"] = chosen
+                return data
+        else:
+            data.pop("span", None)
         if words != self.item["text"]:
             found = self.draft.locate(words, self.item["start"])
             if found is None:
@@ -236,10 +297,16 @@ class StatementReviewForm(forms.Form):
             changes["party"] = party
             if self.item.get("actor") and "actor" not in changes:
                 changes.update(actor="", actor_name="")
+        new_party = self.item.get("new_party") or {}
+        changes["new_party_confirmed"] = bool(new_party) and party == new_party.get("slug")
         if "span" in data:
             start, end = data["span"]
             changes.update(start=start, end=end, text=self.draft.text[start:end])
         return changes
+
+
+def _shorten(words: str, limit: int = 90) -> str:
+    return words if len(words) <= limit else f"{words[: limit // 2]} … {words[-limit // 2 :]}"
 
 
 class SaveForm(forms.Form):

@@ -265,13 +265,23 @@ class ImportDraft(models.Model):
         return items[index]
 
     def update_statement(self, index: int, changes: dict[str, Any]) -> dict[str, Any]:
-        """Record an editor's decision or correction for one proposed statement."""
-        items = self.statements
-        item = dict(items[index])
-        item.update(changes)
-        items[index] = item
-        self.proposals = {**self.proposals, "statements": items}
-        self.save(update_fields=["proposals", "updated_at"])
+        """Record an editor's decision or correction for one proposed statement.
+
+        Applied to the stored proposals under the row's lock: two editors deciding on
+        different statements of one article at once both keep their decision, and a
+        decision arriving after the import was saved is refused."""
+        with transaction.atomic():
+            locked = type(self).objects.select_for_update(of=("self",)).get(pk=self.pk)
+            if locked.status != self.Status.REVIEW:
+                raise ValidationError("This import has already been saved or discarded.")
+            items = locked.statements
+            item = dict(items[index])
+            item.update(changes)
+            items[index] = item
+            locked.proposals = {**locked.proposals, "statements": items}
+            locked.save(update_fields=["proposals", "updated_at"])
+        self.proposals, self.status = locked.proposals, locked.status
+        self.updated_at = locked.updated_at
         return item
 
     def locate(self, words: str, near: int) -> tuple[int, int] | None:
@@ -295,9 +305,16 @@ class ImportDraft(models.Model):
     def accepted(self) -> list[dict[str, Any]]:
         return [s for s in self.statements if s.get("decision") == self.Decision.ACCEPTED]
 
-    def discard(self) -> None:
-        self.status = self.Status.DISCARDED
-        self.save(update_fields=["status", "updated_at"])
+    def discard(self) -> bool:
+        """False when it was no longer under review (saved meanwhile): a discard
+        never overwrites a save that has just committed."""
+        done = (
+            type(self)
+            .objects.filter(pk=self.pk, status=self.Status.REVIEW)
+            .update(status=self.Status.DISCARDED, updated_at=timezone.now())
+        )
+        self.refresh_from_db(fields=["status", "updated_at"])
+        return bool(done)
 
     @transaction.atomic
     def save_statements(
@@ -312,15 +329,16 @@ class ImportDraft(models.Model):
     ) -> Incident:
         """Save every accepted statement as a draft, with the Source that archives
         the text, on `incident` or on a new one; all or nothing (ValidationError)."""
-        if not self.is_open:
+        # Lock the draft so two editors saving at once cannot both save it, and read
+        # the decisions from the stored row: one made after this page was loaded
+        # counts.
+        locked = type(self).objects.select_for_update(of=("self",)).get(pk=self.pk)
+        if locked.status != self.Status.REVIEW:
             raise ValidationError("This import has already been saved or discarded.")
+        self.proposals = locked.proposals
         accepted = self.accepted()
         if not accepted:
             raise ValidationError("Accept at least one statement before saving.")
-        # Lock the draft so two editors saving at once cannot both save it.
-        locked = type(self).objects.select_for_update().get(pk=self.pk)
-        if locked.status != self.Status.REVIEW:
-            raise ValidationError("This import has already been saved or discarded.")
         if incident is None:
             if conflict is None or not title or date_start is None:
                 raise ValidationError("Choose an incident, or give a conflict, title and date.")
@@ -349,6 +367,17 @@ class ImportDraft(models.Model):
         points: dict[str, PointOfContention] = {p.label: p for p in incident.points.all()}
         for n, item in enumerate(accepted, start=1):
             party = Party.objects.filter(slug=item.get("party") or "").first()
+            new_party = item.get("new_party") or {}
+            if party is None and item.get("new_party_confirmed") and new_party:
+                # A state, organisation or group the site did not have, proposed by
+                # the import and confirmed by the editor on review.
+                party = Party.objects.filter(name__iexact=new_party["name"]).first()
+                if party is None:
+                    party = Party.objects.create(
+                        slug=new_party["slug"][:60],
+                        name=new_party["name"][:200],
+                        kind=new_party.get("kind") or Party.Kind.OTHER,
+                    )
             actor = Actor.objects.filter(slug=item.get("actor") or "").first()
             if actor is None:
                 if party is None:

@@ -11,9 +11,14 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from incidents.models import Statement
+
 if TYPE_CHECKING:
-    from .extract import Analysis, ProposedStatement
+    from .extract.model import Analysis, ProposedStatement
     from .registry import Registry
+
+Type = Statement.Type
+Leaning = Statement.Leaning
 
 # Point-of-contention labels proposed for a new incident, with the words that suggest a
 # claim answers them. Generic questions about any contested incident; editors rename
@@ -55,41 +60,43 @@ _CONCERN = re.compile(r"concern|worr(?:y|ied)|alarm|troubl|dismay", re.I)
 _BOTH = re.compile(r"\b(?:both|all) (?:sides|parties|actors|countries|governments)\b", re.I)
 
 
-def statement_type(st: ProposedStatement, side_slugs: set[str]) -> str:
+def statement_type(st: ProposedStatement, side_slugs: set[str]) -> Type:
     cue = st.cue
     content = st.text
     if cue in ("condemn", "denounce", "deplore", "slam", "decry"):
-        return "condemnation"
+        return Type.CONDEMNATION
     if cue in ("deny", "dismiss", "reject", "refute"):
-        return "denial"
+        return Type.DENIAL
     if cue in ("propose", "suggest") or (cue == "call" and "proposal" in st.text.lower()):
-        return "proposal"
+        return Type.PROPOSAL
     if cue in ("urge", "call", "appeal", "ask", "demand", "request", "encourage", "implore"):
-        return "call_for_restraint" if _RESTRAINT.search(content) else "demand"
+        return Type.RESTRAINT if _RESTRAINT.search(content) else Type.DEMAND
     if _CONCERN.search(content) or cue in ("express", "voice"):
-        return "concern"
+        return Type.CONCERN
     if cue in ("accuse", "blame", "allege", "charge"):
-        return "allegation"
+        return Type.ALLEGATION
     if st.party in side_slugs:
-        return "allegation"
+        return Type.ALLEGATION
     if _RESTRAINT.search(content):
-        return "call_for_restraint"
-    return "other"
+        return Type.RESTRAINT
+    return Type.OTHER
 
 
-def leaning(st: ProposedStatement, side_slugs: list[str], registry: Registry) -> tuple[str, str]:
+def leaning(
+    st: ProposedStatement, side_slugs: list[str], registry: Registry
+) -> tuple[Leaning, str]:
     """(leaning, side slug) for a third party's statement; ("", "") for a side's own."""
     if not side_slugs or st.party in side_slugs or not st.party:
-        return "", ""
+        return Leaning.NOT_APPLICABLE, ""
     named = {slug for _, _, slug in registry.parties_in(st.text) if slug in side_slugs}
     if _BOTH.search(st.text) or len(named) >= 2:
-        return "both", ""
-    if len(named) == 1 and st.statement_type in ("demand", "condemnation", "allegation"):
+        return Leaning.BOTH, ""
+    if len(named) == 1 and st.statement_type in (Type.DEMAND, Type.CONDEMNATION, Type.ALLEGATION):
         # Demands on, or condemnation of, one side lean towards the other's account.
         other = [s for s in side_slugs if s not in named]
         if len(other) == 1:
-            return "side", other[0]
-    return "none", ""
+            return Leaning.SIDE, other[0]
+    return Leaning.NONE, ""
 
 
 def points_for(text: str) -> list[str]:

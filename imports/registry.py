@@ -16,6 +16,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from .gazetteer import Gazetteer, gazetteer
+
 DEFAULT_PATH = Path(__file__).with_name("registry_default.json")
 
 _QUOTE_FOLD = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"'})
@@ -75,10 +77,17 @@ class Registry:
         parties: list[PartyEntry],
         actors: list[ActorEntry],
         places: list[PlaceEntry] | None = None,
+        *,
+        world: bool = True,
     ) -> None:
         self.parties = {p.slug: p for p in parties}
         self.actors = list(actors)
         self.places = list(places or [])
+        # Every state and international organisation, behind the registry's own
+        # parties (imports/gazetteer.py); off only in tests of the registry alone.
+        self.world: Gazetteer | None = gazetteer() if world else None
+        # Speakers and their sentences recur across an article and a batch.
+        self._parties_memo: dict[str, list[tuple[int, int, str]]] = {}
 
     # --- construction -----------------------------------------------------------
     @classmethod
@@ -222,7 +231,54 @@ class Registry:
         return re.compile(rf"(?<![\w-])(?:{alternation})(?![\w-])", re.IGNORECASE), table
 
     def parties_in(self, text: str) -> list[tuple[int, int, str]]:
-        """(start, end, party slug) of each party name in `text`, longest match wins."""
+        """(start, end, party slug) of each party named in `text`: the registry's own
+        names first, then any state or organisation of the gazetteer named elsewhere
+        (under the registry's slug when the registry knows it by another name)."""
+        memo = self._parties_memo.get(text)
+        if memo is not None:
+            return memo
+        if len(self._parties_memo) > 20000:
+            self._parties_memo.clear()
+        result = self._parties_memo[text] = self._parties_in(text)
+        return result
+
+    def _parties_in(self, text: str) -> list[tuple[int, int, str]]:
+        own = self._own_parties_in(text)
+        if self.world is None:
+            return own
+        taken = [(s, e) for s, e, _ in own]
+        extra = [
+            (s, e, self._world_slugs.get(slug, slug))
+            for s, e, slug in self.world.parties_in(text)
+            if not any(s < te and ts < e for ts, te in taken)
+        ]
+        return sorted(own + extra)
+
+    @cached_property
+    def _world_slugs(self) -> dict[str, str]:
+        """Gazetteer slug -> the registry's slug for the same party ("united-states"
+        in a database that named it so)."""
+        out: dict[str, str] = {}
+        if self.world is None:
+            return out
+        for p in self.parties.values():
+            for name in [p.name, *p.names]:
+                hits = self.world.parties_in(name)
+                if len(hits) == 1 and hits[0][1] - hits[0][0] == len(name):
+                    out.setdefault(hits[0][2], p.slug)
+        return out
+
+    def party_name(self, slug: str) -> tuple[str, str]:
+        """(name, kind) of a party the registry or the gazetteer knows, else ("", "")."""
+        if slug in self.parties:
+            return self.parties[slug].name, self.parties[slug].kind
+        entry = self.world.entries.get(slug) if self.world else None
+        return (entry.name, entry.kind) if entry else ("", "")
+
+    def is_media(self, text: str) -> bool:
+        return self.world is not None and self.world.is_media(text)
+
+    def _own_parties_in(self, text: str) -> list[tuple[int, int, str]]:
         folded = text.translate(_QUOTE_FOLD)
         hits: list[tuple[int, int, str]] = []
         for pat, table in self._party_patterns:
@@ -305,4 +361,7 @@ class Registry:
         return {norm(n) for p in self.parties.values() for n in [p.name, *p.names] if n}
 
     def is_party_name(self, text: str) -> bool:
-        return norm(text) in self._party_names
+        if norm(text) in self._party_names:
+            return True
+        hits = self.world.parties_in(text.strip()) if self.world else []
+        return len(hits) == 1 and hits[0][1] - hits[0][0] == len(text.strip())

@@ -3,6 +3,7 @@ uploads run as background jobs whose progress the page polls with htmx."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -70,6 +71,9 @@ def _review_context(draft: ImportDraft) -> dict[str, object]:
                 "index": index,
                 "item": item,
                 "party": parties.get(item.get("party") or ""),
+                "new_party": item.get("new_party")
+                if item.get("party") and item.get("party") not in parties
+                else None,
                 "kind_label": _label(Statement.Kind, item["kind"]),
                 "type_label": _label(Statement.Type, item["statement_type"]),
                 "decision_label": _label(ImportDraft.Decision, item.get("decision", "")),
@@ -86,6 +90,7 @@ def _review_context(draft: ImportDraft) -> dict[str, object]:
                         "decision": item.get("decision"),
                         "speaker": item["speaker"],
                         "party": item.get("party") or None,
+                        "span": f"{item['start']}-{item['end']}",
                         "text": item["text"],
                         "kind": item["kind"],
                         "statement_type": item["statement_type"],
@@ -130,7 +135,14 @@ def decide(request: HtmxHttpRequest, pk: int, index: int) -> HttpResponse:
     except IndexError:
         raise Http404("No such proposed statement.") from None
     if form.is_valid():
-        draft.update_statement(index, form.changes())
+        try:
+            draft.update_statement(index, form.changes())
+        except ValidationError as exc:
+            # Saved or discarded by someone else since this page was loaded.
+            messages.error(request, " ".join(exc.messages))
+            if request.htmx:
+                return HttpResponseClientRedirect(draft.get_absolute_url())
+            return redirect(draft)
     if not request.htmx:
         if form.errors:
             messages.error(request, f"Statement {index + 1}: {form.errors.as_text()}")
@@ -198,14 +210,31 @@ def _incident_url(incident: Incident) -> str:
 def discard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     draft = _draft(pk)
     if draft.is_open:
-        draft.discard()
-        messages.info(request, "The import was discarded; nothing was saved.")
+        if draft.discard():
+            messages.info(request, "The import was discarded; nothing was saved.")
+        else:
+            messages.error(request, "Someone saved or discarded this import meanwhile.")
     return redirect("imports:new")
 
 
 @editor_required
 @require_http_methods(["GET", "POST"])
 def bulk(request: HtmxHttpRequest) -> HttpResponse:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    # Refused before the body is read: an oversized upload never reaches the disk.
+    # (A little room above the limit for the form's other fields and boundaries.)
+    if request.method == "POST" and length > settings.IMPORT_BULK_MAX_BYTES + 65536:
+        context = {
+            "form": BulkForm(),
+            "model_problem": model_status(),
+            "limit_mb": _limit_mb(),
+            "upload_error": f"The upload is {length / 1_048_576:.1f} MB; the limit is "
+            f"{_limit_mb()} MB. Upload the files in parts.",
+        }
+        return render(request, "imports/bulk.html", context, status=413)
     form = BulkForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         job = ImportJob.for_articles(form.cleaned_data["articles"], by=_user(request))
@@ -216,9 +245,13 @@ def bulk(request: HtmxHttpRequest) -> HttpResponse:
     return render(
         request,
         "imports/bulk.html",
-        {"form": form, "model_problem": model_status()},
+        {"form": form, "model_problem": model_status(), "limit_mb": _limit_mb()},
         status=status,
     )
+
+
+def _limit_mb() -> str:
+    return f"{round(settings.IMPORT_BULK_MAX_BYTES / 1_048_576, 1):g}"
 
 
 def _enqueue(job: ImportJob) -> None:

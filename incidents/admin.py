@@ -1,4 +1,14 @@
-from django.contrib import admin
+"""The admin. Versioned rows (incidents, statements, sources, points, claims,
+annotations) are saved with the same compare-and-set as the editing pages: the change
+form carries the version it was opened at, and a save over someone else's newer
+version is refused with what changed. Rows of another versioned model are edited on
+their own change page, never through an inline that would write them unchecked."""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
@@ -14,8 +24,84 @@ from .models import (
     PlaceName,
     PointOfContention,
     Source,
+    StaleObjectError,
     Statement,
 )
+from .publishing import one_sided_message, publish_incident, readiness
+
+
+class VersionedAdminForm(forms.ModelForm):
+    opened_version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=2**31 - 1
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["opened_version"].initial = self.instance.version
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}
+        opened = data.get("opened_version")
+        if self.instance.pk and opened is not None:
+            stored = type(self.instance)._default_manager.filter(pk=self.instance.pk)
+            current = stored.first()
+            if current is not None and current.version != opened:
+                changed = "; ".join(f"{f}: {now}" for f, _, now in current.changes_since(opened))
+                raise forms.ValidationError(
+                    f"Someone saved version {current.version} after you opened this page"
+                    + (f" ({changed})" if changed else "")
+                    + ". Reload it; nothing was saved."
+                )
+        return data
+
+
+class VersionedAdmin(SimpleHistoryAdmin):
+    """Compare-and-set on save; every field the admin form shows is written (status
+    included: the admin is the way to correct it by hand)."""
+
+    form = VersionedAdminForm
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_fields(request, obj))
+        return fields if "opened_version" in fields else [*fields, "opened_version"]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        opened = form.cleaned_data.get("opened_version")
+        if not change or opened is None:
+            obj.save()
+            return
+        editable = [
+            f.name
+            for f in obj._meta.concrete_fields
+            if not f.primary_key and f.name not in {"version", "created_at", "updated_at"}
+        ]
+        try:
+            obj.save_versioned(opened, fields=editable)
+        except StaleObjectError:
+            # Between the form's check and this save (a narrow window): say so
+            # rather than report success.
+            request._parallax_refused = True  # type: ignore[attr-defined]
+
+    def response_change(self, request: HttpRequest, obj: Any) -> HttpResponse:
+        if getattr(request, "_parallax_refused", False):
+            messages.error(request, "Someone saved this meanwhile; nothing was saved. Reload.")
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Lists versioned rows with a link to their own (versioned) change page."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields or []
 
 
 class ConflictSideInline(admin.TabularInline):
@@ -64,7 +150,7 @@ class PlaceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(VersionedAdmin):
     list_display = ("title", "publisher", "published_on", "kind", "language")
     list_filter = ("kind", "language")
     search_fields = ("title", "publisher", "url")
@@ -72,22 +158,60 @@ class SourceAdmin(SimpleHistoryAdmin):
     date_hierarchy = "published_on"
 
 
-class PointInline(admin.TabularInline):
+class PointInline(ReadOnlyInline):
     model = PointOfContention
-    extra = 0
     fields = ("order", "label", "description")
 
 
-class StatementInline(admin.TabularInline):
+class StatementInline(ReadOnlyInline):
     model = Statement
-    extra = 0
     fields = ("actor", "statement_type", "issued_on", "status")
-    autocomplete_fields = ("actor",)
-    show_change_link = True
+
+
+class IncidentAdminForm(forms.ModelForm):
+    """Setting the status to Published here follows the editors' rule
+    (incidents.publishing): refused while a side has no published statement, unless
+    the box below is ticked. Statements changed in the inline rows are saved after
+    the incident, so the check counts the statements as they were before this save."""
+
+    confirm_one_sided = forms.BooleanField(
+        required=False,
+        label="Publish even though a side has no published statement",
+        help_text="The public would see this incident without that side's account.",
+    )
+
+    class Meta:
+        model = Incident
+        # Every field, as the admin's own form has: the admin takes the field list
+        # from a form that names one.
+        fields = "__all__"  # noqa: DJ007
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        becomes_public = (
+            data.get("status") == Incident.Status.PUBLISHED
+            and self.instance.pk is not None
+            and self.instance.status != Incident.Status.PUBLISHED
+        )
+        if becomes_public and not data.get("confirm_one_sided"):
+            silent = readiness(self.instance).silent_sides()
+            if silent:
+                self.add_error("confirm_one_sided", one_sided_message(silent))
+        if (
+            data.get("status") == Incident.Status.PUBLISHED
+            and self.instance.pk is None
+            and not data.get("confirm_one_sided")
+        ):
+            self.add_error(
+                "status",
+                "A new incident has no published statement yet: save it as a draft, add "
+                "its statements, then publish it.",
+            )
+        return data
 
 
 @admin.register(Incident)
-class IncidentAdmin(SimpleHistoryAdmin):
+class IncidentAdmin(VersionedAdmin):
     list_display = ("title", "conflict", "date_start", "status", "is_synthetic")
     list_filter = ("status", "conflict", "is_synthetic", "date_precision")
     search_fields = ("title", "summary", "slug")
@@ -98,23 +222,36 @@ class IncidentAdmin(SimpleHistoryAdmin):
     list_select_related = ("conflict",)
     inlines = [PointInline, StatementInline]
 
+    def save_model(self, request: HttpRequest, obj: Incident, form: Any, change: bool) -> None:
+        publishing = obj.status == Incident.Status.PUBLISHED and (
+            not change or form.initial.get("status") != Incident.Status.PUBLISHED
+        )
+        if not publishing:
+            super().save_model(request, obj, form, change)
+            return
+        # Saved as it was, then published by the one publishing rule (which records
+        # who published it and when).
+        obj.status = form.initial.get("status") or Incident.Status.DRAFT
+        super().save_model(request, obj, form, change)
+        publish_incident(
+            obj,
+            by=request.user,  # type: ignore[arg-type]
+            confirm_one_sided=bool(form.cleaned_data.get("confirm_one_sided")),
+        )
 
-class ClaimInline(admin.TabularInline):
+
+class ClaimInline(ReadOnlyInline):
     model = Claim
-    extra = 0
     fields = ("point", "start", "end", "quote", "needs_review")
-    readonly_fields = ("quote",)
 
 
-class AnnotationInline(admin.TabularInline):
+class AnnotationInline(ReadOnlyInline):
     model = Annotation
-    extra = 0
     fields = ("tag", "visibility", "start", "end", "quote", "body", "needs_review")
-    readonly_fields = ("quote",)
 
 
 @admin.register(Statement)
-class StatementAdmin(SimpleHistoryAdmin):
+class StatementAdmin(VersionedAdmin):
     list_display = ("__str__", "incident", "party", "statement_type", "issued_on", "status")
     list_filter = ("status", "statement_type", "kind", "party", "quote_verified")
     search_fields = ("text", "actor__name", "incident__title")
@@ -126,14 +263,14 @@ class StatementAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PointOfContention)
-class PointOfContentionAdmin(SimpleHistoryAdmin):
+class PointOfContentionAdmin(VersionedAdmin):
     list_display = ("label", "incident", "order")
     search_fields = ("label", "incident__title")
     autocomplete_fields = ("incident",)
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(VersionedAdmin):
     list_display = ("__str__", "point", "needs_review", "figure", "figure_unit")
     list_filter = ("needs_review",)
     search_fields = ("quote", "point__label")
@@ -148,7 +285,7 @@ class ClaimRelationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Annotation)
-class AnnotationAdmin(SimpleHistoryAdmin):
+class AnnotationAdmin(VersionedAdmin):
     list_display = ("__str__", "tag", "visibility", "author", "needs_review", "updated_at")
     list_filter = ("tag", "visibility", "needs_review")
     search_fields = ("quote", "body")

@@ -4,12 +4,15 @@ pages and the search results all list them."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from .models import Annotation, Claim, Statement
+from .models import Annotation, Claim, Source, Statement
+from .segments import Segment, segment_text
+from .sides import SideOrder
 
 
 def statements_for(
@@ -61,3 +64,98 @@ def statements_for(
             claim_qs = claim_qs.select_related("point")
         qs = qs.prefetch_related(Prefetch("claims", queryset=claim_qs))
     return qs
+
+
+@dataclass
+class ExpandedCard:
+    """A statement card opened in full: its text with the notes highlighted, the source
+    excerpt and the notes. `key` is the card's id on its page, the same as the closed
+    card's it replaces (incidents/templatetags/cards.py)."""
+
+    key: str
+    statement: Statement
+    side_class: str
+    annotations: list[Annotation]
+    segments: list[Segment]
+    excerpt: tuple[str, str, str]
+    source: Source | None
+    claims: list[Claim]
+
+    def context(self) -> dict[str, Any]:
+        """The names the card template reads for an expanded card."""
+        return {
+            "card_key": self.key,
+            "statement": self.statement,
+            "side_class": self.side_class,
+            "annotations": self.annotations,
+            "segments": self.segments,
+            "excerpt": self.excerpt,
+            "source": self.source,
+            "claims": self.claims,
+        }
+
+
+def expanded_card(
+    user: Any, statements: QuerySet[Statement], pk: int, key: str = ""
+) -> ExpandedCard:
+    """Statement `pk`, one of `statements` and visible to `user`, opened in full: the
+    statement page, and a card opened on the comparison page (?card=).
+    Raises Statement.DoesNotExist."""
+    statement = (
+        statements_for(user, claims=True, notes=True)
+        .filter(pk__in=statements.values("pk"))
+        .get(pk=pk)
+    )
+    annotations = list(statement.annotations.all())
+    # A note whose words were lost in a text correction keeps its number in the list
+    # but is not highlighted: its offsets may point at other words until an editor
+    # re-anchors it.
+    spans = [
+        (a.start, a.end, n, f"ann ann-{a.tag}{' ann-internal' if a.is_internal else ''}")
+        for n, a in enumerate(annotations, start=1)
+        if not a.needs_review
+    ]
+    for n, a in enumerate(annotations, start=1):
+        a.number = n  # type: ignore[attr-defined]
+    source = None
+    excerpt = ("", "", "")
+    if statement.source_id:
+        # The card query defers the archived text; the excerpt needs it.
+        source = Source.objects.visible_to(user).filter(pk=statement.source_id).first()
+        if source is not None:
+            statement.source = source
+            excerpt = statement.source_excerpt()
+    # The expanded card keeps the colour of its side's column on the comparison page.
+    order = SideOrder.of_conflict(statement.incident.conflict_id)
+    return ExpandedCard(
+        key=key or f"statement-{statement.pk}",
+        statement=statement,
+        side_class=order.css_class(statement.party_id),
+        annotations=annotations,
+        segments=segment_text(statement.text, spans),
+        excerpt=excerpt,
+        source=source,
+        claims=list(statement.claims.all()),
+    )
+
+
+def open_card(incident: Any, user: Any, key: str) -> ExpandedCard | None:
+    """The comparison page's card `key` (`claim-N` or `statement-N`, already checked
+    by valid_card_key), opened in full; None when it is not a card of this incident
+    that the user may see."""
+    kind, _, number = key.partition("-")
+    visible = Statement.objects.visible_to(user).filter(incident=incident)
+    if kind == "claim":
+        owner = (
+            Claim.objects.filter(pk=int(number), statement__in=visible)
+            .values_list("statement_id", flat=True)
+            .first()
+        )
+    else:
+        owner = int(number)
+    if owner is None:
+        return None
+    try:
+        return expanded_card(user, visible, owner, key)
+    except Statement.DoesNotExist:
+        return None

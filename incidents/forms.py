@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Exists, OuterRef
 
 from accounts.models import audience
 from core.cache import remember
 
 from .filters import filter_incidents
-from .models import Conflict, IncidentQuerySet, Party, Place
+from .models import Conflict, ConflictSide, Incident, IncidentQuerySet, Party, Place, Statement
 
 TABS = [("grid", "Points of contention"), ("timeline", "Timeline"), ("sources", "Sources")]
 
@@ -33,13 +34,26 @@ def filter_choices(user: Any) -> dict[str, list[tuple[str, str]]]:
     def compute() -> dict[str, list[tuple[str, str]]]:
         # Only places of incidents this visitor may see: a place entered for a draft
         # incident must not reveal that incident through the filter's choices.
-        # Likewise conflicts and parties known only from drafts (Model.visible_to).
+        incidents = Incident.objects.visible_to(user)
+        visible = incidents.filter(places=OuterRef("pk"))
+        places = Place.objects.visible_to(user).filter(Exists(visible))
+        # Only choices that can find something: conflicts with an incident this visitor
+        # may see, and parties that are a side of such a conflict or made a statement
+        # this visitor may see (the rule of IncidentQuerySet.involving).
+        conflicts = Conflict.objects.visible_to(user).filter(
+            Exists(incidents.filter(conflict=OuterRef("pk")))
+        )
+        side_of_visible = ConflictSide.objects.filter(
+            party=OuterRef("pk"), conflict__in=incidents.values("conflict")
+        )
+        spoke = Statement.objects.visible_to(user).filter(party=OuterRef("pk"))
+        parties = Party.objects.visible_to(user).filter(Exists(side_of_visible) | Exists(spoke))
         return {
             name: [(obj.slug, str(obj)) for obj in qs]
             for name, qs in (
-                ("conflict", Conflict.objects.visible_to(user)),
-                ("party", Party.objects.visible_to(user)),
-                ("place", Place.objects.visible_to(user)),
+                ("conflict", conflicts),
+                ("party", parties),
+                ("place", places),
             )
         }
 
@@ -85,6 +99,26 @@ class IncidentFilterForm(forms.Form):
             return {}
         self.is_valid()
         return {k: v for k, v in getattr(self, "cleaned_data", {}).items() if v}
+
+    def widen(self) -> list[tuple[str, str]]:
+        """For an empty result: (what to do, query string) for each filter in use,
+        each dropping that one filter and keeping the others."""
+        values = self.valid_values()
+        if not values:
+            return []
+        query = self.data.copy()  # type: ignore[attr-defined]
+        query.pop("page", None)
+        links = []
+        for name, value in values.items():
+            rest = query.copy()
+            rest.pop(name, None)
+            if name in ("date_from", "date_to"):
+                what = f"remove the date “{self.fields[name].label}”"
+            else:
+                label = dict(self.fields[name].choices).get(value, value)  # type: ignore[attr-defined]
+                what = f"remove “{label}”"
+            links.append((what, "?" + rest.urlencode() if rest else "?"))
+        return links
 
     def filter(self, incidents: IncidentQuerySet) -> IncidentQuerySet:
         return filter_incidents(incidents, self.user, self.valid_values())

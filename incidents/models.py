@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Callable, Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
@@ -24,6 +25,9 @@ from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from accounts.models import can_see_unpublished
+from core.db import retrying
+
+from .dates import format_date
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -59,21 +63,44 @@ class StaleObjectError(Exception):
 
 
 class VersionedModel(models.Model):
-    """Optimistic concurrency: every save through save_versioned() bumps `version`
-    and is refused when the version the editor started from is no longer current.
-    The editing forms carry the version in a hidden field."""
+    """Optimistic concurrency: every write of a versioned row bumps `version`, so a
+    write based on an older copy is refused instead of silently undoing another.
+
+    Two ways in, and every write path uses one of them:
+    - save_versioned(expected): an editor's form, carrying the version it was loaded
+      at (hidden field); a compare-and-set, refused when the row moved on;
+    - change(reason, apply): a domain action (publish, withdraw, re-anchor): the
+      row is locked, `apply` decides on the stored copy and names the fields it
+      changed, and only those are written.
+    """
 
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Fields written only by the model's own actions (change()), never by an edit
+    # form: save_versioned() leaves them as stored whatever its copy says.
+    GUARDED_FIELDS: ClassVar[tuple[str, ...]] = ()
+    # The reason django-simple-history records with the next save.
+    _change_reason: str
+
     class Meta:
         abstract = True
 
-    def save_versioned(self, expected_version: int, **kwargs: Any) -> None:
-        """Save only if the stored version is still `expected_version`.
+    def edited_fields(self) -> list[str]:
+        skip = {"id", "version", "created_at", "updated_at", *self.GUARDED_FIELDS}
+        return [
+            f.name for f in self._meta.concrete_fields if not f.primary_key and f.name not in skip
+        ]
 
-        The compare-and-set is one UPDATE, so two concurrent saves cannot both win.
+    def save_versioned(
+        self, expected_version: int, fields: Iterable[str] | None = None, **kwargs: Any
+    ) -> None:
+        """Save only if the stored version is still `expected_version`, writing the
+        editable fields (or `fields`), never the guarded ones.
+
+        The compare-and-set is one UPDATE, so two concurrent saves cannot both win;
+        it also locks the row until the caller's transaction ends.
         """
         model = type(self)
         with transaction.atomic():
@@ -81,10 +108,83 @@ class VersionedModel(models.Model):
                 version=F("version") + 1
             )
             if not updated:
-                current = model._default_manager.get(pk=self.pk)
+                current = model._default_manager.filter(pk=self.pk).first()
+                if current is None:
+                    raise model.DoesNotExist(f"{model._meta.verbose_name} was deleted meanwhile.")
                 raise StaleObjectError(current)
             self.version = expected_version + 1
-            self.save(**kwargs)
+            names = list(fields) if fields is not None else self.edited_fields()
+            self.save(update_fields=[*names, "version", "updated_at"], **kwargs)
+
+    def change(
+        self,
+        reason: str,
+        apply: Callable[[Any], Iterable[str]],
+        expected_version: int | None = None,
+    ) -> None:
+        """Apply a domain action to the stored row under a lock: `apply` gets the
+        locked copy, checks what it needs (raising ValidationError to refuse), sets
+        fields and returns their names. Only those are written, with a new version.
+        This copy is then refreshed to what is stored."""
+        current = retrying(lambda: self._locked_change(reason, apply, expected_version))
+        for field in self._meta.concrete_fields:
+            setattr(self, field.attname, getattr(current, field.attname))
+
+    def _locked_change(
+        self,
+        reason: str,
+        apply: Callable[[Any], Iterable[str]],
+        expected_version: int | None,
+    ) -> Any:
+        model = type(self)
+        with transaction.atomic():
+            current = (
+                model._default_manager.select_for_update(of=("self",))
+                .filter(pk=self.pk)
+                .order_by()
+                .first()
+            )
+            if current is None:
+                raise model.DoesNotExist(f"{model._meta.verbose_name} was deleted meanwhile.")
+            if expected_version is not None and current.version != expected_version:
+                raise StaleObjectError(current)
+            names = list(apply(current))
+            if names:
+                current.version += 1
+                current._change_reason = reason
+                current.save(update_fields=[*dict.fromkeys(names), "version", "updated_at"])
+        return current
+
+    def changes_since(self, version: int) -> list[tuple[str, str, str]]:
+        """(field label, then, now) for every field that differs between the version
+        an editor started from (its history record) and this copy: what the editor
+        is told when their save is refused."""
+        history = getattr(type(self), "history", None)
+        if history is None:
+            return []
+        then = history.filter(id=self.pk, version=version).order_by("-history_id").first()
+        if then is None:
+            return []
+        rows = []
+        for field in self._meta.concrete_fields:
+            if field.name in {"id", "version", "created_at", "updated_at"}:
+                continue
+            old, new = getattr(then, field.attname), getattr(self, field.attname)
+            if old != new:
+                label = str(field.verbose_name).capitalize()
+                rows.append((label, _shown(field, old), _shown(field, new)))
+        return rows
+
+
+def _shown(field: models.Field, value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if field.is_relation and field.related_model is not None:
+        obj = field.related_model._default_manager.filter(pk=value).first()
+        return str(obj) if obj else f"#{value}"
+    return str(value)
 
 
 # A stand-in argument: reverse() once per URL name with it, then only string joins.
@@ -271,9 +371,10 @@ class Actor(models.Model):
         return fast_reverse("incidents:actor_detail", self.slug)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self.slug:
-            self.slug = unique_slug(Actor, self.name)
-        super().save(*args, **kwargs)
+        if self.slug:
+            super().save(*args, **kwargs)
+        else:
+            save_with_fresh_slug(self, self.name, lambda: super(Actor, self).save(*args, **kwargs))
 
 
 class SourceQuerySet(models.QuerySet["Source"]):
@@ -427,6 +528,8 @@ class IncidentQuerySet(models.QuerySet["Incident"]):
 
 
 class Incident(VersionedModel):
+    GUARDED_FIELDS = ("status", "published_at")
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -481,9 +584,14 @@ class Incident(VersionedModel):
         return fast_reverse("incidents:detail", self.slug)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if not self.slug:
-            self.slug = unique_slug(Incident, f"{self.date_start:%Y-%m-%d} {self.title}")
-        super().save(*args, **kwargs)
+        if self.slug:
+            super().save(*args, **kwargs)
+        else:
+            save_with_fresh_slug(
+                self,
+                f"{self.date_start:%Y-%m-%d} {self.title}",
+                lambda: super(Incident, self).save(*args, **kwargs),
+            )
 
     @property
     def is_published(self) -> bool:
@@ -493,15 +601,19 @@ class Incident(VersionedModel):
         return format_date(self.date_start, self.date_precision, self.date_end)
 
     def publish(self, by: User | None = None) -> None:
-        self.status = self.Status.PUBLISHED
-        self.published_at = self.published_at or timezone.now()
-        self._change_reason = f"published by {by}" if by else "published"
-        self.save()
+        def apply(current: Incident) -> list[str]:
+            current.status = self.Status.PUBLISHED
+            current.published_at = current.published_at or timezone.now()
+            return ["status", "published_at"]
+
+        self.change(f"published by {by}" if by else "published", apply)
 
     def unpublish(self, by: User | None = None) -> None:
-        self.status = self.Status.DRAFT
-        self._change_reason = f"unpublished by {by}" if by else "unpublished"
-        self.save()
+        def apply(current: Incident) -> list[str]:
+            current.status = self.Status.DRAFT
+            return ["status"]
+
+        self.change(f"unpublished by {by}" if by else "unpublished", apply)
 
     def sides(self) -> list[Party]:
         return self.conflict.ordered_sides()
@@ -525,6 +637,8 @@ class StatementQuerySet(models.QuerySet["Statement"]):
 
 class Statement(VersionedModel):
     """What an actor said about an incident, with its place in the source's text."""
+
+    GUARDED_FIELDS = ("status", "published_at", "withdrawn_reason")
 
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -665,27 +779,53 @@ class Statement(VersionedModel):
         return self.party_id not in side_ids
 
     def publish(self, by: User | None = None) -> None:
-        self.status = self.Status.PUBLISHED
-        self.published_at = self.published_at or timezone.now()
-        self.withdrawn_reason = ""
-        self._change_reason = f"published by {by}" if by else "published"
-        self.save()
+        def apply(current: Statement) -> list[str]:
+            current.status = self.Status.PUBLISHED
+            current.published_at = current.published_at or timezone.now()
+            current.withdrawn_reason = ""
+            return ["status", "published_at", "withdrawn_reason"]
+
+        self.change(f"published by {by}" if by else "published", apply)
 
     def unpublish(self, by: User | None = None) -> None:
         """Back to draft. Only for statements never seen by the public; a published
-        statement is withdrawn instead, so the public record keeps it."""
-        self.status = self.Status.DRAFT
-        self.published_at = None
-        self._change_reason = f"unpublished by {by}" if by else "unpublished"
-        self.save()
+        statement of a published incident is withdrawn instead, so the public record
+        keeps it (checked on the stored row, under its lock)."""
+
+        def apply(current: Statement) -> list[str]:
+            if (
+                current.status == self.Status.PUBLISHED
+                and Incident.objects.filter(
+                    pk=current.incident_id, status=Incident.Status.PUBLISHED
+                ).exists()
+            ):
+                raise ValidationError(
+                    "This statement is public; withdraw it with a reason instead, so the "
+                    "public record keeps it."
+                )
+            current.status = self.Status.DRAFT
+            current.published_at = None
+            return ["status", "published_at"]
+
+        self.change(f"unpublished by {by}" if by else "unpublished", apply)
 
     def withdraw(self, reason: str, by: User | None = None) -> None:
         if not reason.strip():
             raise ValidationError("A withdrawal needs a reason.")
-        self.status = self.Status.WITHDRAWN
-        self.withdrawn_reason = reason.strip()
-        self._change_reason = f"withdrawn by {by}" if by else "withdrawn"
-        self.save()
+
+        def apply(current: Statement) -> list[str]:
+            if current.status != self.Status.PUBLISHED:
+                # Decided on the stored row: someone may have unpublished or withdrawn
+                # it since this page was loaded.
+                raise ValidationError(
+                    "Only a published statement can be withdrawn; it is "
+                    f"{current.get_status_display().lower()} now."
+                )
+            current.status = self.Status.WITHDRAWN
+            current.withdrawn_reason = reason.strip()
+            return ["status", "withdrawn_reason"]
+
+        self.change(f"withdrawn by {by}" if by else "withdrawn", apply)
 
     def source_excerpt(self, context: int = 160) -> tuple[str, str, str]:
         if self.source is None:
@@ -947,20 +1087,6 @@ def normalise_for_match(text: str) -> str:
     return " ".join(text.translate(_QUOTE_FOLD).split())
 
 
-def format_date(start: date, precision: str, end: date | None = None) -> str:
-    if precision == Incident.Precision.YEAR:
-        text = f"{start:%Y}"
-    elif precision == Incident.Precision.MONTH:
-        text = f"{start:%B %Y}"
-    else:
-        text = f"{start.day} {start:%B %Y}"
-    if end and end != start:
-        text += f" – {end.day} {end:%B %Y}"
-    if precision == Incident.Precision.APPROXIMATE:
-        text = "around " + text
-    return text
-
-
 def unique_slug(model: type[models.Model], text: str, max_length: int = 180) -> str:
     base = slugify(text)[:max_length].strip("-") or "item"
     slug, n = base, 2
@@ -968,6 +1094,24 @@ def unique_slug(model: type[models.Model], text: str, max_length: int = 180) -> 
         slug = f"{base}-{n}"
         n += 1
     return slug
+
+
+def save_with_fresh_slug(obj: models.Model, text: str, save: Callable[[], None]) -> None:
+    """Save a new object under the first free slug for `text`. Two created at the same
+    moment with the same name both find the same slug free; the second insert then
+    fails on the unique index and is tried again with the next one."""
+    attempts = 5
+    for attempt in range(1, attempts + 1):
+        obj.slug = unique_slug(type(obj), text)  # type: ignore[attr-defined]
+        try:
+            with transaction.atomic():
+                save()
+            return
+        except IntegrityError as exc:
+            if attempt == attempts or "slug" not in str(exc):
+                raise
+            obj.pk = None
+            obj._state.adding = True
 
 
 def _common_suffix(a: str, b: str) -> int:

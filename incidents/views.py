@@ -18,7 +18,7 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -26,12 +26,12 @@ from django.views.decorators.vary import vary_on_headers
 from accounts.models import can_edit
 from core.http import HtmxHttpRequest
 
-from .cards import statements_for
+from .cards import expanded_card, open_card, statements_for
 from .comparison import build_page
 from .forms import IncidentFilterForm
 from .models import Actor, Conflict, ConflictSide, Incident, Party, Source, Statement
 from .segments import segment_text
-from .sides import SideOrder
+from .templatetags.cards import valid_card_key
 
 PAGE_SIZE = 20
 STATEMENTS_PAGE_SIZE = 25
@@ -96,6 +96,12 @@ def incident_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     page = build_page(incident, user, request.GET)
     # Editors get their tools on every card (templates/editing/_statement_tools.html).
     context = {**page.context(), "can_edit": can_edit(user)}
+    # Opening a card pushes this page's URL with ?card=KEY (the card's id): the same
+    # URL, reloaded or shared, shows that card open in place.
+    context["cards_open_here"] = True
+    open_key = valid_card_key(request.GET.get("card"))
+    if open_key:
+        context["open_card"] = open_card(incident, user, open_key)
     template = "incidents/incident_detail.html"
     if wants_fragment(request):
         template += "#incident-view"
@@ -109,38 +115,15 @@ def incident_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def statement_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     user = request.user
-    statement = get_object_or_404(statements_for(user, claims=True, notes=True), pk=pk)
-    annotations = list(statement.annotations.all())
-    # A note whose words were lost in a text correction keeps its number in the list
-    # but is not highlighted: its offsets may point at other words until an editor
-    # re-anchors it.
-    spans = [
-        (a.start, a.end, n, f"ann ann-{a.tag}{' ann-internal' if a.is_internal else ''}")
-        for n, a in enumerate(annotations, start=1)
-        if not a.needs_review
-    ]
-    for n, a in enumerate(annotations, start=1):
-        a.number = n  # type: ignore[attr-defined]
-    source = None
-    excerpt = ("", "", "")
-    if statement.source_id:
-        # The card query defers the archived text; the excerpt needs it.
-        source = Source.objects.visible_to(user).filter(pk=statement.source_id).first()
-        if source is not None:
-            statement.source = source
-            excerpt = statement.source_excerpt()
-    # The expanded card keeps the colour of its side's column on the comparison page.
-    order = SideOrder.of_conflict(statement.incident.conflict_id)
-    side_class = order.css_class(statement.party_id)
+    # `card`: the id of the card this one replaces, when a comparison page opens it.
+    key = valid_card_key(request.GET.get("card"))
+    try:
+        card = expanded_card(user, Statement.objects.visible_to(user), pk, key)
+    except Statement.DoesNotExist:
+        raise Http404("No such statement.") from None
     context = {
-        "statement": statement,
-        "side_class": side_class,
-        "annotations": annotations,
-        "segments": segment_text(statement.text, spans),
-        "excerpt": excerpt,
-        "source": source,
-        "claims": list(statement.claims.all()),
-        "incident": statement.incident,
+        **card.context(),
+        "incident": card.statement.incident,
         "can_edit": can_edit(user),
     }
     template = "incidents/statement_detail.html"

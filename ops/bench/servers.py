@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -217,6 +218,27 @@ class ThrowawayPostgres:
 
     def stop(self) -> None:
         self._pg_ctl("-m", "immediate", "-w", "stop")
+
+    def _processes(self) -> list[int]:
+        """The server's postmaster and its children (backends and helpers)."""
+        postmaster = int((self.dir / "data" / "postmaster.pid").read_text().split()[0])
+        children = subprocess.run(  # noqa: S603
+            ["ps", "-o", "pid=", "--ppid", str(postmaster)],  # noqa: S607
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.split()
+        return [postmaster, *map(int, children)]
+
+    def freeze(self) -> None:
+        """SIGSTOP every process of this server: connections stay open, nothing answers
+        (a hung host, a paused container)."""
+        for pid in self._processes():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in self._processes():
+            os.kill(pid, signal.SIGCONT)
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.dir} -h 127.0.0.1 -c fsync=off"

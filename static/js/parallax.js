@@ -29,4 +29,49 @@
       }
     }
   });
+
+  // htmx leaves the page as it was when an answer is an error (it swaps 2xx only):
+  // without this, an editor whose save was refused would see nothing happen.
+  var REFUSED = {
+    400: "Your change was refused and nothing was saved",
+    403: "You are not allowed to do this",
+    404: "It no longer exists (deleted meanwhile?)",
+    409: "Someone else changed it meanwhile; nothing was saved. Reload the page to see their version",
+    413: "What you sent is too large",
+    503: "The database cannot be reached at the moment; nothing was saved. Try again in a minute"
+  };
+  function showError(text) {
+    var box = document.getElementById("htmx-error");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "htmx-error";
+      box.className = "form-errors htmx-error";
+      box.setAttribute("role", "alert");
+      var main = document.getElementById("main") || document.body;
+      main.insertBefore(box, main.firstChild);
+    }
+    box.textContent = text;
+    box.hidden = false;
+    box.scrollIntoView({ block: "nearest" });
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    if (!xhr) return;
+    var text = REFUSED[xhr.status] || "The server could not do this (error " + xhr.status + ")";
+    var type = xhr.getResponseHeader("Content-Type") || "";
+    // A plain-text answer is the server's own short explanation (core.middleware).
+    if (type.indexOf("text/plain") === 0 && xhr.responseText && xhr.responseText.length < 500) {
+      text = xhr.responseText;
+    } else {
+      text += ".";
+    }
+    showError(text);
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showError("The server could not be reached; nothing was saved. Check the connection and try again.");
+  });
+  document.addEventListener("htmx:beforeRequest", function () {
+    var box = document.getElementById("htmx-error");
+    if (box) box.hidden = true;
+  });
 })();

@@ -205,7 +205,7 @@ def test_annotating_from_the_public_statement_page(live_server, page, roles):
     form.locator("[name=tag]").select_option("loaded_language")
     form.locator("[name=body]").fill("'Seized' is Northland's word.")
     form.locator("button[type=submit]").click()
-    page.wait_for_url(live_server.url + s.get_absolute_url())
+    page.wait_for_url(f"{live_server.url}{s.get_absolute_url()}#statement-{s.pk}")
     assert "'Seized' is Northland's word." in page.locator("main").inner_text()
     note = Annotation.objects.get(statement=s, tag="loaded_language")
     assert (note.start, note.quote) == (at, "when it was seized")

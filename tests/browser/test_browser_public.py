@@ -25,17 +25,20 @@ def test_expand_a_statement_in_place_then_switch_to_the_timeline(live_server, pa
     expect(card).to_contain_text("repairing a bridge")
     card.locator("a.expand").click()
 
-    expanded = page.locator(f"article#statement-{north.pk}.is-expanded")
+    key = f"claim-{s.claim_north.pk}"
+    # The opened card keeps the id of the card it replaced.
+    expanded = page.locator(f"article#{key}.is-expanded")
     expect(expanded).to_be_visible()
     # The swapped-in card holds the full text, the source excerpt and the notes section.
     expect(expanded.locator(".statement-text")).to_contain_text(north.text)
     expect(expanded.locator(".excerpt mark.quoted")).to_have_text(north.text)
     expect(expanded.locator(".excerpt")).to_contain_text("The Northland Defence Ministry said:")
     expect(expanded).to_contain_text("Editors' notes")
-    expect(page).to_have_url(f"{live_server.url}/statements/{north.pk}/")
+    # The pushed URL is the comparison page's, with the open card (see the reload test).
+    expect(page).to_have_url(f"{detail}?card={key}#{key}")
     # Swapped in place: the comparison page is still there around it.
     expect(page.locator("#points-grid")).to_be_visible()
-    expect(page.locator(f"#claim-{s.claim_north.pk}")).to_have_count(0)
+    expect(page.locator(f"#{key}:not(.is-expanded)")).to_have_count(0)
     expect(expanded).to_be_focused()
 
     page.get_by_role("link", name="Timeline").click()
@@ -46,9 +49,9 @@ def test_expand_a_statement_in_place_then_switch_to_the_timeline(live_server, pa
     expect(timeline.locator(".timeline-entry")).to_have_count(5)
     expect(timeline).to_contain_text("2 days after Northland’s first statement")
     expect(page.locator('.tabs a[aria-current="page"]')).to_have_text("Timeline")
-    # The history entry works: back returns to the expanded statement's URL.
+    # The history entry works: back returns to the opened card's URL.
     page.go_back()
-    expect(page).to_have_url(f"{live_server.url}/statements/{north.pk}/")
+    expect(page).to_have_url(f"{detail}?card={key}#{key}")
 
 
 def test_filters_update_results_and_url_without_reload(live_server, page):
@@ -126,13 +129,13 @@ def test_demo_incident_expand_and_timeline_without_csp_errors(live_server, page)
     expect(grid.locator(".grid-row").first).to_be_visible()
     first_card = grid.locator(".statement-card").first
     expand = first_card.locator("a.expand")
-    statement_url = expand.get_attribute("href")
+    key = first_card.get_attribute("id")
     expand.click()
     expanded = page.locator(".statement-card.is-expanded")
     expect(expanded).to_have_count(1)
     expect(expanded.locator(".source-excerpt")).to_contain_text("In the source")
     expect(expanded.locator(".excerpt mark.quoted")).not_to_be_empty()
-    expect(page).to_have_url(live_server.url + statement_url)
+    expect(page).to_have_url(f"{live_server.url}/incidents/{demo.slug}/?card={key}#{key}")
     page.get_by_role("link", name="Timeline").click()
     expect(page).to_have_url(f"{live_server.url}/incidents/{demo.slug}/?tab=timeline")
     expect(page.locator("#timeline .timeline-entry").first).to_be_visible()

@@ -155,6 +155,8 @@ def test_two_editors_saving_the_same_incident(editor_client, second_client, worl
 
 def test_publish_and_unpublish_an_incident(editor_client, world):
     draft = f.incident(world.conflict, "A draft", published=False)
+    f.statement(draft, world.north_mod, "Northland's account.")
+    f.statement(draft, world.south_mfa, "Southland's account.")
     url = reverse("editing:incident_publish", args=[draft.slug])
     response = editor_client.post(url, {"action": "publish"}, headers=HX)
     assert "<html" not in response.content.decode() and "Unpublish" in response.content.decode()
@@ -741,7 +743,7 @@ def test_withdraw_from_a_statement_card_through_htmx(editor_client, world):
     empty = editor_client.post(url, {"reason": ""}, headers=HX)
     html = empty.content.decode()
     assert empty.status_code == 200 and "<html" not in html
-    assert f'id="statement-tools-{s.pk}"' in html and "Give the reason" in html
+    assert f'id="statement-{s.pk}-tools"' in html and "Give the reason" in html
     done = editor_client.post(url, {"reason": "Superseded by a fuller statement."}, headers=HX)
     assert "Withdrawn: Superseded by a fuller statement." in done.content.decode()
     s.refresh_from_db()
@@ -842,10 +844,19 @@ def test_span_forms_inside_a_public_statement_card(editor_client, world):
     url = reverse("editing:statement_spans", args=[s.pk]) + "?part=forms"
     card_page = f"http://testserver{s.get_absolute_url()}"
     html = editor_client.get(url, headers={**HX, "HX-Current-URL": card_page}).content.decode()
-    assert "<html" not in html and f'id="span-forms-{s.pk}"' in html
+    assert "<html" not in html and f'id="statement-{s.pk}-span-forms"' in html
     assert "hx-post" not in html  # plain posts that come back to the card's page
-    assert f'name="next" value="{s.get_absolute_url()}"' in html
-    assert f'id="s{s.pk}-id_span_quote"' in html or f'id="s{s.pk}-span_quote"' in html
+    # Back to the card, on the page it is on.
+    assert f'name="next" value="{s.get_absolute_url()}#statement-{s.pk}"' in html
+    assert f'id="statement-{s.pk}-annotate-span_quote"' in html
+    assert f'id="statement-{s.pk}-assign-span_quote"' in html
+    # In a comparison page's card (?card=claim-N), ids and the way back follow that card.
+    comparison = f"http://testserver{s.incident.get_absolute_url()}?card=claim-7"
+    html = editor_client.get(
+        url + "&card=claim-7", headers={**HX, "HX-Current-URL": comparison}
+    ).content.decode()
+    assert f'name="next" value="{s.incident.get_absolute_url()}?card=claim-7#claim-7"' in html
+    assert 'id="claim-7-annotate-span_quote"' in html and 'id="claim-7-span-forms"' in html
     response = editor_client.post(
         reverse("editing:annotation_create", args=[s.pk]),
         {

@@ -463,3 +463,69 @@ def test_decisions_on_a_saved_import_are_refused(editor_client, world):
         reverse("imports:save", args=[draft.pk]), {"incident": world.incident.pk}
     )
     assert again.status_code == 400 and Statement.objects.count() == count
+
+
+# --- issue 10: parties the site does not have yet, spans by the annotation rules --------
+
+NEW_PARTY_ARTICLE = (
+    "Thai army spokesman Winthai Suvaree said on Monday that Southern gunners had fired "
+    "on a Thai patrol near the old mill.\n\n"
+    "The Northland Defence Ministry warned that any incursion would be answered.\n"
+)
+
+
+def test_a_party_the_site_lacks_is_proposed_and_created_when_accepted(editor_client, world):
+    from incidents.models import Party
+
+    paste(editor_client, text=NEW_PARTY_ARTICLE)
+    draft = ImportDraft.objects.get()
+    item = draft.statement(0)
+    assert item["party"] == "thailand" and not Party.objects.filter(slug="thailand").exists()
+    assert item["new_party"] == {"slug": "thailand", "name": "Thailand", "kind": "state"}
+    page = editor_client.get(draft.get_absolute_url()).content.decode()
+    assert "Thailand <em>(new party: accept to create it)</em>" in page
+    assert "Thailand (new party, created on saving)" in page
+    decide(editor_client, draft, 0)
+    draft.refresh_from_db()
+    assert draft.statement(0)["new_party_confirmed"] is True
+    response = editor_client.post(
+        reverse("imports:save", args=[draft.pk]),
+        {"incident": world.incident.pk, "add_third_parties": "on"},
+    )
+    assert response.status_code == 302
+    party = Party.objects.get(slug="thailand")
+    assert (party.name, party.kind) == ("Thailand", Party.Kind.STATE)
+    statement = Statement.objects.get(source__isnull=False)
+    assert statement.party == party and statement.actor.name == "Winthai Suvaree"
+    assert world.conflict.third_parties.filter(pk=party.pk).exists()
+
+
+def test_a_new_party_the_editor_replaces_is_not_created(editor_client, world):
+    from incidents.models import Party
+
+    paste(editor_client, text=NEW_PARTY_ARTICLE)
+    draft = ImportDraft.objects.get()
+    decide(editor_client, draft, 0, party=world.league.slug)
+    draft.refresh_from_db()
+    assert draft.statement(0)["new_party_confirmed"] is False
+    editor_client.post(reverse("imports:save", args=[draft.pk]), {"incident": world.incident.pk})
+    assert not Party.objects.filter(slug="thailand").exists()
+    assert Statement.objects.get(source__isnull=False).party == world.league
+
+
+def test_the_correct_panel_offers_the_span_with_the_verb(editor_client, world):
+    paste(editor_client, text=NEW_PARTY_ARTICLE)
+    draft = ImportDraft.objects.get()
+    index, item = next((n, s) for n, s in enumerate(draft.statements) if s["cue"] == "warn")
+    assert item["text"] == "any incursion would be answered"
+    page = editor_client.get(draft.get_absolute_url()).content.decode()
+    assert "with the verb: “warned that any incursion would be answered”" in page
+    with_verb = next(a for a in item["alternatives"] if a["label"] == "with the verb")
+    decide(editor_client, draft, index, span=f"{with_verb['start']}-{with_verb['end']}")
+    draft.refresh_from_db()
+    chosen = draft.statement(index)
+    assert chosen["text"] == "warned that any incursion would be answered"
+    assert draft.text[chosen["start"] : chosen["end"]] == chosen["text"]
+    # A span that is not one of the offered ones is refused by the form.
+    response = decide(editor_client, draft, index, span="0-5")
+    assert "Select a valid choice" in response.content.decode()

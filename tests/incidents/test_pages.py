@@ -191,9 +191,17 @@ def test_detail_header_grid_reactions_and_framing_panel(client):
     assert f'hx-get="/analysis/incidents/{s.incident.slug}/framing/"' in html
     assert 'hx-trigger="revealed"' in html
     assert f'href="/analysis/incidents/{s.incident.slug}/framing/"' in html
-    # Expanding a statement: hx-get to its permalink, pushing the URL, with an href.
-    assert f'href="/statements/{w.north_says.pk}/" hx-get="/statements/{w.north_says.pk}/"' in html
-    assert 'hx-push-url="true"' in html
+    # Expanding a statement: hx-get to its permalink (the href without JavaScript),
+    # pushing this page's URL with the opened card, which shows the same on reload.
+    expand = re.search(
+        rf'href="/statements/{w.north_says.pk}/" hx-get="/statements/{w.north_says.pk}/'
+        r'\?card=(claim-\d+)" hx-target="closest .statement-card" hx-swap="outerHTML" '
+        r'hx-push-url="([^"]+)"',
+        html,
+    )
+    assert expand, "no expand link"
+    key = expand.group(1)
+    assert expand.group(2) == f"/incidents/{s.incident.slug}/?card={key}#{key}"
     # The editing hook renders nothing unless an editing view passes can_edit.
     assert "statement-tools" not in html
 
@@ -579,7 +587,11 @@ def test_editor_tools_appear_on_cards_for_editors_only(editor_client, analyst):
     ]
     for url in pages:
         html = editor_client.get(url).content.decode()
-        assert f'id="statement-tools-{s.w.north_says.pk}"' in html, url
+        # One set of tools per card: in the grid the card of a claim, else the statement's.
+        keys = [f"statement-{s.w.north_says.pk}"] + [
+            f"claim-{pk}" for pk in s.w.north_says.claims.values_list("pk", flat=True)
+        ]
+        assert any(f'id="{key}-tools"' in html for key in keys), url
     analyst_only = Client()
     analyst_only.force_login(analyst)
     for client in (Client(), analyst_only):

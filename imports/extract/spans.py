@@ -1,0 +1,316 @@
+"""Cues (verbs of saying, "according to") and the words each one introduces."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import TYPE_CHECKING
+
+from .cue import _Cue
+from .furniture import Furniture
+from .lexicon import (
+    ALLEGATION_NOUNS,
+    CLAUSE_ONLY,
+    CLOSE_QUOTES,
+    REJECTING_LEMMAS,
+    SKIP_DEPS,
+)
+from .quotes import _Quotes
+from .speakers import SpeakerResolver
+from .syntax import (
+    _inherited_subject,
+    _is_adjunct_prep,
+    _is_cue_lemma,
+    _own_subject,
+    _span_text_range,
+    _strip,
+    _surnames,
+    _text,
+    _verbless_clause,
+    verb_carries_meaning,
+)
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Token
+
+
+class SpanFinder(SpeakerResolver):
+    def _cues(self, doc: Doc, quotes: _Quotes, furn: Furniture) -> list[_Cue]:
+        cues: list[_Cue] = []
+        surnames = _surnames(doc)
+        for tok in doc:
+            if quotes.strictly_inside(tok.idx) or furn.in_headline(tok.idx):
+                continue
+            if tok.lower_ == "according" and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
+                objs = [c for c in doc[tok.i + 1].children if c.dep_ == "pobj"]
+                if objs and not self._not_a_speaker(objs[0]):
+                    cues.append(_Cue(tok, self._speaker_token(objs[0]), False, according=True))
+                continue
+            if not _is_cue_lemma(tok):
+                continue
+            if tok.tag_ == "VBN" and tok.dep_ in ("amod", "acl") and not _verbless_clause(tok):
+                continue
+            if (
+                tok.dep_ == "relcl"
+                and tok.lemma_.lower() in REJECTING_LEMMAS
+                and tok.head.lemma_.lower() in ALLEGATION_NOUNS
+                and (own := _own_subject(tok)) is not None
+                and own.pos_ in ("PROPN", "NOUN")
+                and not self._not_a_speaker(own)
+            ):
+                # "..., a charge Asmara denied": the verb is the whole statement.
+                cue = _Cue(tok, self._speaker_token(own), False)
+                cue.bare = True
+                cues.append(cue)
+                continue
+            subj = _own_subject(tok)
+            inherited = False
+            if subj is None:
+                subj = _inherited_subject(tok)
+                inherited = subj is not None
+            if subj is not None and subj.idx < furn.text_start(tok.idx, _text(doc)):
+                subj = self._subject_after_dateline(doc, tok, furn)
+            if subj is None or subj.lower_ in ("i", "we", "you", "this", "that", "there", "which"):
+                continue
+            if subj.pos_ not in ("PRON", "PROPN") and not self._speakerish(subj, surnames):
+                continue
+            if self._not_a_speaker(subj) or not self._has_content(tok):
+                continue
+            cues.append(_Cue(tok, self._speaker_token(subj), inherited))
+        return cues
+
+    @staticmethod
+    def _has_content(v: Token) -> bool:
+        deps = {c.dep_ for c in v.children}
+        if v.lemma_.lower() == "call" and not verb_carries_meaning(v):
+            return False  # "Blinken called the two leaders": an action, not words
+        if v.lemma_.lower() in CLAUSE_ONLY:
+            deps &= {"ccomp"}
+        if deps & {"ccomp", "xcomp", "dobj", "dative", "oprd", "prep", "advcl", "attr"}:
+            return True
+        # "“...,” the minister added." has only punctuation and the subject.
+        return any(c.dep_ == "punct" and c.text in CLOSE_QUOTES + "”" for c in v.children) or (
+            v.i > 0 and v.doc[v.i - 1].text in CLOSE_QUOTES
+        )
+
+    def _content(self, doc: Doc, cue: _Cue, cues: list[_Cue], quotes: _Quotes) -> None:
+        if cue.according:
+            self._according_content(doc, cue, quotes)
+            return
+        v = cue.token
+        if cue.bare:
+            cue.start, cue.end = v.idx, v.idx + len(v.text)
+            return
+        sent = v.sent
+        lemma = v.lemma_.lower()
+        kids: list[Token] = []
+        adjuncts: list[Token] = []  # said when, where, to whom: "on Thursday", "to reporters"
+        addressees: list[Token] = []  # "called on both sides", "told reporters"
+        for c in v.rights:
+            if c.dep_ in SKIP_DEPS or c.i == cue.subject.i:
+                continue
+            if c.dep_ == "prep" and lemma == "call" and c.lower_ in ("on", "upon"):
+                addressees.append(c)
+            elif c.dep_ == "prep" and _is_adjunct_prep(c, v):
+                adjuncts.append(c)
+            elif c.dep_ in ("dobj", "dative") and lemma in ("tell", "assure", "inform", "brief"):
+                addressees.append(c)
+                # "told a cabinet meeting that ...": the parser may hang the that-clause
+                # on the addressee.
+                kids.extend(
+                    g
+                    for g in c.rights
+                    if g.dep_ in ("relcl", "ccomp", "acl")
+                    and doc[g.left_edge.i].lower_ == "that"
+                    and g.left_edge.i > c.i
+                )
+            else:
+                kids.append(c)
+        included = verb_carries_meaning(v)
+        participle = v.tag_ == "VBG" and v.dep_ in ("advcl", "acl", "pcomp")
+        if self._quote_before(doc, cue, quotes):
+            return
+        boundary = self._boundary(doc, cue, cues)
+        end_tok = min(sent.end - 1, boundary)
+        start_tok = -1
+        if kids or included:
+            ccomps = [c for c in kids if c.dep_ == "ccomp"]
+            first = ccomps[0] if ccomps and not included else (kids[0] if kids else v)
+            start_tok = v.i if included else first.left_edge.i
+            if included:
+                # The verb's own words run to the end of its last complement,
+                # addressees included ("urged both sides to ...").
+                kids = kids + addressees
+            if start_tok < v.i:
+                start_tok = v.i + 1
+            # Skip the complementiser.
+            while start_tok <= end_tok and (
+                doc[start_tok].dep_ in ("mark", "dobj")
+                and doc[start_tok].lower_ in ("that", "whether")
+            ):
+                start_tok += 1
+            if not participle:
+                right = max((c.right_edge.i for c in kids), default=v.i)
+                # A time phrase after the content belongs to it ("the ceasefire agreed
+                # in November 2020"); a medium ("in a statement") does not.
+                for a in adjuncts:
+                    if (
+                        a.i > start_tok
+                        and a.i == right + 1
+                        and any(o.ent_type_ in ("DATE", "TIME") for o in a.children)
+                    ):
+                        right = a.right_edge.i
+                end_tok = min(end_tok, right)
+        elif addressees and addressees[-1].right_edge.i < end_tok:
+            # "called on both sides “to ...”": what follows the addressee.
+            start_tok = max([addressees[-1].right_edge.i, *(a.right_edge.i for a in adjuncts)]) + 1
+        if start_tok >= 0:
+            i, j = _strip(doc, start_tok, end_tok)
+            if i <= j:
+                s, e = _span_text_range(doc, i, j)
+                if included:
+                    # "called on both sides “to ...”": a quotation the parser left
+                    # unattached right after the addressee is still the verb's.
+                    nxt = next((q for q in quotes.spans if q[0] >= e), None)
+                    if nxt and nxt[1] <= sent.end_char and not _text(doc)[e : nxt[0]].strip():
+                        e = nxt[1]
+                cue.start, cue.end = quotes.widen(s, e)
+                return
+        self._left_content(doc, cue, quotes)
+
+    def _boundary(self, doc: Doc, cue: _Cue, cues: list[_Cue]) -> int:
+        """Last token the content may reach: before the next cue of the same speaker
+        ("... and added that") or before another speaker's subject in the same
+        sentence (a sentence the parser failed to split)."""
+        v = cue.token
+        sent = v.sent
+        limit = sent.end - 1
+        first_child = next(
+            (c for c in v.rights if c.dep_ not in SKIP_DEPS and c.i != cue.subject.i), None
+        )
+        for other in cues:
+            t = other.token
+            if other is cue or t.i <= v.i or t.i > limit or other.according:
+                continue
+            if other.subject.i == cue.subject.i or (other.inherited and other.subject.i < v.i):
+                b = t.i - 1
+            elif other.subject.i > v.i and not (
+                first_child is not None
+                and first_child.left_edge.i <= t.i <= first_child.right_edge.i
+            ):
+                if (
+                    t.head.i == v.i
+                    and t.dep_ == "ccomp"
+                    and any(c.dep_ == "mark" for c in t.children)
+                ):
+                    continue
+                b = other.subject.left_edge.i - 1
+            else:
+                continue
+            while b > v.i and (
+                doc[b].is_space
+                or doc[b].dep_ in ("cc", "punct", "advmod")
+                and doc[b].text not in CLOSE_QUOTES
+            ):
+                b -= 1
+            limit = min(limit, b)
+        return limit
+
+    def _quote_before(self, doc: Doc, cue: _Cue, quotes: _Quotes) -> bool:
+        """“...,” said the minister, speaking to reporters: with the speaker after the
+        verb, a quotation that ends right before the verb is what was said, whatever
+        follows. (With the speaker first, "X said" takes what follows it, and only a
+        cue with nothing after it looks back: see _left_content.)"""
+        v, subj = cue.token, cue.subject
+        if subj.i < v.i or v.i == 0:
+            return False
+        left = v.i
+        left_char = doc[left].idx
+        text = _text(doc)
+        k = bisect.bisect_right(quotes.starts, left_char) - 1
+        while k >= 0 and quotes.spans[k][1] > left_char:
+            k -= 1
+        if k < 0:
+            return False
+        s, e = quotes.spans[k]
+        # A quotation closed by a full stop ended its own sentence: what follows is a
+        # new statement, not the attribution of that quotation.
+        closed_by_stop = text[e - 2 : e - 1] == "."
+        if not closed_by_stop and re.fullmatch(r"[ \t,;:\-–—]*", text[e:left_char]):
+            cue.start, cue.end = s, e
+            return True
+        return False
+
+    def _left_content(self, doc: Doc, cue: _Cue, quotes: _Quotes) -> None:
+        """Content before the cue: “...,” Dujarric added / ..., the ministry said."""
+        v = cue.token
+        subj = cue.subject
+        left = min(v.i, subj.left_edge.i)
+        left_char = doc[left].idx
+        # A quotation that ends right before the speaker.
+        for s, e in reversed(quotes.spans):
+            if e <= left_char:
+                if re.fullmatch(r"[ \t,;:\-–—]*", _text(doc)[e:left_char]):
+                    cue.start, cue.end = s, e
+                    return
+                break
+        # A quotation right after the cue ("... said: “...”").
+        after = doc[v.i].idx + len(v.text)
+        for s, e in quotes.spans:
+            if s >= after:
+                if re.fullmatch(r"[ \t,:\-–—]*", _text(doc)[after:s]):
+                    cue.start, cue.end = s, e
+                    return
+                break
+        ccomps = [c for c in v.children if c.dep_ == "ccomp" and c.i < left]
+        if ccomps:
+            i, j = _strip(doc, ccomps[0].left_edge.i, left - 1)
+            if i <= j:
+                cue.start, cue.end = quotes.widen(*_span_text_range(doc, i, j))
+                return
+        sent = v.sent
+        rest = [t for t in doc[v.i + 1 : sent.end] if not (t.is_punct or t.is_space)]
+        if not rest and left > sent.start and doc[left - 1].text == ",":
+            # "..., the president stressed." where the parser lost the clause: the
+            # words from the sentence start to the comma before the speaker.
+            lo = sent.start_char
+            if self._furn is not None:
+                lo = max(lo, self._furn.text_start(sent.start_char, _text(doc)))
+            span = doc.char_span(lo, doc[left - 1].idx, alignment_mode="contract")
+            if span is not None and len(span) >= 4:
+                i, j = _strip(doc, span.start, span.end - 1)
+                if i <= j:
+                    cue.start, cue.end = quotes.widen(*_span_text_range(doc, i, j))
+                    return
+        cue.dropped = True
+
+    def _according_content(self, doc: Doc, cue: _Cue, quotes: _Quotes) -> None:
+        acc = cue.token
+        head = acc.head if acc.head.i != acc.i else acc
+        sent = acc.sent
+        phrase_lo, phrase_hi = acc.i, acc.right_edge.i
+        first, last = _strip(doc, sent.start, sent.end - 1)
+        if phrase_lo <= first:  # "According to X, ..."
+            i, j = _strip(doc, phrase_hi + 1, sent.end - 1)
+        elif phrase_hi >= last:  # "..., according to X."
+            i, j = _strip(doc, sent.start, phrase_lo - 1)
+        else:  # "This, according to X, would ..."
+            lo, hi = (head.left_edge.i, head.right_edge.i) if head.i != acc.i else (first, last)
+            i, j = _strip(doc, max(lo, sent.start), min(hi, sent.end - 1))
+        if j < i:
+            cue.dropped = True
+            return
+        s, e = quotes.widen(*_span_text_range(doc, i, j))
+        inner = quotes.within(s, e)
+        if inner:
+            # When a quotation carries the statement and the rest of the clause is
+            # the writer's framing ("This, according to X, would ensure “...”"),
+            # the quotation is what X said.
+            qs, qe = inner[0][0], inner[-1][1]
+            p0, p1 = doc[phrase_lo].idx, doc[phrase_hi].idx + len(doc[phrase_hi].text)
+            outside = re.findall(
+                r"\w+", _text(doc)[s:qs].replace(_text(doc)[p0:p1], "")
+            ) + re.findall(r"\w+", _text(doc)[qe:e])
+            if len(outside) <= 4 and len(re.findall(r"\w+", _text(doc)[qs:qe])) >= 4:
+                s, e = qs, qe
+        cue.start, cue.end = s, e

@@ -10,9 +10,10 @@ row, each side's statements as a whole) are parsed with the process-wide spaCy p
   "engineering works").
 
 A term is marked as the side's own when some of its lemmas appear in no other side's
-words on that point. The parse of each text is cached under a hash of the text, so
-the analysis follows edits and publication at once (a changed or newly visible text
-is a new key) and spaCy runs only for text it has not seen.
+words on that point. An incident's rows are remembered until something in the
+incident changes (core.cache.remember with the incident's scopes); the parse of each
+text is kept under a hash of the text (core.cache.memo_many), so after an edit spaCy
+runs only for the text it has not seen.
 """
 
 from __future__ import annotations
@@ -22,13 +23,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.cache import cache
-
+from accounts.models import audience
+from core.cache import memo_many, remember
+from incidents import caching
 from incidents.models import Claim, Incident, Party, Statement
 
 # Bump when parse_doc() changes: cached parses of the old kind are then ignored.
 CACHE_VERSION = "framing-v2"
-CACHE_SECONDS = 60 * 60 * 24 * 30
+# A parse depends only on its text: kept long.
+PARSE_SECONDS = 60 * 60 * 24 * 30
 MAX_TERMS = 10
 CONTENT_POS = {"NOUN", "PROPN", "ADJ", "VERB", "NUM"}
 # Speech cues and light verbs say nothing about how the event is framed.
@@ -154,28 +157,17 @@ def _coordinated(t: Any, root: Any) -> bool:
 
 
 def analyse_texts(texts: list[str]) -> dict[str, dict[str, list]]:
-    """Parsed terms per text: from one cache entry for this exact set of texts, else
-    from the per-text entries, else from spaCy (for unseen texts only)."""
+    """Parsed terms per text: from the per-text entries, else from spaCy (for unseen
+    texts only)."""
     unique = sorted(dict.fromkeys(t for t in texts if t.strip()))
-    set_key = text_key("\x1e".join(unique)) + ":set"
-    whole = cache.get(set_key)
-    if whole is not None:
-        return whole
-    keys = {text: text_key(text) for text in unique}
-    found = cache.get_many(list(keys.values()))
-    out = {text: found[key] for text, key in keys.items() if key in found}
-    missing = [text for text in unique if text not in out]
-    if missing:
+
+    def parse(missing: list[str]) -> dict[str, dict[str, list]]:
         from imports.nlp import get_nlp
 
-        nlp = get_nlp()
-        fresh = {}
-        for text, doc in zip(missing, nlp.pipe(missing, batch_size=32), strict=True):
-            out[text] = fresh[keys[text]] = parse_doc(doc)
-        # Per text, so that after an edit only the changed text is parsed again.
-        cache.set_many(fresh, CACHE_SECONDS)
-    cache.set(set_key, out, CACHE_SECONDS)
-    return out
+        docs = get_nlp().pipe(missing, batch_size=32)
+        return {text: parse_doc(doc) for text, doc in zip(missing, docs, strict=True)}
+
+    return memo_many({text: text_key(text) for text in unique}, parse, PARSE_SECONDS)
 
 
 def _cell_terms(parsed: list[dict[str, list]], others: set[str], kind: str) -> list[Term]:
@@ -195,6 +187,14 @@ def _cell_terms(parsed: list[dict[str, list]], others: set[str], kind: str) -> l
 
 
 def incident_framing(incident: Incident, user: Any) -> list[Row]:
+    return remember(
+        f"analysis:{CACHE_VERSION}:{incident.pk}:{audience(user).value}",
+        lambda: _framing(incident, user),
+        scopes=caching.incident_scopes(incident.pk, incident.conflict_id),
+    )
+
+
+def _framing(incident: Incident, user: Any) -> list[Row]:
     sides = incident.sides()
     side_ids = [p.pk for p in sides]
     claims = list(

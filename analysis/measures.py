@@ -4,7 +4,6 @@ aggregate queries over what the user may see (Statement.objects.visible_to(user)
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 import statistics
@@ -13,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.core.cache import cache
-from django.db.models import Count, Max, Min, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.db.models.functions import TruncMonth
 
 from accounts.models import audience
+from core.cache import remember
+from incidents import caching
 from incidents.dates import coarser
 from incidents.models import Claim, Conflict, Incident, Party, Statement
 from incidents.sides import SideOrder
@@ -323,7 +323,6 @@ def leanings(conflict: Conflict, user: Any) -> Leanings:
 
 _TOKEN = re.compile(r"[a-z][a-z'’-]*[a-z]")
 TERMS_PER_CELL = 8
-TERMS_CACHE_SECONDS = 60 * 60 * 24
 
 
 def _stop_words() -> frozenset[str]:
@@ -377,14 +376,13 @@ class TermsTable:
 
 def distinctive_terms(conflict: Conflict, user: Any) -> TermsTable:
     base = visible_statements(conflict, user)
-    stamp = base.aggregate(n=Count("pk"), last=Max("updated_at"))
     level = audience(user).value
-    fingerprint = hashlib.sha256(f"{stamp['n']}:{stamp['last']}".encode()).hexdigest()[:16]
-    key = f"analysis:terms:v1:{conflict.pk}:{level}:{fingerprint}"
-    data = cache.get(key)
-    if data is None:
-        data = _compute_terms(base)
-        cache.set(key, data, TERMS_CACHE_SECONDS)
+    # Recomputed when the words, dates or parties of the conflict's statements change.
+    data = remember(
+        f"analysis:terms:v2:{conflict.pk}:{level}",
+        lambda: _compute_terms(base),
+        scopes=caching.text_scopes([conflict.pk]),
+    )
     keys = party_keys(conflict, {pid for _, cells in data["years"] for pid in cells})
     parties = list(keys.values())
     years = [
@@ -397,7 +395,7 @@ def distinctive_terms(conflict: Conflict, user: Any) -> TermsTable:
         )
         for year, cells in data["years"]
     ]
-    return TermsTable(parties, years, stamp["n"])
+    return TermsTable(parties, years, data["n"])
 
 
 def _compute_terms(base: QuerySet[Statement]) -> dict[str, Any]:
@@ -405,6 +403,7 @@ def _compute_terms(base: QuerySet[Statement]) -> dict[str, Any]:
     counts: dict[int, dict[int, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     n_statements: Counter[tuple[int, int]] = Counter()
     background: Counter[str] = Counter()
+    total = 0
     for party_id, issued_on, text in base.values_list("party_id", "issued_on", "text").iterator(
         chunk_size=2000
     ):
@@ -412,6 +411,7 @@ def _compute_terms(base: QuerySet[Statement]) -> dict[str, Any]:
         counts[issued_on.year][party_id].update(words)
         n_statements[(issued_on.year, party_id)] += 1
         background.update(words)
+        total += 1
     years = []
     for year in sorted(counts, reverse=True):
         cells = {}
@@ -425,7 +425,7 @@ def _compute_terms(base: QuerySet[Statement]) -> dict[str, Any]:
             ]
             cells[party_id] = {"terms": best, "n": n_statements[(year, party_id)]}
         years.append((year, cells))
-    return {"years": years}
+    return {"years": years, "n": total}
 
 
 # --- figures side by side ----------------------------------------------------------------

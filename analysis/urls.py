@@ -6,8 +6,9 @@ from . import views
 
 app_name = "analysis"
 
-# Anonymous visitors get these pages from the shared page cache, invalidated by any
-# editorial change (core.cache); analysts and editors always get fresh numbers.
+# Anonymous visitors get these pages from the shared page cache, invalidated by a
+# change to the conflict's or incident's data (core.cache, incidents/caching.py);
+# analysts and editors always get fresh numbers.
 urlpatterns = [
     path("", public_page(views.index), name="index"),
     path("conflicts/<slug:slug>/", public_page(views.conflict_timeline), name="conflict_timeline"),

@@ -10,7 +10,9 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from core.cache import depends_on
 from core.http import HtmxHttpRequest
+from incidents import caching
 from incidents.models import Conflict, Incident, Statement
 
 from . import framing, measures
@@ -18,9 +20,11 @@ from . import framing, measures
 
 def _incident(request: HtmxHttpRequest, slug: str) -> Incident:
     # 404, not 403, for an unpublished incident: the public may not learn it exists.
-    return get_object_or_404(
+    incident = get_object_or_404(
         Incident.objects.visible_to(request.user).select_related("conflict"), slug=slug
     )
+    depends_on(*caching.incident_scopes(incident.pk, incident.conflict_id))
+    return incident
 
 
 def _conflict(request: HtmxHttpRequest, slug: str) -> Conflict:
@@ -37,6 +41,7 @@ def _page(request: HtmxHttpRequest) -> int:
 
 @require_GET
 def index(request: HtmxHttpRequest) -> HttpResponse:
+    depends_on(*caching.list_scopes())
     incidents = dict(
         Incident.objects.visible_to(request.user)
         .values_list("conflict_id")
@@ -59,6 +64,7 @@ def index(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def conflict_timeline(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     conflict = _conflict(request, slug)
+    depends_on(*caching.list_scopes([conflict.pk]))
     context = {
         "conflict": conflict,
         "tab": "timeline",
@@ -71,6 +77,7 @@ def conflict_timeline(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def conflict_leanings(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     conflict = _conflict(request, slug)
+    depends_on(*caching.list_scopes([conflict.pk]))
     context = {
         "conflict": conflict,
         "tab": "leanings",
@@ -82,6 +89,7 @@ def conflict_leanings(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def conflict_terms(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     conflict = _conflict(request, slug)
+    depends_on(*caching.text_scopes([conflict.pk]))
     context = {
         "conflict": conflict,
         "tab": "terms",

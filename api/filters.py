@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from incidents.filters import filter_incidents
 from incidents.models import (
@@ -26,6 +26,7 @@ from incidents.models import (
     Statement,
 )
 from search.backends import MAX_QUERY_CHARS, ParsedQuery, get_backend, parse_query
+from search.query import title_matches
 
 ISO_DATE = ["%Y-%m-%d"]
 MAX_PAGE_SIZE = 200
@@ -72,8 +73,8 @@ def _choice(choices: list[tuple[str, str]]) -> forms.ChoiceField:
 
 class SearchField(forms.CharField):
     """`q`: the search box's websearch syntax (words, "phrases", OR, -exclusions),
-    matched by the search app's full-text index (PostgreSQL text search, SQLite FTS5),
-    which covers incident title, statement text, speaker and source."""
+    matched by the search app's full-text index (PostgreSQL text search, SQLite FTS5)
+    over statement text, speaker and source; incidents also by their titles."""
 
     def __init__(self) -> None:
         super().__init__(required=False, max_length=MAX_QUERY_CHARS, strip=True)
@@ -117,9 +118,11 @@ class IncidentQueryForm(UpdatedSinceMixin, DateRangeMixin):
         # The list page's rule (incidents.filters), plus the API's own search.
         qs = self.since(filter_incidents(qs, user, d))
         if d.get("q"):
-            # Incidents with a statement the user may see that matches.
+            # Incidents whose title matches, or with a statement the user may see that
+            # matches.
             spoken = Statement.objects.visible_to(user)
-            qs = qs.filter(pk__in=matching(spoken, d["q"]).values("incident_id"))
+            by_statement = matching(spoken, d["q"]).values("incident_id")
+            qs = qs.filter(Q(pk__in=by_statement) | title_matches(d["q"]))
         return qs
 
 

@@ -83,6 +83,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Cache hits of anonymous pages are answered here, before sessions, users and
+    # messages are touched (core.cache).
+    "core.cache.CachedPageMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Answers to signed-in visitors (who may see drafts) are never shared-cached.
     "core.middleware.PrivateForSignedInMiddleware",
@@ -362,6 +365,11 @@ PUBLIC_PAGE_CACHE_SETTLE_SECONDS = float(
     )
 )
 PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", "pytest" not in sys.modules)
+# A page first rendered within this many seconds after a change of something it shows
+# is not stored (core.cache): allows for clocks of different machines that differ.
+PUBLIC_PAGE_CACHE_CLOCK_SKEW = float(os.environ.get("PUBLIC_PAGE_CACHE_CLOCK_SKEW", "0.5"))
+# The cache alias of the page cache and remember() (manage.py bench uses its own).
+PUBLIC_PAGE_CACHE_ALIAS = os.environ.get("PUBLIC_PAGE_CACHE_ALIAS", "default")
 
 # The site's public address, for identifiers that must not depend on the Host header
 # of a request (the Atom feed's ids; absolute links in exports).

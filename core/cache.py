@@ -1,53 +1,77 @@
-"""Caching of anonymous public pages, shared by every worker process.
+"""One caching scheme for the whole site: generations per scope, bumped after commit.
 
-    from core.cache import public_page
-    path("incidents/", public_page(views.incident_list), name="list")
+    from core.cache import public_page, remember, depends_on, validator
+    path("incidents/<slug:slug>/", public_page(views.incident_detail), name="detail")
 
-How invalidation works: the shared cache (settings.CACHES: the database, or Redis
-with REDIS_URL) holds one "content generation" token. Every cached page is stored
-with the generation it was rendered under, and is served only while that token is
-still current. Saving or deleting any editorial row (incidents app: incidents,
-statements, points, claims, annotations, sources, actors, parties...) replaces the
-token, at once and again when the transaction commits, so a publish or an edit on
-any worker invalidates every cached page on every worker: the next request of any
-process renders afresh. A page is read with one cache round trip (get_many of the
-token and the page).
+Scopes. A scope is a short string naming a part of the editorial data ("incident:42",
+"list:3", ...); the apps choose the names (incidents/caching.py), this module knows
+none of them except two of its own: SITE, which every cached value depends on
+(invalidate_all() bumps it: restore, generate_data, changes of the conflicts'
+structure), and ANY, bumped by every change, for values that declare nothing
+narrower. Each scope has a generation token in the shared cache (settings.CACHES:
+the database, or Redis with REDIS_URL).
+
+Reading. A page (public_page), a computed value (remember()) or an API validator
+(validator()) records the generations of the scopes it was built from, read before
+the data was read; it is served only while every one of them is still current. A
+view names its scopes with depends_on() while it runs; a page remembers them, and
+every worker learns them per page key, so that a hit is one cache round trip (the
+page and its generations in one get_many).
+
+Invalidation. Apps register with watch() which scopes a change of a model's row
+touches (incidents/apps.py registers the editorial models). Saves, deletes and m2m
+changes bump those scopes when the transaction commits (transaction.on_commit), never
+inside it: no generation row is locked by an open transaction, so saves never queue
+behind each other on the cache, and a page rendered by another worker from the
+not-yet-committed state was rendered under the old generation and is discarded. A
+bump is read back and retried, because the database cache swallows write errors.
+
+Never a page older than its generations: generations are read before rendering, and
+a bump follows the commit; so a page rendered from data older than the last bump was
+rendered under the generation that bump replaced. A scope first named during
+rendering (not yet known for that page) is read afterwards: the page is stored only
+if that generation is older than the start of rendering (by a margin for clocks of
+different machines, PUBLIC_PAGE_CACHE_CLOCK_SKEW) and older than the replica's
+lag (PUBLIC_PAGE_CACHE_SETTLE_SECONDS).
 
 Only anonymous GET/HEAD requests without a session cookie, a messages cookie or an
 Authorization header are served from or stored in the cache; analysts and editors
 (who see drafts and internal annotations) always get a fresh page. The cache key
 includes the full path with its query string and the htmx headers the views branch
-on (HX-Request, HX-Target, HX-Boosted, HX-History-Restore-Request, HX-Trigger-Name),
-so a partial is never served for a full page or the other way round.
+on, so a partial is never served for a full page or the other way round.
 
 A page contains the visitor's CSRF token (base.html puts it in hx-headers). The
 token is cut out before storing and a fresh one for the current visitor is put back
-on every hit, so no two visitors share a CSRF secret.
-
-Conditional GET: every cached page has an ETag (generation + content + the visitor's
-CSRF cookie); a matching If-None-Match is answered 304 without rendering.
+on every hit, so no two visitors share a CSRF secret. Every cached page has an ETag
+(generations + content + the visitor's CSRF cookie); a matching If-None-Match is
+answered 304 without rendering.
 
 Code that changes editorial rows without model signals (QuerySet.update(),
-bulk_create(), raw SQL) must call bump_generation() itself; generate_data and
-restore do.
+bulk_create(), raw SQL) must call invalidate() or invalidate_all() itself;
+generate_data and restore do.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
+import logging
 import re
+import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import BaseCache, caches
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models import Model
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.csrf import (  # type: ignore[attr-defined]
     CSRF_TOKEN_LENGTH,
     _unmask_cipher_token,
@@ -55,8 +79,14 @@ from django.middleware.csrf import (  # type: ignore[attr-defined]
 )
 from django.utils.cache import patch_vary_headers
 
-GENERATION_KEY = "parallax:content-generation"
+logger = logging.getLogger("parallax.cache")
+
+SITE = "site"
+ANY = "any"
+# After the pages' keys in any collation: the database cache culls in key order.
+GENERATION_PREFIX = "parallax:zgen:"
 PAGE_PREFIX = "parallax:page:"
+VALUE_PREFIX = "parallax:value:"
 CSRF_PLACEHOLDER = b"__PARALLAX_CSRF_TOKEN__"
 # Pages larger than this (big exports) are not worth a cache row.
 MAX_CACHED_BYTES = 2_000_000
@@ -65,6 +95,8 @@ VARY = ("HX-Request", "HX-Target", "HX-Boosted", "HX-History-Restore-Request", "
 # Headers re-created by middleware on every response; never stored.
 _NOT_STORED = {"set-cookie", "content-length", "content-security-policy", "vary"}
 _TOKEN_RE = re.compile(rb"[A-Za-z0-9]{%d}" % CSRF_TOKEN_LENGTH)
+# How many page keys each worker remembers the scopes of (a hit is then one round trip).
+_LEARNED_MAX = 50_000
 
 View = Callable[..., HttpResponse]
 
@@ -73,93 +105,367 @@ def enabled() -> bool:
     return bool(getattr(settings, "PUBLIC_PAGE_CACHE", True))
 
 
-# --- the content generation ----------------------------------------------------
+def store() -> BaseCache:
+    """The cache the scheme uses: PUBLIC_PAGE_CACHE_ALIAS (the benchmark has its own)."""
+    return caches[getattr(settings, "PUBLIC_PAGE_CACHE_ALIAS", "default")]
+
+
+def _ttl() -> int:
+    return int(settings.PUBLIC_PAGE_CACHE_SECONDS)
+
+
+# --- generations ----------------------------------------------------------------------
+
+
+def generation_key(scope: str) -> str:
+    return GENERATION_PREFIX + scope
 
 
 def new_generation() -> str:
     # The time of the change, then randomness: never equal to an earlier token.
-    return f"{time.time():.3f}-{uuid.uuid4().hex}"
+    return f"{time.time():.6f}-{uuid.uuid4().hex[:16]}"
 
 
-def bump_generation() -> None:
-    """Invalidate every cached public page on every worker."""
-    cache.set(GENERATION_KEY, new_generation(), timeout=None)
-
-
-def settling(generation: str) -> bool:
-    """True shortly after a change when reads may come from a lagging read replica
-    (PUBLIC_PAGE_CACHE_SETTLE_SECONDS): pages are then rendered but not stored, so a
-    replica's not-yet-updated copy is never cached under the new generation."""
-    settle = getattr(settings, "PUBLIC_PAGE_CACHE_SETTLE_SECONDS", 0)
-    if not settle:
-        return False
+def generation_time(token: str) -> float:
     try:
-        changed_at = float(generation.split("-", 1)[0])
+        return float(token.split("-", 1)[0])
     except ValueError:
-        return False
-    return time.time() - changed_at < settle
+        return 0.0
+
+
+def bump_now(scopes: Iterable[str]) -> None:
+    """Give each scope a new generation at once, and check that it was written: the
+    database cache ignores a failed write (a lock timeout), which would leave stale
+    pages in place."""
+    wanted = {generation_key(s): new_generation() for s in {*scopes, ANY}}
+    cache = store()
+    for attempt in range(4):
+        cache.set_many(wanted, timeout=None)
+        found = cache.get_many(list(wanted))
+        wanted = {k: v for k, v in wanted.items() if found.get(k) != v}
+        if not wanted:
+            return
+        time.sleep(0.05 * 2**attempt)
+    logger.error("Could not invalidate cached pages for %s", sorted(wanted))
+
+
+_pending = threading.local()
+
+
+def invalidate(scopes: Iterable[str]) -> None:
+    """Make stale every value built from these scopes, when the current transaction
+    commits (at once outside a transaction); the scopes of one transaction are bumped
+    together."""
+    pending: set[str] | None = getattr(_pending, "scopes", None)
+    if pending is None:
+        pending = _pending.scopes = set()
+    pending.update(scopes)
+    transaction.on_commit(_flush, robust=True)
+
+
+def _flush() -> None:
+    # Scopes of a rolled-back transaction stay pending until the next commit: an
+    # invalidation too many, never one too few.
+    pending: set[str] | None = getattr(_pending, "scopes", None)
+    if pending:
+        _pending.scopes = set()
+        bump_now(pending)
+
+
+def invalidate_all() -> None:
+    """Invalidate every cached page and value on every worker (after commit)."""
+    invalidate([SITE])
+
+
+# Kept for the commands that called it before scopes existed.
+bump_generation = invalidate_all
+
+
+def first_generation() -> str:
+    # A scope not changed since its token was created (or evicted): time 0, so that a
+    # value first built with it is stored; a later bump always writes a new token.
+    return f"0-{uuid.uuid4().hex[:16]}"
+
+
+def read_generations(scopes: Collection[str]) -> dict[str, str]:
+    """The current generation of each scope, creating the missing ones."""
+    keys = [generation_key(s) for s in scopes]
+    cache = store()
+    found = cache.get_many(keys)
+    missing = [k for k in keys if k not in found]
+    for key in missing:
+        cache.add(key, first_generation(), timeout=None)
+    if missing:
+        found.update(cache.get_many(missing))
+    return {s: str(found.get(generation_key(s), "")) for s in scopes}
 
 
 def current_generation() -> str:
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        # First use, or the token was evicted: a new random token can never match
-        # a page stored under an earlier one.
-        cache.add(GENERATION_KEY, new_generation(), timeout=None)
-        generation = cache.get(GENERATION_KEY)
-    return str(generation)
+    """The generation of ANY, replaced by every change (after commit): for validators
+    that follow any change anywhere (the API's ETags, api/conditional.py)."""
+    return read_generations([ANY])[ANY]
 
 
-def read_with_generation(key: str) -> tuple[str, Any]:
-    """The current generation and what is stored under key, in one cache round trip."""
-    found = cache.get_many([GENERATION_KEY, key])
-    return found.get(GENERATION_KEY) or current_generation(), found.get(key)
+def validator(scopes: Iterable[str], *parts: Any) -> str:
+    """A digest of the scopes' current generations (and parts): an ETag that changes
+    whenever something the response was built from changed. Used by the API."""
+    scopes = sorted({*scopes, SITE})
+    # Read only: a missing generation reads as "" (any later bump writes a token, so
+    # the validator still changes), and a validator costs one cache round trip.
+    found = store().get_many([generation_key(s) for s in scopes])
+    generations = [str(found.get(generation_key(s), "")) for s in scopes]
+    text = "\n".join([*generations, *map(str, parts)])
+    return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
-def remember(key: str, compute: Callable[[], Any]) -> Any:
-    """compute() at most once per content generation, shared by every worker: for
-    values derived from the editorial data that many pages need, such as the list
-    page's filter choices. Read with the token in one cache round trip."""
-    generation, entry = read_with_generation(key)
-    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == generation:
-        return entry[1]
-    value = compute()
-    if not settling(generation):
-        cache.set(key, (generation, value), timeout=settings.PUBLIC_PAGE_CACHE_SECONDS)
+# --- which scopes a value was built from -----------------------------------------------
+
+_collector: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar(
+    "parallax_cache_scopes", default=None
+)
+
+
+def depends_on(*scopes: str) -> None:
+    """Declare, while building a cached page or value, the scopes it shows. Outside
+    one (signed-in users, tests), nothing happens."""
+    collected = _collector.get()
+    if collected is not None:
+        collected.update(scopes)
+
+
+@dataclass
+class _Build:
+    """Generations read before building, then the scopes the build declared."""
+
+    started: float
+    known: dict[str, str]
+    scopes: set[str]
+
+    def all_scopes(self) -> tuple[str, ...]:
+        # A value that names no scope depends on every change.
+        return tuple(sorted((self.scopes or {ANY}) | {SITE}))
+
+    def generations(self) -> tuple[str, ...] | None:
+        """The generations of all_scopes() to store with the value, or None when the
+        value may be older than one of them (see the module doc)."""
+        scopes = self.all_scopes()
+        late = [s for s in scopes if s not in self.known]
+        found = dict(self.known)
+        if late:
+            found.update(read_generations(late))
+        skew = float(getattr(settings, "PUBLIC_PAGE_CACHE_CLOCK_SKEW", 0.5))
+        settle = float(getattr(settings, "PUBLIC_PAGE_CACHE_SETTLE_SECONDS", 0))
+        now = time.time()
+        for scope in scopes:
+            changed = generation_time(found[scope])
+            if scope in late and changed > self.started - skew:
+                return None
+            if settle and changed > now - settle:
+                # A read replica may not have the change yet.
+                return None
+        return tuple(found[s] for s in scopes)
+
+
+def _current(scopes: Iterable[str], found: dict[str, Any]) -> dict[str, str]:
+    return {s: found[generation_key(s)] for s in scopes if generation_key(s) in found}
+
+
+def _is_fresh(entry: Any, found: dict[str, Any]) -> bool:
+    scopes, generations = entry["scopes"], entry["generations"]
+    return all(found.get(generation_key(s)) == g for s, g in zip(scopes, generations, strict=True))
+
+
+class _Learned:
+    """Per worker: the scopes last stored with each key, so that the next read fetches
+    the entry and its generations together."""
+
+    def __init__(self) -> None:
+        self.scopes: dict[str, tuple[str, ...]] = {}
+
+    def get(self, key: str) -> tuple[str, ...]:
+        return self.scopes.get(key, (SITE, ANY))
+
+    def learn(self, key: str, scopes: tuple[str, ...]) -> None:
+        if len(self.scopes) >= _LEARNED_MAX:
+            self.scopes.clear()
+        self.scopes[key] = scopes
+
+
+_learned = _Learned()
+
+
+def _lookup(key: str) -> tuple[Any, dict[str, Any]]:
+    """The entry under key if it is fresh (else None), and the generations read."""
+    known = _learned.get(key)
+    cache = store()
+    found = cache.get_many([key, *(generation_key(s) for s in known)])
+    entry = found.pop(key, None)
+    if not isinstance(entry, dict) or "scopes" not in entry:
+        return None, found
+    scopes = entry["scopes"]
+    if scopes != known:
+        # Scopes not fetched yet: a second round trip, once per key and worker.
+        _learned.learn(key, scopes)
+        found.update(cache.get_many([generation_key(s) for s in scopes]))
+    return (entry if _is_fresh(entry, found) else None), found
+
+
+def _build[T](key: str, found: dict[str, Any], make: Callable[[], T]) -> tuple[T, _Build]:
+    known = _learned.get(key)
+    build = _Build(time.time(), _current(known, found), set())
+    token = _collector.set(build.scopes)
+    try:
+        value = make()
+    finally:
+        _collector.reset(token)
+    # The outer build (a page that calls remember()) depends on the inner's scopes.
+    depends_on(*build.scopes)
+    return value, build
+
+
+def remember(key: str, compute: Callable[[], Any], scopes: Iterable[str] = ()) -> Any:
+    """compute() once while the scopes it reads (given here and/or declared with
+    depends_on() inside compute) keep their generations, shared by every worker: for
+    values many pages need (the list page's filter choices) and costly figures
+    (analysis). A value that names no scope depends on every change. Computed every
+    time when the cache is switched off (PUBLIC_PAGE_CACHE)."""
+    if not enabled():
+        # Switched off (PUBLIC_PAGE_CACHE=0, and under pytest unless a test turns it on).
+        depends_on(*scopes)
+        return compute()
+    key = VALUE_PREFIX + key
+    entry, found = _lookup(key)
+    if entry is not None:
+        depends_on(*entry["scopes"])
+        return entry["value"]
+    given = tuple(scopes)
+
+    def run() -> Any:
+        depends_on(*given)
+        return compute()
+
+    value, build = _build(key, found, run)
+    scopes = build.all_scopes()
+    _learned.learn(key, scopes)
+    generations = build.generations()
+    if generations is not None:
+        entry = {"scopes": scopes, "generations": generations, "value": value}
+        store().set(key, entry, timeout=_ttl())
     return value
 
 
-def _on_editorial_change(sender: Any, **kwargs: Any) -> None:
-    if getattr(sender._meta, "app_label", None) != "incidents":
-        return
-    if sender.__name__.startswith("Historical"):
-        # simple_history's rows accompany a save that already bumped.
-        return
-    # Now, so that this request and its transaction see the change at once; and
-    # after commit, so that a page rendered by another worker from the
-    # not-yet-committed state and stored under the first new token is discarded.
-    bump_generation()
-    transaction.on_commit(bump_generation, robust=True)
+def memo(key: str, compute: Callable[[], Any], timeout: int | None = None) -> Any:
+    """A value that depends only on its key (a hash of its input): never stale, kept
+    until evicted or timed out. The analysis caches of parsed texts use it."""
+    key = VALUE_PREFIX + "memo:" + key
+    cache = store()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, timeout=timeout or _ttl())
+    return value
 
 
-def connect_signals() -> None:
-    """Called from IncidentsConfig.ready(), so that edits made anywhere (views,
-    admin, shell, task workers) invalidate cached pages."""
-    for model in apps.get_app_config("incidents").get_models(include_auto_created=True):
-        if model.__name__.startswith("Historical"):
-            continue
-        uid = f"parallax-cache-{model._meta.label_lower}"
-        post_save.connect(_on_editorial_change, sender=model, dispatch_uid=uid + "-save")
-        post_delete.connect(_on_editorial_change, sender=model, dispatch_uid=uid + "-delete")
+def memo_many(
+    keys: dict[str, str],
+    compute: Callable[[list[str]], dict[str, Any]],
+    timeout: int | None = None,
+) -> dict:
+    """memo() for many inputs at once: keys maps each input to its key; compute gets
+    the inputs not cached and returns a value for each."""
+    cache = store()
+    full = {VALUE_PREFIX + "memo:" + k: item for item, k in keys.items()}
+    found = cache.get_many(list(full))
+    out = {full[k]: v for k, v in found.items()}
+    missing = [item for item in keys if item not in out]
+    if missing:
+        fresh = compute(missing)
+        cache.set_many(
+            {VALUE_PREFIX + "memo:" + keys[item]: v for item, v in fresh.items()},
+            timeout=timeout or _ttl(),
+        )
+        out.update(fresh)
+    return out
+
+
+# --- what a change of a row touches -------------------------------------------------------
+
+Footprint = Callable[[Any, Any, str], Iterable[str]]
+Before = Callable[[Any], Any]
+
+
+@dataclass
+class _Watch:
+    footprint: Footprint
+    before: Before | None
+
+
+_watched: dict[type[Model], _Watch] = {}
+
+
+def watch(model: type[Model], footprint: Footprint, before: Before | None = None) -> None:
+    """Register which scopes a change of model's rows touches: footprint(instance,
+    before, event) with event "save", "create", "delete" or "link" (an m2m change,
+    called for the rows of both sides), and before(instance) run before a save or
+    delete (inside the transaction) for what the row was."""
+    _watched[model] = _Watch(footprint, before)
+    uid = f"parallax-cache-{model._meta.label_lower}"
+    pre_save.connect(_pre_change, sender=model, dispatch_uid=uid + "-pre-save")
+    pre_delete.connect(_pre_change, sender=model, dispatch_uid=uid + "-pre-delete")
+    post_save.connect(_on_save, sender=model, dispatch_uid=uid + "-save")
+    post_delete.connect(_on_delete, sender=model, dispatch_uid=uid + "-delete")
     m2m_changed.connect(_on_m2m_changed, dispatch_uid="parallax-cache-m2m")
 
 
-def _on_m2m_changed(sender: type, action: str, **kwargs: Any) -> None:
-    if action.startswith("post_"):
-        _on_editorial_change(sender)
+def is_watched(model: type[Model]) -> bool:
+    return model in _watched
 
 
-# --- the decorator ----------------------------------------------------------------
+def footprint_of(instance: Model, event: str = "save") -> set[str]:
+    watched = _watched.get(type(instance))
+    if watched is None:
+        return {SITE}
+    before = getattr(instance, "_parallax_before", None)
+    return set(watched.footprint(instance, before, event))
+
+
+def _pre_change(sender: type[Model], instance: Model, raw: bool = False, **kwargs: Any) -> None:
+    watched = _watched.get(sender)
+    if watched is not None and watched.before is not None and not raw:
+        instance._parallax_before = watched.before(instance)  # type: ignore[attr-defined]
+
+
+def _on_save(
+    sender: type[Model], instance: Model, created: bool, raw: bool = False, **kw: Any
+) -> None:
+    if raw:
+        # Fixtures: no before-state; the loader's caller invalidates everything.
+        invalidate([SITE])
+        return
+    invalidate(footprint_of(instance, "create" if created else "save"))
+
+
+def _on_delete(sender: type[Model], instance: Model, **kwargs: Any) -> None:
+    invalidate(footprint_of(instance, "delete"))
+
+
+def _on_m2m_changed(
+    sender: type, instance: Model, action: str, model: type[Model], pk_set: Any, **kw: Any
+) -> None:
+    if not action.startswith("post_") or type(instance) not in _watched:
+        return
+    scopes = footprint_of(instance, "link")
+    if pk_set is None:
+        # A clear from the other side: which rows lost the link is not known here.
+        if model in _watched:
+            scopes.add(SITE)
+    elif model in _watched:
+        for other in model._default_manager.filter(pk__in=pk_set):
+            scopes |= footprint_of(other, "link")
+    invalidate(scopes)
+
+
+# --- the page decorator ---------------------------------------------------------------
 
 
 def is_cacheable_request(request: HttpRequest) -> bool:
@@ -173,15 +479,16 @@ def is_cacheable_request(request: HttpRequest) -> bool:
 
 
 def page_key(request: HttpRequest) -> str:
+    meta = request.META
     parts = [
         "GET" if request.method == "HEAD" else str(request.method),
         request.get_full_path(),
-        request.headers.get("HX-Request", ""),
-        request.headers.get("HX-Target", ""),
-        request.headers.get("HX-Boosted", ""),
+        meta.get("HTTP_HX_REQUEST", ""),
+        meta.get("HTTP_HX_TARGET", ""),
+        meta.get("HTTP_HX_BOOSTED", ""),
         # The public views answer a history restore with the whole page.
-        request.headers.get("HX-History-Restore-Request", ""),
-        request.headers.get("HX-Trigger-Name", ""),
+        meta.get("HTTP_HX_HISTORY_RESTORE_REQUEST", ""),
+        meta.get("HTTP_HX_TRIGGER_NAME", ""),
     ]
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
     return PAGE_PREFIX + digest
@@ -210,17 +517,7 @@ def _etag(request: HttpRequest, entry: dict[str, Any]) -> str:
     return f'W/"{digest}"'
 
 
-def _response_from_entry(request: HttpRequest, entry: dict[str, Any], state: str) -> HttpResponse:
-    etag = _etag(request, entry)
-    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
-        response: HttpResponse = HttpResponseNotModified()
-    else:
-        content = entry["content"]
-        if entry["csrf"]:
-            content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
-        response = HttpResponse(content, status=entry["status"])
-        for name, value in entry["headers"]:
-            response[name] = value
+def _finish(response: HttpResponse, etag: str, state: str) -> HttpResponse:
     response["ETag"] = etag
     # Browsers must come back (If-None-Match) rather than reuse a page an editor
     # may have changed since; "private" because the page holds a CSRF token.
@@ -228,6 +525,19 @@ def _response_from_entry(request: HttpRequest, entry: dict[str, Any], state: str
     patch_vary_headers(response, VARY)
     response[CACHE_HEADER] = state
     return response
+
+
+def _response_from_entry(request: HttpRequest, entry: dict[str, Any]) -> HttpResponse:
+    etag = _etag(request, entry)
+    if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
+        return _finish(HttpResponseNotModified(), etag, "hit")
+    content = entry["content"]
+    if entry["csrf"]:
+        content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
+    response = HttpResponse(content, status=entry["status"])
+    for name, value in entry["headers"]:
+        response[name] = value
+    return _finish(response, etag, "hit")
 
 
 def _storable(response: HttpResponse) -> bool:
@@ -241,46 +551,84 @@ def _storable(response: HttpResponse) -> bool:
     return len(response.content) <= MAX_CACHED_BYTES
 
 
+class CachedPageMiddleware:
+    """Answers a cache hit before the middleware a cached page does not need (sessions
+    are not read, no user is loaded, no message storage, no URL resolving): placed
+    right after CsrfViewMiddleware, whose response handling sets the visitor's CSRF
+    cookie. Only for pages this worker has seen cached (their scopes are learned), so
+    other requests (the API, sign-in) pay no cache lookup here; a miss goes on to the
+    view, and public_page uses the lookup already made."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.frame_options = XFrameOptionsMiddleware(get_response)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if is_cacheable_request(request):
+            key = page_key(request)
+            if key in _learned.scopes:
+                entry, found = _lookup(key)
+                if entry is not None:
+                    response = _response_from_entry(request, entry)
+                    # The one later middleware that adds a header to every page.
+                    return self.frame_options.process_response(request, response)
+                request._parallax_lookup = (key, found)  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+
 def public_page(view: View) -> View:
-    """Serve anonymous requests for this view from the shared cache (see module doc)."""
+    """Serve anonymous requests for this view from the shared cache (see module doc).
+    The view names what it shows with depends_on(); without it, any change makes
+    the page stale."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not is_cacheable_request(request):
             return view(request, *args, **kwargs)
         key = page_key(request)
-        generation, entry = read_with_generation(key)
-        if entry is not None and entry.get("generation") == generation:
-            return _response_from_entry(request, entry, "hit")
-        response = view(request, *args, **kwargs)
-        if hasattr(response, "render") and callable(response.render):
-            response = response.render()
-        if not _storable(response) or getattr(request, "user", None) is None:
+        looked_up = getattr(request, "_parallax_lookup", None)
+        if looked_up is not None and looked_up[0] == key:
+            # CachedPageMiddleware found no fresh entry a moment ago.
+            entry, found = None, looked_up[1]
+        else:
+            entry, found = _lookup(key)
+        if entry is not None:
+            return _response_from_entry(request, entry)
+
+        def render() -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and callable(response.render):
+                response = response.render()
             return response
-        if settling(generation):
-            response[CACHE_HEADER] = "miss"
+
+        response, build = _build(key, found, render)
+        if not _storable(response) or getattr(request, "user", None) is None:
             return response
         if request.user.is_authenticated:
             return response
+        scopes = build.all_scopes()
+        _learned.learn(key, scopes)
+        generations = build.generations()
+        if generations is None:
+            response[CACHE_HEADER] = "miss"
+            return response
         content, has_csrf = _strip_csrf(request, response.content)
+        digest_of = "\n".join(generations).encode() + content
         entry = {
-            "generation": generation,
+            "scopes": scopes,
+            "generations": generations,
             "status": response.status_code,
             "content": content,
             "csrf": has_csrf,
-            "digest": hashlib.sha256(generation.encode() + content).hexdigest(),
+            "digest": hashlib.sha256(digest_of).hexdigest(),
             "headers": [
                 (name, value)
                 for name, value in response.headers.items()
                 if name.lower() not in _NOT_STORED
             ],
         }
-        cache.set(key, entry, timeout=settings.PUBLIC_PAGE_CACHE_SECONDS)
+        store().set(key, entry, timeout=_ttl())
         # The page just rendered goes out as rendered (same token, same cookie).
-        response["ETag"] = _etag(request, entry)
-        response["Cache-Control"] = "private, no-cache"
-        patch_vary_headers(response, VARY)
-        response[CACHE_HEADER] = "miss"
-        return response
+        return _finish(response, _etag(request, entry), "miss")
 
     return wrapped

@@ -258,6 +258,19 @@ class ImportDraft(models.Model):
     def is_open(self) -> bool:
         return self.status == self.Status.REVIEW
 
+    def earlier_imports(self) -> list[ImportDraft]:
+        """Earlier imports of the same article: the same URL, or the same cleaned text
+        (its SHA-256), whatever became of them. The review page names them, so an
+        editor does not save the same statements twice."""
+        same = models.Q(sha256=self.sha256)
+        if self.url:
+            same |= models.Q(url=self.url)
+        return list(
+            ImportDraft.objects.filter(same, pk__lt=self.pk)
+            .order_by("-pk")
+            .only("pk", "title", "url", "status", "created_at", "sha256")[:5]
+        )
+
     def statement(self, index: int) -> dict[str, Any]:
         items = self.statements
         if not 0 <= index < len(items):

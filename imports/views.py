@@ -116,7 +116,10 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             "date_start": proposals.get("incident_date") or draft.published_on,
         }
     )
-    context = _review_context(draft) | {"save_form": save_form}
+    context = _review_context(draft) | {
+        "save_form": save_form,
+        "earlier_imports": draft.earlier_imports(),
+    }
     return render(request, "imports/review.html", context)
 
 

@@ -168,11 +168,10 @@ class StatementInline(ReadOnlyInline):
     fields = ("actor", "statement_type", "issued_on", "status")
 
 
-class IncidentAdminForm(forms.ModelForm):
+class IncidentAdminForm(VersionedAdminForm):
     """Setting the status to Published here follows the editors' rule
     (incidents.publishing): refused while a side has no published statement, unless
-    the box below is ticked. Statements changed in the inline rows are saved after
-    the incident, so the check counts the statements as they were before this save."""
+    the box below is ticked."""
 
     confirm_one_sided = forms.BooleanField(
         required=False,
@@ -212,6 +211,7 @@ class IncidentAdminForm(forms.ModelForm):
 
 @admin.register(Incident)
 class IncidentAdmin(VersionedAdmin):
+    form = IncidentAdminForm
     list_display = ("title", "conflict", "date_start", "status", "is_synthetic")
     list_filter = ("status", "conflict", "is_synthetic", "date_precision")
     search_fields = ("title", "summary", "slug")

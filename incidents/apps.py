@@ -6,7 +6,8 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Incidents"
 
     def ready(self) -> None:
-        # Saves and deletes of editorial rows invalidate cached public pages.
-        from core.cache import connect_signals
+        # Saves and deletes of editorial rows invalidate the cached pages and values
+        # that show them (core.cache); which ones is said in incidents/caching.py.
+        from . import caching
 
-        connect_signals()
+        caching.connect()

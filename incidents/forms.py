@@ -9,8 +9,9 @@ from django import forms
 from django.db.models import Exists, OuterRef
 
 from accounts.models import audience
-from core.cache import remember
+from core.cache import depends_on, remember
 
+from . import caching
 from .filters import filter_incidents
 from .models import Conflict, ConflictSide, Incident, IncidentQuerySet, Party, Place, Statement
 
@@ -27,11 +28,12 @@ class Select(forms.Select):
 
 def filter_choices(user: Any) -> dict[str, list[tuple[str, str]]]:
     """The list filter's conflicts, parties and places as (slug, name), computed once
-    per content generation for each audience and shared by every worker: they
-    change only when the data does, and every list page needs them."""
+    per audience while the lists of incidents stay the same (core.cache scopes) and
+    shared by every worker: every list page needs them."""
     who = audience(user).value
 
     def compute() -> dict[str, list[tuple[str, str]]]:
+        depends_on(*caching.list_scopes())
         # Only places of incidents this visitor may see: a place entered for a draft
         # incident must not reveal that incident through the filter's choices.
         incidents = Incident.objects.visible_to(user)

@@ -7,8 +7,8 @@ from . import views
 app_name = "incidents"
 
 # Public pages: anonymous requests are served from the shared page cache
-# (core.cache), invalidated on every editorial change; signed-in users
-# always get a freshly rendered page.
+# (core.cache), invalidated when a change to what they show commits (each view names
+# its scopes, incidents/caching.py); signed-in users always get a fresh page.
 urlpatterns = [
     path("", public_page(views.incident_list), name="home"),
     path("incidents/", public_page(views.incident_list), name="list"),

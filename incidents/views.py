@@ -24,8 +24,10 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import can_edit
+from core.cache import depends_on
 from core.http import HtmxHttpRequest
 
+from . import caching
 from .cards import expanded_card, open_card, statements_for
 from .comparison import build_page
 from .forms import IncidentFilterForm
@@ -50,6 +52,7 @@ def wants_fragment(request: HtmxHttpRequest) -> bool:
 @vary_on_headers("HX-Request")
 def incident_list(request: HtmxHttpRequest) -> HttpResponse:
     user = request.user
+    depends_on(*caching.list_scopes())
     form = IncidentFilterForm(request.GET or None, user=user)
     incidents = form.filter(Incident.objects.visible_to(user))
     statement_count = (
@@ -93,6 +96,7 @@ def incident_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     incident = get_object_or_404(
         Incident.objects.visible_to(user).select_related("conflict"), slug=slug
     )
+    depends_on(*caching.incident_scopes(incident.pk, incident.conflict_id))
     page = build_page(incident, user, request.GET)
     # Editors get their tools on every card (templates/editing/_statement_tools.html).
     context = {**page.context(), "can_edit": can_edit(user)}
@@ -121,6 +125,8 @@ def statement_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         card = expanded_card(user, Statement.objects.visible_to(user), pk, key)
     except Statement.DoesNotExist:
         raise Http404("No such statement.") from None
+    incident = card.statement.incident
+    depends_on(*caching.incident_scopes(incident.pk, incident.conflict_id))
     context = {
         **card.context(),
         "incident": card.statement.incident,
@@ -144,6 +150,7 @@ def actor_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     actor = get_object_or_404(
         Actor.objects.visible_to(request.user).select_related("party"), slug=slug
     )
+    depends_on(*caching.actor_scopes(actor.pk, actor.party_id))
     page = paginate_statements(request, statements_for(request.user).filter(actor=actor))
     template = "incidents/actor_detail.html"
     if wants_fragment(request):
@@ -157,6 +164,7 @@ def actor_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def party_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     user = request.user
     party = get_object_or_404(Party.objects.visible_to(user), slug=slug)
+    depends_on(*caching.party_scopes(party.pk))
     page = paginate_statements(request, statements_for(user).filter(party=party))
     conflicts = Conflict.objects.visible_to(user).order_by("name")
     context = {
@@ -178,6 +186,7 @@ def party_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
 def source_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     user = request.user
     source = get_object_or_404(Source.objects.visible_to(user), pk=pk)
+    depends_on(*caching.source_scopes(source.pk))
     quoting = list(
         statements_for(user)
         .filter(source=source)

@@ -5,6 +5,10 @@ contention, the ranked page, its statements), whatever the number of results. Al
 computed over Statement.objects.visible_to(user): the public never finds, nor counts,
 a draft statement or a statement of an unpublished incident; annotations are not
 indexed at all.
+
+Statements are found by their own words, speaker, party and source; incidents by their
+titles, listed apart (a word of a title would otherwise match every statement of the
+incident). Each hit says where its words were found.
 """
 
 from __future__ import annotations
@@ -14,19 +18,23 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import ExtractYear
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
-from incidents.models import Claim, PointOfContention, Statement
+from incidents.models import Claim, Incident, PointOfContention, Statement
 
 from .backends import Hit, ParsedQuery, get_backend, parse_query
 
 PAGE_SIZE = 20
 FACET_LIMIT = 12
 MATCH_CAP = 1000
+INCIDENT_LIMIT = 5
+# Ids read from the full-text index per search, before visibility: twice the cap, so
+# that a visitor who may not see some matches still gets MATCH_CAP of them.
+INDEX_READ = 2 * (MATCH_CAP + 1)
 
 
 @dataclass
@@ -53,6 +61,8 @@ class Result:
     title_html: SafeString
     snippet_html: SafeString
     rank: float
+    # Where the words were found when the snippet does not show them.
+    found_in: str = ""
 
 
 @dataclass
@@ -72,6 +82,8 @@ class SearchOutcome:
     # says so.
     capped: bool = False
     cap: int = 0
+    # Incidents whose title has the words (at most INCIDENT_LIMIT).
+    incidents: list[Incident] = field(default_factory=list)
 
     def page_url(self, page: int) -> str:
         return build_url({**self.params, "page": page})
@@ -133,12 +145,18 @@ def run_search(user: Any, params: dict[str, Any]) -> SearchOutcome:
     outcome.searched = True
     visible = Statement.objects.visible_to(user)
     if query.is_searchable:
-        visible = visible.filter(pk__in=backend.matching_ids(query))
+        outcome.incidents = matching_incidents(user, query, params)
         # A very common word matches tens of thousands of statements; counting,
         # grouping and ranking all of them costs seconds (docs/performance.md). Read at
-        # most MATCH_CAP + 1 matching ids from the index (milliseconds), and when there
-        # are more, work on the first MATCH_CAP and tell the reader to narrow down.
-        first_ids = list(visible.order_by().values_list("pk", flat=True)[: MATCH_CAP + 1])
+        # most MATCH_CAP + 1 visible matching ids, and when there are more, work on the
+        # first MATCH_CAP and tell the reader to narrow down. The ids come from the
+        # full-text index alone, then are checked for visibility by primary key.
+        from_index = visible.filter(pk__in=backend.first_ids(query, INDEX_READ)).order_by()
+        first_ids = list(from_index.values_list("pk", flat=True)[: MATCH_CAP + 1])
+        if len(first_ids) <= MATCH_CAP and backend.has_more(query, INDEX_READ):
+            # Most of the index's first matches are hidden from this visitor: all of them.
+            matching = visible.filter(pk__in=backend.matching_ids(query)).order_by()
+            first_ids = list(matching.values_list("pk", flat=True)[: MATCH_CAP + 1])
         if len(first_ids) > MATCH_CAP:
             outcome.capped, outcome.cap = True, MATCH_CAP
             first_ids = first_ids[:MATCH_CAP]
@@ -171,7 +189,8 @@ def run_search(user: Any, params: dict[str, Any]) -> SearchOutcome:
     statements = (
         Statement.objects.select_related("actor", "party", "incident__conflict")
         .only(
-            "text", "kind", "statement_type", "status", "issued_on", "published_at",
+            "text", "kind", "statement_type", "status", "issued_on", "issued_precision",
+            "published_at",
             "actor__name", "actor__slug", "actor__role", "party__name", "party__slug",
             "party__short_name", "incident__title", "incident__slug", "incident__status",
             "incident__conflict__name", "incident__conflict__slug",
@@ -184,8 +203,47 @@ def run_search(user: Any, params: dict[str, Any]) -> SearchOutcome:
             continue
         title = hit.title_html or escape(statement.incident.title)
         snippet = hit.snippet_html or escape(Truncator(statement.text).words(40))
-        outcome.results.append(Result(statement, mark_safe(title), mark_safe(snippet), hit.rank))  # noqa: S308
+        found_in = ""
+        if query.is_searchable and "<mark>" not in snippet:
+            found_in = "Found by the speaker's, party's or source's name."
+        outcome.results.append(
+            Result(statement, mark_safe(title), mark_safe(snippet), hit.rank, found_in)  # noqa: S308
+        )
     return outcome
+
+
+def title_matches(query: ParsedQuery, field: str = "title") -> Q:
+    """Incidents whose title has the words (whole words, any case): how a title is
+    searched (the search page's list of incidents, the API's incident filter)."""
+    # A word boundary in each database's regular expressions.
+    edge = r"\y" if connection.vendor == "postgresql" else r"\b"
+
+    def has(term: Any) -> Q:
+        # Words are letters and digits only: nothing for the regular expression to parse.
+        return Q(**{f"{field}__iregex": edge + r"\W+".join(term.words) + edge})
+
+    found = Q()
+    for group in query.groups:
+        either = Q()
+        for term in group:
+            either |= has(term)
+        found &= either
+    for term in query.excluded:
+        found &= ~has(term)
+    return found
+
+
+def matching_incidents(user: Any, query: ParsedQuery, params: dict[str, Any]) -> list[Incident]:
+    """Visible incidents whose title has the words, newest first: what a word of a
+    title finds, instead of every statement of the incident."""
+    incidents = Incident.objects.visible_to(user).filter(title_matches(query))
+    if "conflict" in params:
+        incidents = incidents.filter(conflict__slug=params["conflict"])
+    return list(
+        incidents.select_related("conflict")
+        .only("title", "slug", "date_start", "status", "conflict__name")
+        .order_by("-date_start", "-pk")[:INCIDENT_LIMIT]
+    )
 
 
 # Facets counted in one query: (GET parameter, title, CTE column holding the value,

@@ -4,9 +4,12 @@
 #   DATABASE_URL=postgres://... ops/bench/loadtest.sh   # a database filled by generate_data
 # Without DATABASE_URL a throwaway PostgreSQL is started and filled at 1/10 size.
 #   LOAD_USERS=50 LOAD_TIME=60s LOAD_WORKERS=4 LOAD_CACHE=1
-# Results: bench-results/locust_stats.csv and a summary line on stdout.
+#   LOAD_EDITS=1    one editor saves a published statement every second meanwhile
+#   LOAD_REDIS=1    the page cache in a throwaway Redis (redis-server) instead of the database
+# Results: bench-results/locust_stats.csv, a summary line per page, the page cache's
+# hit ratio, and with LOAD_EDITS the editor's saves.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 users=${LOAD_USERS:-50}
 duration=${LOAD_TIME:-60s}
@@ -26,6 +29,14 @@ if [ -z "${DATABASE_URL:-}" ]; then
     --annotations 10000 --actors 200 --no-progress
 fi
 export DEBUG=0 PUBLIC_PAGE_CACHE=${LOAD_CACHE:-1}
+if [ "${LOAD_REDIS:-0}" = 1 ]; then
+  redis_port=$(.venv/bin/python -c 'from ops.bench.servers import free_port; print(free_port())')
+  redis-server --port "$redis_port" --save '' --appendonly no --daemonize no \
+    --maxmemory 256mb --maxmemory-policy volatile-lru > /dev/null &
+  redis_pid=$!
+  cleanup+=("kill $redis_pid 2>/dev/null; wait $redis_pid 2>/dev/null || true")
+  export REDIS_URL="redis://127.0.0.1:$redis_port/0"
+fi
 
 port=$(.venv/bin/python -c 'from ops.bench.servers import free_port; print(free_port())')
 .venv/bin/python -m gunicorn config.wsgi:application --bind "127.0.0.1:$port" \
@@ -38,6 +49,13 @@ for _ in $(seq 1 120); do
 done
 
 mkdir -p bench-results
+rm -f bench-results/locust_cache.txt bench-results/editor.txt
+if [ "${LOAD_EDITS:-0}" = 1 ]; then
+  seconds=${duration%s}
+  .venv/bin/python -m ops.bench.editor "$seconds" > bench-results/editor.txt &
+  editor_pid=$!
+  cleanup+=("kill $editor_pid 2>/dev/null || true")
+fi
 .venv/bin/locust -f ops/bench/locustfile.py --headless -u "$users" -r 10 -t "$duration" \
   --host "http://127.0.0.1:$port" --csv bench-results/locust --only-summary \
   --stop-timeout 5 --exit-code-on-error 1 --loglevel WARNING
@@ -49,3 +67,8 @@ for r in rows:
     print(f"{r['Name']:<32} {r['Request Count']:>7} req  {float(r['Requests/s']):7.1f} req/s  "
           f"p50 {r['50%']:>5} ms  p95 {r['95%']:>5} ms  failures {r['Failure Count']}")
 PY
+cat bench-results/locust_cache.txt 2>/dev/null || true
+if [ -n "${editor_pid:-}" ]; then
+  wait "$editor_pid" || true
+  cat bench-results/editor.txt
+fi

@@ -9,6 +9,9 @@ with PostgreSQL filled by generate_data); by hand:
 Each visitor reads the incident list (with filters and pages), comparison pages
 (now and then a tab switch through htmx), statement pages, searches common and rare
 words, and reads the API. Slugs and ids come from the API at start.
+
+The share of anonymous page requests served from the page cache (X-Parallax-Cache:
+hit) is counted and written to bench-results/locust_cache.txt at the end.
 """
 
 from __future__ import annotations
@@ -31,6 +34,38 @@ WORDS = [
 ]
 TABS = ["grid", "timeline", "sources"]
 known: dict[str, list] = {"incidents": [], "statements": [], "largest": [], "api_pages": [1]}
+cache_states: dict[str, int] = {"hit": 0, "miss": 0, "repeat hit": 0, "repeat miss": 0}
+seen: set[tuple[str, str]] = set()
+
+
+@events.request.add_listener
+def count_cache_state(response=None, url: str = "", **kwargs) -> None:
+    state = response.headers.get("X-Parallax-Cache") if response is not None else None
+    if state not in ("hit", "miss"):
+        return
+    cache_states[state] += 1
+    # A page asked for before in this run: a miss here means it was invalidated (or
+    # not stored), not that it was new.
+    key = (url or str(response.url), str(response.request.headers.get("HX-Request", "")))
+    if key in seen:
+        cache_states["repeat " + state] += 1
+    seen.add(key)
+
+
+@events.test_stop.add_listener
+def report_cache_ratio(environment, **kwargs) -> None:
+    total = cache_states["hit"] + cache_states["miss"]
+    ratio = cache_states["hit"] / total if total else 0.0
+    repeats = cache_states["repeat hit"] + cache_states["repeat miss"]
+    line = (
+        f"page cache: {cache_states['hit']} hits, {cache_states['miss']} misses, "
+        f"hit ratio {ratio:.1%} of cacheable page requests; of pages asked for again: "
+        f"{cache_states['repeat hit'] / repeats if repeats else 0:.1%} hits ({repeats} requests)"
+    )
+    import pathlib
+
+    pathlib.Path("bench-results").mkdir(exist_ok=True)
+    pathlib.Path("bench-results/locust_cache.txt").write_text(line + "\n")
 
 
 @events.test_start.add_listener

@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import include, path
 from django.utils.html import format_html
 
-from core.cache import public_page
+from core.cache import depends_on, public_page
+from incidents import caching
 from incidents.models import Statement
 
 
@@ -21,7 +22,10 @@ def trivial(request: HttpRequest) -> HttpResponse:
 
 def statement_probe(request: HttpRequest, pk: int) -> HttpResponse:
     """One published statement's words, through the public page cache."""
-    statement = get_object_or_404(Statement.objects.visible_to(request.user), pk=pk)
+    statement = get_object_or_404(
+        Statement.objects.visible_to(request.user).select_related("incident"), pk=pk
+    )
+    depends_on(*caching.incident_scopes(statement.incident_id, statement.incident.conflict_id))
     return HttpResponse(format_html("<p id='words'>{}</p>", statement.text))
 
 

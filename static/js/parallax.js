@@ -7,6 +7,28 @@
 (function () {
   "use strict";
 
+  // Wide tables scroll sideways inside their region (.table-scroll, .table-wrap): say
+  // so when they do, and fade the edge while there is more to the right.
+  function markScrollers(root) {
+    (root || document).querySelectorAll(".table-scroll, .table-wrap").forEach(function (el) {
+      if (el.scrollWidth > el.clientWidth + 1) {
+        var atEnd = el.scrollLeft + el.clientWidth >= el.scrollWidth - 1;
+        el.setAttribute("data-scrolls", atEnd ? "end" : "more");
+      } else {
+        el.removeAttribute("data-scrolls");
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { markScrollers(); });
+  window.addEventListener("resize", function () { markScrollers(); });
+  document.addEventListener("scroll", function (event) {
+    var el = event.target;
+    if (el && el.matches && el.matches(".table-scroll, .table-wrap")) {
+      markScrollers(el.parentNode);
+    }
+  }, true);
+  document.addEventListener("htmx:afterSettle", function () { markScrollers(); });
+
   document.addEventListener("htmx:afterSettle", function (event) {
     var target = event.detail && event.detail.elt;
     if (!target || !target.isConnected) {

@@ -529,3 +529,31 @@ def test_the_correct_panel_offers_the_span_with_the_verb(editor_client, world):
     # A span that is not one of the offered ones is refused by the form.
     response = decide(editor_client, draft, index, span="0-5")
     assert "Select a valid choice" in response.content.decode()
+
+
+def test_reimporting_the_same_article_names_the_earlier_import(editor_client, world):
+    """Same address or same cleaned text: the review page links the earlier import;
+    a different article does not."""
+    paste(editor_client)
+    first = ImportDraft.objects.get()
+    again = paste(editor_client, url="")  # the same text, pasted without its address
+    second = ImportDraft.objects.latest("pk")
+    assert second.pk != first.pk and again.status_code == 302
+    html = editor_client.get(second.get_absolute_url()).content.decode()
+    assert "This article was imported before" in html
+    assert first.get_absolute_url() in html and "(same text)" in html
+
+    # Same address, another text (a corrected version of the article).
+    paste(editor_client, text=ARTICLE + "\n\nThe ministry added that talks would resume.")
+    third = ImportDraft.objects.latest("pk")
+    assert {d.pk for d in third.earlier_imports()} == {first.pk}
+
+    paste(
+        editor_client,
+        text=ARTICLE.replace("Northland", "Eastland"),
+        url="https://news.example/other",
+    )
+    other = ImportDraft.objects.latest("pk")
+    assert other.earlier_imports() == []
+    html = editor_client.get(other.get_absolute_url()).content.decode()
+    assert "imported before" not in html

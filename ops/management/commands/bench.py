@@ -8,7 +8,15 @@ middleware stack (django.test.Client), the SQL query count, the response size, a
 both times as a ratio to a trivial Django view timed in the same run (ops.bench.urls),
 so that figures from different machines can be compared. The page cache
 (core.cache) is off for these figures; a second column shows a cache hit where
-the view is wrapped with public_page.
+the view is wrapped with public_page, and its speed against a bare Django view (the
+trivial view without any middleware) timed in the same run.
+
+Search is timed at several word frequencies (SEARCH_WORDS, with their number of
+visible matches), uncached.
+
+The benchmark never touches the site's cache: it uses its own cache alias ("bench",
+the default backend with its own key prefix), so no page rendered with the
+benchmark's settings is ever served to a visitor.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.db.models import Count
@@ -28,6 +37,21 @@ from django.urls import NoReverseMatch, reverse
 
 from incidents.models import Incident, Statement
 from ops.management.commands.generate_data import COMMON_TERM, RARE_TERM
+
+# Words of generate_data's texts from very rare to very common (the search curve).
+SEARCH_WORDS = [
+    RARE_TERM,
+    "federal",
+    "investigation",
+    "village",
+    "border",
+    "territory",
+    "ceasefire",
+    "soldiers",
+    "positions",
+]
+SEARCH_TARGET_MS = 60
+BENCH_CACHE = "bench"
 
 # name -> (p95 target in ms, query-count target or None)
 TARGETS: dict[str, tuple[float, int | None]] = {
@@ -118,12 +142,22 @@ class Command(BaseCommand):
                 self.first_url(["api:export_incidents", "api:export_statements"], fmt="csv"),
             ),
         ]
-        with override_settings(ROOT_URLCONF="ops.bench.urls", PUBLIC_PAGE_CACHE=False):
-            trivial = self.measure("trivial Django view", reverse("bench_trivial"))
-            results = [self.measure(name, url, explain=opts["explain"]) for name, url in pages]
-        with override_settings(ROOT_URLCONF="ops.bench.urls", PUBLIC_PAGE_CACHE=True):
-            for r in results:
-                self.measure_cached(r)
+        own_cache = {**settings.CACHES["default"], "KEY_PREFIX": "parallax-bench"}
+        isolated = override_settings(
+            CACHES={**settings.CACHES, BENCH_CACHE: own_cache},
+            PUBLIC_PAGE_CACHE_ALIAS=BENCH_CACHE,
+            ROOT_URLCONF="ops.bench.urls",
+        )
+        with isolated:
+            with override_settings(MIDDLEWARE=[], PUBLIC_PAGE_CACHE=False):
+                bare = self.measure("bare Django view (no middleware)", reverse("bench_trivial"))
+            with override_settings(PUBLIC_PAGE_CACHE=False):
+                trivial = self.measure("trivial Django view", reverse("bench_trivial"))
+                results = [self.measure(name, url, explain=opts["explain"]) for name, url in pages]
+                curve = self.search_curve()
+            with override_settings(PUBLIC_PAGE_CACHE=True):
+                for r in results:
+                    self.measure_cached(r)
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         header = (
             f"Load average at the end: {load:.2f} on {os.cpu_count()} CPUs. "
@@ -132,7 +166,7 @@ class Command(BaseCommand):
             f"annotations. Database: {connection.vendor}. {self.n} requests per page "
             f"after {self.warmup} warm-up requests."
         )
-        table = self.table(trivial, results)
+        table = self.table(trivial, results, bare) + "\n\n" + self.curve_table(curve)
         self.stdout.write(header + "\n\n" + table)
         if opts["output"]:
             path = Path(opts["output"])
@@ -208,8 +242,37 @@ class Command(BaseCommand):
         self.stdout.write(f"\n-- {result.name}: slowest query ({result.slowest[0][0]} s)\n")
         self.stdout.write(sql[:1500] + "\n" + plan + "\n")
 
-    def table(self, trivial: Result, results: list[Result]) -> str:
+    def search_curve(self) -> list[tuple[int, Result]]:
+        """Search timed by number of visible matches, for words of every frequency."""
+        from search.backends import get_backend, parse_query
+
+        backend = get_backend()
+        curve = []
+        for word in SEARCH_WORDS:
+            matching = backend.matching_ids(parse_query(word))
+            n = Statement.objects.publicly_visible().filter(pk__in=matching).count()
+            url = self.url("search:results") + "?q=" + word
+            curve.append((n, self.measure(f"search, {word}", url)))
+        return sorted(curve, key=lambda c: c[0])
+
+    def curve_table(self, curve: list[tuple[int, Result]]) -> str:
+        rows = [
+            f"Search by word frequency (uncached; target p95 < {SEARCH_TARGET_MS} ms):",
+            "",
+            "| word | visible matches | p50 ms | p95 ms | queries | target |",
+            "|---|--:|--:|--:|--:|---|",
+        ]
+        for n, r in curve:
+            ok = "met" if r.pct(95) < SEARCH_TARGET_MS else "MISSED"
+            word = r.name.split(", ", 1)[1]
+            rows.append(
+                f"| {word} | {n:,} | {r.pct(50):.1f} | {r.pct(95):.1f} | {r.queries} | {ok} |"
+            )
+        return "\n".join(rows)
+
+    def table(self, trivial: Result, results: list[Result], bare: Result) -> str:
         t50, t95 = trivial.pct(50), trivial.pct(95)
+        b50 = bare.pct(50)
         rows = [
             "| page | p50 ms | p95 ms | p50 × trivial | p95 × trivial | app CPU p50 ms | "
             "queries | size | target | cached p50 / p95 ms | note |",
@@ -217,6 +280,9 @@ class Command(BaseCommand):
             f"| trivial Django view | {t50:.2f} | {t95:.2f} | 1 | 1 | "
             f"{trivial.pct(50, trivial.cpu_times):.2f} | {trivial.queries} | "
             f"{trivial.size} B | | | |",
+            f"| bare Django view (no middleware) | {b50:.2f} | {bare.pct(95):.2f} | "
+            f"{b50 / t50:.2f} | {bare.pct(95) / t95:.2f} | {bare.pct(50, bare.cpu_times):.2f} | "
+            f"{bare.queries} | {bare.size} B | | | |",
         ]
         for r in results:
             if not r.times:
@@ -239,6 +305,15 @@ class Command(BaseCommand):
                 f"{r.pct(50, r.cpu_times):.1f} | {r.queries} | {r.size / 1024:.1f} KiB | "
                 f"{verdict} | {cached} | {r.note} |"
             )
+        rows.append("")
+        hits = [
+            f"{r.name}: {b50 / r.pct(50, r.cached_times):.2f}×" for r in results if r.cached_times
+        ]
+        rows.append(
+            "Cache hits against the bare Django view (its p50 / the hit's p50; issue 15's "
+            "targets: ≥ 0.6× with Redis, ≥ 0.3× with the database cache; cache backend: "
+            f"{str(settings.CACHES['default']['BACKEND']).rsplit('.', 1)[-1]}): " + ", ".join(hits)
+        )
         rows.append("")
         rows.append("URLs: " + ", ".join(f"{r.name}: `{r.url}`" for r in results if r.url))
         return "\n".join(rows)

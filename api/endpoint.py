@@ -1,7 +1,7 @@
 """What every answer under /api/ has in common: JSON errors, the methods allowed,
 the query parameters allowed, CORS and the Web Annotation Protocol's headers.
 
-    @endpoint(filters.IncidentFilterForm, paged=True)
+    @endpoint(filters.IncidentQueryForm, paged=True)
     def incident_list(request: HttpRequest) -> HttpResponse: ...
 
 - Read-only: GET and HEAD are answered; OPTIONS gets a 204 with `Allow`; any other
@@ -125,10 +125,12 @@ def endpoint(
     paged: bool = False,
     params: tuple[str, ...] = (),
     annotation: str | None = None,
+    any_params: bool = False,
 ) -> Callable[[Callable[..., HttpResponseBase]], Callable[..., HttpResponseBase]]:
     """The API view decorator (see the module doc). `params` adds query parameters
     beyond the forms'; `annotation` is "resource" or "container" for the Web
-    Annotation Protocol's headers."""
+    Annotation Protocol's headers; `any_params` skips the parameter check (for the
+    catch-all 404, which passes the query string on when it redirects)."""
     allowed = allowed_params(form_classes, paged) + list(params)
 
     def decorate(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
@@ -149,7 +151,8 @@ def endpoint(
                 response["Access-Control-Max-Age"] = "86400"
             else:
                 try:
-                    check_params(request, allowed)
+                    if not any_params:
+                        check_params(request, allowed)
                     response = view(request, *args, **kwargs)
                 except BadRequest as exc:
                     response = json_error(400, str(exc), exc.details)

@@ -177,7 +177,7 @@ def _annotations(request: HttpRequest, form: Any) -> QuerySet[Annotation]:
 DATASETS: dict[str, Dataset] = {
     d.name: d
     for d in (
-        Dataset("incidents", INCIDENT_COLUMNS, filters.IncidentFilterForm, _incidents),
+        Dataset("incidents", INCIDENT_COLUMNS, filters.IncidentQueryForm, _incidents),
         Dataset("statements", STATEMENT_COLUMNS, filters.StatementFilterForm, _statements),
         Dataset("annotations", ANNOTATION_COLUMNS, filters.AnnotationFilterForm, _annotations),
     )

@@ -96,7 +96,11 @@ def matching(qs: QuerySet[Statement], parsed: ParsedQuery) -> QuerySet[Statement
     return qs.filter(pk__in=get_backend().matching_ids(parsed))
 
 
-class IncidentFilterForm(UpdatedSinceMixin, DateRangeMixin):
+class IncidentQueryForm(UpdatedSinceMixin, DateRangeMixin):
+    """The incident parameters of the API and the exports, validated strictly (a bad
+    value is a 400). What each filter means is incidents.filters.filter_incidents,
+    the rule the list page's IncidentFilterForm uses too."""
+
     conflict = forms.SlugField(required=False)
     party = forms.SlugField(
         required=False, help_text="A side of its conflict, or a party with a statement on it."

@@ -435,7 +435,7 @@ def document(request: HttpRequest) -> Schema:
     paths: dict[str, Schema] = {
         "/api/": get("Every endpoint's URL", ref("Index")),
         "/api/incidents/": get(
-            "Incidents", ref("IncidentList"), params=query(f.IncidentFilterForm, paged=True)
+            "Incidents", ref("IncidentList"), params=query(f.IncidentQueryForm, paged=True)
         ),
         "/api/incidents/{slug}/": get("One incident", ref("IncidentDetail"), params=[SLUG]),
         "/api/incidents/{slug}/annotations/": get(

@@ -19,7 +19,8 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db.models import Count, Max, Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.http import http_date
 
 from incidents.models import (
@@ -205,7 +206,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "license": settings.DATA_LICENSE_URL,
         "feeds": {"incidents_atom": url("api:incident_feed")},
         "filters": {
-            "incidents": list(filters.IncidentFilterForm.base_fields),
+            "incidents": list(filters.IncidentQueryForm.base_fields),
             "statements": list(filters.StatementFilterForm.base_fields),
             "actors": list(filters.ActorFilterForm.base_fields),
             "parties": list(filters.PartyFilterForm.base_fields),
@@ -217,8 +218,20 @@ def index(request: HttpRequest) -> HttpResponse:
     return conditional_json(request, lambda: body)
 
 
-@endpoint()
+@endpoint(any_params=True)
 def unknown_path(request: HttpRequest) -> HttpResponse:
+    # The catch-all resolves every path, so CommonMiddleware's APPEND_SLASH no longer
+    # redirects "/api/incidents" to "/api/incidents/": done here instead.
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.url_name != "unknown_path":
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(
+                request.path + "/" + (f"?{query}" if query else "")
+            )
     return not_found(
         f"No API endpoint at {request.path}. The endpoints are listed at "
         f"{absolute(request, 'api:index')}."
@@ -232,9 +245,9 @@ def _incident_page(qs: QuerySet[Incident]) -> QuerySet[Incident]:
     return qs.select_related("conflict").prefetch_related("places")
 
 
-@endpoint(filters.IncidentFilterForm, paged=True)
+@endpoint(filters.IncidentQueryForm, paged=True)
 def incident_list(request: HttpRequest) -> HttpResponse:
-    form = read(filters.IncidentFilterForm, request, paged=True)
+    form = read(filters.IncidentQueryForm, request, paged=True)
     qs = form.filter(Incident.objects.visible_to(request.user), request.user)
     return list_response(
         request,
@@ -243,7 +256,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         incident_item,
         stamps={"changed": Max("updated_at")},
         page_qs=_incident_page,
-        sorts=filters.IncidentFilterForm.SORTS,
+        sorts=filters.IncidentQueryForm.SORTS,
     )
 
 

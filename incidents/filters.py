@@ -1,6 +1,6 @@
 """The incident filters, one rule for every place that narrows a list of incidents:
 the list page (incidents.forms.IncidentFilterForm), the JSON API and the exports
-(api.filters.IncidentFilterForm). The forms validate their input in their own way
+(api.filters.IncidentQueryForm). The forms validate their input in their own way
 (the page ignores a bad value, the API answers 400); what each value means is
 decided here.
 """

@@ -389,6 +389,9 @@ def test_errors_under_api_are_json(client, editor_client, world):
             assert response.status_code == 405, method
             assert response.json()["status"] == 405
             assert response["Allow"] == "GET, HEAD, OPTIONS"
+    slashless = client.get("/api/incidents", {"conflict": world.conflict.slug})
+    assert slashless.status_code == 301
+    assert slashless["Location"] == f"/api/incidents/?conflict={world.conflict.slug}"
     missing = client.get("/api/no/such/thing/")
     assert missing.status_code == 404 and missing.json()["status"] == 404
     assert "/api/" in missing.json()["error"]
@@ -849,3 +852,22 @@ def test_claim_dates_keep_their_precision(client, world):
     world.incident.save()
     incident = client.get(reverse("api:incident_detail", args=[world.incident.slug])).json()
     assert incident["date_start"] == "2024"
+
+
+def test_the_list_page_and_the_api_filter_incidents_by_one_rule(client, world):
+    other = f.conflict("East–West", [f.party("Eastland", "eastland"), world.south], [world.league])
+    boat = f.incident(other, "Boat held in the bay", date_start=date(2023, 7, 9))
+    boat.places.add(world.river)
+    f.statement(boat, world.league_spokes, "The League is concerned.")
+    for params in (
+        {"party": "league"},
+        {"party": "eastland"},
+        {"place": "river-crossing"},
+        {"conflict": other.slug},
+        {"date_from": "2024-01-01"},
+        {"date_to": "2023-12-31", "place": "river-crossing"},
+    ):
+        api = {i["slug"] for i in get_json(client, "api:incident_list", **params)["results"]}
+        page = client.get(reverse("incidents:list"), params).content.decode()
+        shown = {s for s in (world.incident.slug, boat.slug) if f"/incidents/{s}/" in page}
+        assert api == shown, params

@@ -33,7 +33,12 @@ def endpoints(w: ApiWorld) -> list[str]:
         reverse("api:incident_annotations", args=[w.incident.slug]),
         *(
             reverse(name, args=[w.north_says.pk])
-            for name in ("api:statement_detail", "api:statement_annotations", "api:statement_claim")
+            for name in (
+                "api:statement_detail",
+                "api:statement_annotations",
+                "api:statement_claim",
+                "api:statement_text",
+            )
         ),
         reverse("api:statement_detail", args=[w.south_says.pk]),
         reverse("api:actor_detail", args=[w.north_mod.slug]),
@@ -41,6 +46,7 @@ def endpoints(w: ApiWorld) -> list[str]:
         reverse("api:party_detail", args=["northland"]),
         reverse("api:party_detail", args=["southland"]),
         reverse("api:source_detail", args=[w.source.pk]),
+        reverse("api:source_archive", args=[w.source.pk]),
         reverse("api:annotation_detail", args=[w.public_note.pk]),
     ]
 

@@ -376,3 +376,27 @@ def test_export_queries_do_not_grow_with_rows(client, world):
     # Statements: one query; incidents: one plus one prefetch of places per chunk.
     assert small[("statements", "csv")] == 1
     assert small[("incidents", "csv")] == 2
+
+
+def test_a_new_format_is_one_registered_writer(client, world):
+    """What a GeoJSON or TSV export would take: a writer; URLs, the API root and the
+    OpenAPI description follow from the registry."""
+    from api.exports import writer
+
+    @writer("tsv", "text/tab-separated-values; charset=utf-8")
+    def write_tsv(export):
+        yield "\t".join(export.header) + "\n"
+        for row in export.rows:
+            yield "\t".join("" if v is None else str(v) for v in row) + "\n"
+
+    try:
+        response, text = download(client, "incidents", "tsv")
+        assert response["Content-Type"] == "text/tab-separated-values; charset=utf-8"
+        assert text.splitlines()[0].split("\t") == INCIDENT_HEADER
+        assert world.incident.slug in text
+        assert "incidents_tsv" in client.get(reverse("api:index")).json()["exports"]
+        assert "/api/export/statements.tsv" in client.get("/api/openapi.json").json()["paths"]
+    finally:
+        del WRITERS["tsv"]
+    missing = client.get("/api/export/incidents.tsv")
+    assert missing.status_code == 404 and "csv, excel.csv, json" in missing.json()["error"]

@@ -1,7 +1,7 @@
 """GeoJSON (RFC 7946) exports: incidents at their places, and the locations that
 statements' claims say events happened at.
 
-Both take the incident filters of the other exports (api.filters.IncidentFilterForm)
+Both take the incident filters of the other exports (api.filters.IncidentQueryForm)
 and stream their features, so a full-size export never holds every row in memory.
 Coordinates are longitude, latitude (WGS 84) as GeoJSON requires; a place drawn as an
 area (a country or an administrative area) is exported as its point, with the area's
@@ -76,11 +76,11 @@ def _collection(
     return response
 
 
-@endpoint(filters.IncidentFilterForm)
+@endpoint(filters.IncidentQueryForm)
 def export_incidents_geojson(request: HttpRequest) -> HttpResponseBase:
     """One feature per incident: a Point at its place, a MultiPoint for several, no
     geometry (null) when none of its places is located."""
-    form = read(filters.IncidentFilterForm, request)
+    form = read(filters.IncidentQueryForm, request)
     qs = form.filter(Incident.objects.visible_to(request.user), request.user)
     qs = qs.select_related("conflict").prefetch_related("places").order_by("-date_start", "-id")
 
@@ -112,11 +112,11 @@ def export_incidents_geojson(request: HttpRequest) -> HttpResponseBase:
     return _collection(request, "incidents", features(), form)
 
 
-@endpoint(filters.IncidentFilterForm)
+@endpoint(filters.IncidentQueryForm)
 def export_locations_geojson(request: HttpRequest) -> HttpResponseBase:
     """One feature per claim stating a location, on the incidents matching the filters:
     who says where (party, side number, the claim's own words) and the place."""
-    form = read(filters.IncidentFilterForm, request)
+    form = read(filters.IncidentQueryForm, request)
     incidents = form.filter(Incident.objects.visible_to(request.user), request.user)
     claims = (
         Claim.objects.visible_to(request.user)

@@ -501,7 +501,7 @@ def document(request: HttpRequest) -> Schema:
             f"/api/export/{name}.geojson": get(
                 what,
                 {"type": "object"},
-                params=query(filters.IncidentFilterForm),
+                params=query(filters.IncidentQueryForm),
                 media="application/geo+json",
             )
             for name, what in (

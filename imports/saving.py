@@ -46,7 +46,7 @@ def save_import(
     # Lock the draft so two editors saving at once cannot both save it, and read
     # the decisions from the stored row: one made after this page was loaded
     # counts.
-    locked = ImportDraft.objects.select_for_update(of=("draft",)).get(pk=draft.pk)
+    locked = ImportDraft.objects.select_for_update(of=("self",)).get(pk=draft.pk)
     if locked.status != ImportDraft.Status.REVIEW:
         raise ValidationError("This import has already been saved or discarded.")
     draft.proposals = locked.proposals

@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.db.models import Q, QuerySet
 
-from incidents.filters import filter_incidents
+from incidents.filters import filter_incidents, filter_statements
 from incidents.models import (
     Actor,
     Annotation,
@@ -144,31 +144,7 @@ class StatementFilterForm(UpdatedSinceMixin, DateRangeMixin):
 
     def filter(self, qs: QuerySet[Statement], user: Any) -> QuerySet[Statement]:
         d = self.cleaned_data
-        qs = self.since(qs)
-        if d.get("conflict"):
-            qs = qs.filter(incident__conflict__slug=d["conflict"])
-        if d.get("incident"):
-            qs = qs.filter(incident__slug=d["incident"])
-        if d.get("party"):
-            qs = qs.filter(party__slug=d["party"])
-        if d.get("actor"):
-            qs = qs.filter(actor__slug=d["actor"])
-        if d.get("source"):
-            qs = qs.filter(source_id=d["source"])
-        if d.get("place"):
-            qs = qs.filter(
-                incident__in=Incident.objects.filter(places__slug=d["place"]).values("pk")
-            )
-        if d.get("date_from"):
-            qs = qs.filter(issued_on__gte=d["date_from"])
-        if d.get("date_to"):
-            qs = qs.filter(issued_on__lte=d["date_to"])
-        if d.get("status"):
-            qs = qs.filter(status=d["status"])
-        if d.get("type"):
-            qs = qs.filter(statement_type=d["type"])
-        if d.get("kind"):
-            qs = qs.filter(kind=d["kind"])
+        qs = filter_statements(self.since(qs), d)
         if d.get("q"):
             qs = matching(qs, d["q"])
         return qs

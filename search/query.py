@@ -24,6 +24,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
+from incidents.filters import filter_statements
 from incidents.models import Claim, Incident, PointOfContention, Statement
 
 from .backends import Hit, ParsedQuery, get_backend, parse_query
@@ -111,20 +112,7 @@ def build_url(params: dict[str, Any]) -> str:
 
 
 def apply_filters(qs: QuerySet[Statement], params: dict[str, Any], skip: str = "") -> QuerySet:
-    if "conflict" in params and skip != "conflict":
-        qs = qs.filter(incident__conflict__slug=params["conflict"])
-    if "party" in params and skip != "party":
-        qs = qs.filter(party__slug=params["party"])
-    if "actor" in params and skip != "actor":
-        qs = qs.filter(actor__slug=params["actor"])
-    if "type" in params and skip != "type":
-        qs = qs.filter(statement_type=params["type"])
-    if "point" in params and skip != "point":
-        # A subquery, not a join: a statement with two claims on a point counts once.
-        qs = qs.filter(pk__in=Claim.objects.filter(point_id=params["point"]).values("statement"))
-    if "year" in params and skip != "year":
-        qs = qs.filter(issued_on__year=params["year"])
-    return qs
+    return filter_statements(qs, params, skip)
 
 
 def run_search(user: Any, params: dict[str, Any]) -> SearchOutcome:

@@ -5,8 +5,9 @@ import's statements)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -98,10 +99,12 @@ def save_import(
             actor = Actor.objects.filter(name__iexact=item["speaker"], party=party).first()
             if actor is None:
                 new = item.get("new_actor") or {}
+                kind = new.get("kind") or Actor.Kind.BODY
                 actor = Actor.objects.create(
                     name=item["speaker"][:200],
                     party=party,
-                    kind=new.get("kind") or Actor.Kind.BODY,
+                    kind=kind,
+                    role=stacked_title(draft.text, item) if kind == Actor.Kind.PERSON else "",
                 )
         if not conflict.knows(actor.party_id):
             if add_third_parties:
@@ -157,3 +160,16 @@ def save_import(
     draft.incident = incident
     draft.save(update_fields=["status", "source", "incident", "updated_at"])
     return incident
+
+
+def stacked_title(text: str, item: dict[str, Any]) -> str:
+    """The title the article stacks before a new person's name ("Defence Ministry
+    spokeswoman Marta Kowalska"): the speaker is proposed by name alone, and the
+    title becomes the new actor's role."""
+    start, end = item.get("speaker_start") or 0, item.get("speaker_end") or 0
+    mention, name = text[start:end], item.get("speaker") or ""
+    if not name or name not in mention or mention == name:
+        return ""
+    title = mention[: mention.index(name)].strip(" ,;:–—-")
+    title = re.sub(r"(?i)^the\s+", "", title)
+    return title[:200]

@@ -557,3 +557,21 @@ def test_reimporting_the_same_article_names_the_earlier_import(editor_client, wo
     assert other.earlier_imports() == []
     html = editor_client.get(other.get_absolute_url()).content.decode()
     assert "imported before" not in html
+
+
+def test_a_new_speakers_stacked_title_becomes_the_actors_role(editor_client, world):
+    """The speaker is proposed by name alone; on saving, the title the article put
+    before the name is the new actor's role."""
+    text = (
+        "Northern army spokeswoman Marta Kowalska said on Thursday that a "
+        "Southern patrol had crossed the river at dawn.\n\n"
+        "The Southland Foreign Ministry denied that any patrol had crossed."
+    )
+    paste(editor_client, text=text, url="https://news.example/kowalska")
+    draft = ImportDraft.objects.get()
+    first = next(i for i, s in enumerate(draft.statements) if "Kowalska" in s["speaker"])
+    assert draft.statement(first)["speaker"] == "Marta Kowalska"
+    decide(editor_client, draft, first, party="northland")
+    editor_client.post(reverse("imports:save", args=[draft.pk]), {"incident": world.incident.pk})
+    actor = Actor.objects.get(name="Marta Kowalska")
+    assert actor.role == "Northern army spokeswoman"

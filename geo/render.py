@@ -14,7 +14,7 @@ everywhere else). A map is bounded in size whatever it shows:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
@@ -272,8 +272,8 @@ def radius(weight: int) -> float:
 
 def draw(
     extent: BBox | None,
-    markers: list[Marker] = (),  # type: ignore[assignment]
-    highlights: list[Highlight] = (),  # type: ignore[assignment]
+    markers: Sequence[Marker] = (),
+    highlights: Sequence[Highlight] = (),
     width: int = WIDTH,
 ) -> SvgMap:
     """The map of `extent` with the countries in view, the highlighted areas, and the
@@ -285,7 +285,8 @@ def draw(
     if extent is None:
         extent = WORLD
     # Extents are rounded so that nearby ones share the cached base layer.
-    extent = tuple(round(v * 2) / 2 for v in extent)  # type: ignore[assignment]
+    w, s_, e, n = (round(v * 2) / 2 for v in extent)
+    extent = (w, s_, e, n)
     frame = frame_for(extent, width)
     countries = frozenset(h.area.country for h in highlights) | _countries_of(markers)
     land, admin1 = _base_layer(extent, width, countries)

@@ -15,6 +15,14 @@ from . import caching
 from .filters import filter_incidents
 from .models import Conflict, ConflictSide, Incident, IncidentQuerySet, Party, Place, Statement
 
+
+def choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    """A form's choice field, typed as one (Form.fields holds plain Fields)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
 TABS = [("grid", "Points of contention"), ("timeline", "Timeline"), ("sources", "Sources")]
 
 
@@ -85,7 +93,7 @@ class IncidentFilterForm(forms.Form):
     def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name, choices in filter_choices(user).items():
-            self.fields[name].choices = [("", self.EMPTY_LABELS[name]), *choices]  # type: ignore[attr-defined]
+            choice_field(self, name).choices = [("", self.EMPTY_LABELS[name]), *choices]
         self.user = user
 
     def clean(self) -> dict[str, Any]:
@@ -135,8 +143,14 @@ class IncidentViewForm(forms.Form):
 
     def __init__(self, *args: Any, points: list[Any], parties: list[Party], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["point"].choices = [("", "All points"), *[(p.pk, p.label) for p in points]]  # type: ignore[attr-defined]
-        self.fields["party"].choices = [("", "All parties"), *[(p.slug, p.name) for p in parties]]  # type: ignore[attr-defined]
+        choice_field(self, "point").choices = [
+            ("", "All points"),
+            *[(p.pk, p.label) for p in points],
+        ]
+        choice_field(self, "party").choices = [
+            ("", "All parties"),
+            *[(p.slug, p.name) for p in parties],
+        ]
 
     def valid_values(self) -> dict[str, Any]:
         if not self.is_bound:

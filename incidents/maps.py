@@ -32,6 +32,7 @@ from geo.boundaries import Area
 from geo.render import Highlight, Marker, SvgMap
 
 from .models import PUBLIC_STATEMENT_VIA_SPAN, Claim, Incident, Party, Place
+from .sides import css_class
 
 TABLE_LIMIT = 200  # rows of a map's table; the rest are counted
 
@@ -310,7 +311,7 @@ def location_claims_map(point: Any, claims: list[tuple[Any, Any, int]]) -> Incid
     for claim, party, index in claims:
         words = claim.location_name or claim.location.name
         label = f"{party.label} (side {index + 1}) places it in {words}: {claim.location.name}"
-        entries.append((claim.location, f"side-{index}", label, str(index + 1)))
+        entries.append((claim.location, css_class(index), label, str(index + 1)))
         rows.append(_row(claim.location, party.label, index, words))
     markers, highlights, areas, points = _draw_places(entries)
     extent = render.extent_of(points, areas)
@@ -391,7 +392,7 @@ def conflict_map(conflict: Any, user: Any) -> ConflictMap:
                 f"{party.label} (side {i + 1}): {n} claim{'s' if n != 1 else ''} "
                 f"place events in {place.name}"
             )
-            entries.append((place, f"side-{i}", label, str(i + 1)))
+            entries.append((place, css_class(i), label, str(i + 1)))
     markers, highlights, areas, points = _draw_places(entries)
     extent = render.extent_of(points + [(m.lon, m.lat) for m in place_markers], areas)
     svg = render.draw(extent, clustered(place_markers, extent) + markers, highlights)

@@ -27,7 +27,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from accounts.models import can_edit, can_see_unpublished
+from accounts.models import audience, can_edit
 from core.cache import depends_on, remember
 from core.http import HtmxHttpRequest
 
@@ -99,7 +99,7 @@ def incident_list_map(incidents: QuerySet[Incident], form: IncidentFilterForm, u
     query = {
         k: v.isoformat() if isinstance(v, date) else str(v) for k, v in form.valid_values().items()
     }
-    audience = "internal" if can_see_unpublished(user) else "public"
+    who = audience(user).value
     key = hashlib.sha256(repr(sorted(query.items())).encode()).hexdigest()[:32]
 
     def compute() -> str:
@@ -108,7 +108,7 @@ def incident_list_map(incidents: QuerySet[Incident], form: IncidentFilterForm, u
 
     # Rendered by the template engine (escaped there), so safe to insert as it is.
     # The list's scopes, as the page declares them: the places and incidents it shows.
-    html = remember(f"parallax:list-map:{audience}:{key}", compute, caching.list_scopes())
+    html = remember(f"parallax:list-map:{who}:{key}", compute, caching.list_scopes())
     return mark_safe(html)  # noqa: S308
 
 

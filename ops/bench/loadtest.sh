@@ -4,6 +4,8 @@
 #   DATABASE_URL=postgres://... ops/bench/loadtest.sh   # a database filled by generate_data
 # Without DATABASE_URL a throwaway PostgreSQL is started and filled at 1/10 size.
 #   LOAD_USERS=50 LOAD_TIME=60s LOAD_WORKERS=4 LOAD_CACHE=1
+#   LOAD_WARMUP=20s the same readers first for this long, not counted: the figures are
+#                   those of a site already in use (0 for a cold start)
 #   LOAD_EDITS=1    one editor saves a published statement every second meanwhile
 #   LOAD_REDIS=1    the page cache in a throwaway Redis (redis-server) instead of the database
 # Results: bench-results/locust_stats.csv, a summary line per page, the page cache's
@@ -50,6 +52,13 @@ done
 
 mkdir -p bench-results
 rm -f bench-results/locust_cache.txt bench-results/editor.txt
+warmup=${LOAD_WARMUP:-20s}
+if [ "$warmup" != 0 ]; then
+  .venv/bin/locust -f ops/bench/locustfile.py --headless -u "$users" -r 10 -t "$warmup" \
+    --host "http://127.0.0.1:$port" --only-summary --stop-timeout 5 --loglevel WARNING \
+    > /dev/null 2>&1 || true
+  rm -f bench-results/locust_cache.txt
+fi
 if [ "${LOAD_EDITS:-0}" = 1 ]; then
   seconds=${duration%s}
   .venv/bin/python -m ops.bench.editor "$seconds" > bench-results/editor.txt &
@@ -68,6 +77,7 @@ for r in rows:
           f"p50 {r['50%']:>5} ms  p95 {r['95%']:>5} ms  failures {r['Failure Count']}")
 PY
 cat bench-results/locust_cache.txt 2>/dev/null || true
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 if [ -n "${editor_pid:-}" ]; then
   wait "$editor_pid" || true
   cat bench-results/editor.txt

@@ -1,41 +1,60 @@
-"""Load test: anonymous visitors browsing and searching Parallax.
-
-Run headless by ops/bench/loadtest.sh (50 users for 60 s against gunicorn on loopback
-with PostgreSQL filled by generate_data); by hand:
+"""Load test: anonymous readers of Parallax (ops/bench/loadtest.sh runs it headless:
+50 users for 60 s against gunicorn on loopback, PostgreSQL filled by generate_data);
+by hand:
 
     .venv/bin/locust -f ops/bench/locustfile.py --headless -u 50 -r 10 -t 60s \
         --host http://127.0.0.1:8201
 
-Each visitor reads the incident list (with filters and pages), comparison pages
-(now and then a tab switch through htmx), statement pages, searches common and rare
-words, and reads the API. Slugs and ids come from the API at start.
+The readers' mix follows where a reader of a site like this goes (docs/performance.md
+states it): mostly the incident list's first page, the incidents it shows ("the
+front", the 20 most recent) and the major incidents everyone reads, with a long tail
+of older incidents, deeper list pages, filters and searches. Per request:
 
-The share of anonymous page requests served from the page cache (X-Parallax-Cache:
-hit) is counted and written to bench-results/locust_cache.txt at the end.
+    list page            25 %   page 1: 75 %; pages 2-5: 20 %; one conflict's list: 5 %
+    comparison page      40 %   front and major incidents (30) by popularity rank r
+                                (weight 1/r): 95 %; any of the 200 latest incidents: 5 %;
+                                a fifth of the views then switch tab through htmx
+    statement page       15 %   a statement of an incident chosen as above
+    search                8 %   ten words, the n-th most searched with weight 1/n
+    API list page         5 %   pages 1-3 (not a cached page: not in the hit ratio)
+
+Slugs and ids come from the API at start. The share of anonymous page requests
+served from the page cache (X-Parallax-Cache: hit) is written to
+bench-results/locust_cache.txt at the end, with the share among pages asked for
+before in the run (a miss there is an invalidation, not a first visit).
 """
 
 from __future__ import annotations
 
+import pathlib
 import random
 
 from locust import HttpUser, between, events, task
 
 WORDS = [
     "ceasefire",
-    "fire",
+    "border",
     "soldiers",
-    "restraint",
-    "provocation",
     "territory",
-    "detained",
-    "heliograph",
     "investigation",
+    "detained",
     "footage",
+    "provocation",
+    "restraint",
+    "heliograph",
 ]
 TABS = ["grid", "timeline", "sources"]
-known: dict[str, list] = {"incidents": [], "statements": [], "largest": [], "api_pages": [1]}
+FRONT = 20  # incidents on the list's first page (incidents.views.PAGE_SIZE)
+TAIL = 0.05  # share of comparison and statement views outside the popular incidents
+known: dict[str, list] = {"popular": [], "tail": [], "conflicts": [], "api_pages": [1]}
+statements_of: dict[str, list[int]] = {}
 cache_states: dict[str, int] = {"hit": 0, "miss": 0, "repeat hit": 0, "repeat miss": 0}
 seen: set[tuple[str, str]] = set()
+
+
+def by_rank(items: list) -> object:
+    """The r-th item with weight 1/r: a few items get most of the views."""
+    return random.choices(items, weights=[1 / r for r in range(1, len(items) + 1)])[0]
 
 
 @events.request.add_listener
@@ -59,52 +78,66 @@ def report_cache_ratio(environment, **kwargs) -> None:
     repeats = cache_states["repeat hit"] + cache_states["repeat miss"]
     line = (
         f"page cache: {cache_states['hit']} hits, {cache_states['miss']} misses, "
-        f"hit ratio {ratio:.1%} of cacheable page requests; of pages asked for again: "
+        f"hit ratio {ratio:.1%} of anonymous page requests; of pages asked for again: "
         f"{cache_states['repeat hit'] / repeats if repeats else 0:.1%} hits ({repeats} requests)"
     )
-    import pathlib
-
     pathlib.Path("bench-results").mkdir(exist_ok=True)
     pathlib.Path("bench-results/locust_cache.txt").write_text(line + "\n")
 
 
 @events.test_start.add_listener
 def collect_targets(environment, **kwargs) -> None:
-    """One pass over the API before the visitors start, for real slugs and ids."""
+    """One pass over the API before the readers start, for real slugs and ids."""
     import requests
 
     host = environment.host.rstrip("/")
-    incidents = requests.get(f"{host}/api/incidents/?page_size=200", timeout=60).json()
-    known["incidents"] = [r["slug"] for r in incidents["results"]]
-    # Pages that exist at the API's default page size (a page past the end is a 404).
-    default_size = requests.get(f"{host}/api/incidents/", timeout=60).json()
-    known["api_pages"] = list(range(1, min(20, default_size["num_pages"]) + 1))
-    statements = requests.get(f"{host}/api/statements/?page_size=200", timeout=60).json()
-    known["statements"] = [r["id"] for r in statements["results"]]
-    # The "Major:" incidents of generate_data: 300 statements, 1,000 annotations.
-    search = requests.get(f"{host}/api/incidents/?q=Major&page_size=20", timeout=60).json()
-    known["largest"] = [r["slug"] for r in search.get("results", []) if "Major" in r["title"]]
+
+    def get(path: str) -> dict:
+        return requests.get(host + path, timeout=60).json()
+
+    # The API lists incidents in the list page's order (latest first).
+    latest = [r["slug"] for r in get("/api/incidents/?page_size=200")["results"]]
+    # The "Major:" incidents of generate_data (300 statements each): the most read.
+    majors = [r["slug"] for r in get("/api/incidents/?q=Major&page_size=20")["results"]]
+    majors = [s for s in majors if s not in latest[:FRONT]][:10]
+    popular = latest[:FRONT]
+    # Majors interleaved with the front: ranks 2, 4, 6, ...
+    for i, slug in enumerate(majors):
+        popular.insert(1 + 2 * i, slug)
+    known["popular"], known["tail"] = popular, latest
+    known["conflicts"] = sorted({r["conflict"]["slug"] for r in get("/api/incidents/")["results"]})
+    known["api_pages"] = list(range(1, min(3, get("/api/incidents/")["num_pages"]) + 1))
+    for slug in dict.fromkeys([*popular, *random.sample(latest, min(40, len(latest)))]):
+        rows = get(f"/api/statements/?incident={slug}&page_size=50")["results"]
+        statements_of[slug] = [r["id"] for r in rows]
 
 
-class Visitor(HttpUser):
-    wait_time = between(0.5, 2.0)
+def an_incident() -> str:
+    if random.random() < TAIL or not known["popular"]:
+        return random.choice(known["tail"])
+    return str(by_rank(known["popular"]))
 
-    @task(4)
+
+class Reader(HttpUser):
+    wait_time = between(0.3, 1.2)
+
+    @task(25)
     def incident_list(self) -> None:
-        params: dict[str, str | int] = {"page": random.randint(1, 50)}
-        if random.random() < 0.3:
-            params["date_from"] = f"{random.randint(2015, 2024)}-01-01"
+        roll = random.random()
+        params: dict[str, str | int] = {}
+        if roll < 0.05 and known["conflicts"]:
+            params["conflict"] = random.choice(known["conflicts"])
+        elif roll < 0.25:
+            params["page"] = random.randint(2, 5)
         self.client.get("/incidents/", params=params, name="/incidents/")
 
-    @task(3)
+    @task(40)
     def comparison_page(self) -> None:
-        if not known["incidents"]:
+        if not known["tail"]:
             return
-        pool = known["largest"] if known["largest"] and random.random() < 0.2 else None
-        slug = random.choice(pool or known["incidents"])
-        url = f"/incidents/{slug}/"
+        url = f"/incidents/{an_incident()}/"
         self.client.get(url, name="/incidents/[slug]/")
-        if random.random() < 0.3:
+        if random.random() < 0.2:
             self.client.get(
                 url,
                 params={"tab": random.choice(TABS)},
@@ -112,17 +145,17 @@ class Visitor(HttpUser):
                 name="/incidents/[slug]/ (htmx tab)",
             )
 
-    @task(2)
+    @task(15)
     def statement_page(self) -> None:
-        if known["statements"]:
-            pk = random.choice(known["statements"])
-            self.client.get(f"/statements/{pk}/", name="/statements/[pk]/")
+        ids = statements_of.get(an_incident()) or [pk for v in statements_of.values() for pk in v]
+        if ids:
+            self.client.get(f"/statements/{random.choice(ids)}/", name="/statements/[pk]/")
 
-    @task(3)
+    @task(8)
     def search(self) -> None:
-        self.client.get("/search/", params={"q": random.choice(WORDS)}, name="/search/?q=")
+        self.client.get("/search/", params={"q": by_rank(WORDS)}, name="/search/?q=")
 
-    @task(1)
+    @task(5)
     def api(self) -> None:
         self.client.get(
             "/api/incidents/",

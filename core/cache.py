@@ -56,10 +56,12 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import logging
+import os
 import re
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import wraps
@@ -67,13 +69,17 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import BaseCache, caches
-from django.db import transaction
+from django.core.cache.backends.db import DatabaseCache
+from django.db import InterfaceError, OperationalError, connections, router, transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.middleware.csrf import (  # type: ignore[attr-defined]
+    CSRF_ALLOWED_CHARS,
+    CSRF_SECRET_LENGTH,
     CSRF_TOKEN_LENGTH,
+    _mask_cipher_secret,
     _unmask_cipher_token,
     get_token,
 )
@@ -86,6 +92,9 @@ ANY = "any"
 # After the pages' keys in any collation: the database cache culls in key order.
 GENERATION_PREFIX = "parallax:zgen:"
 PAGE_PREFIX = "parallax:page:"
+# A page's bytes, under their digest: never change, so each worker keeps the ones it
+# serves in memory (_Bodies) and a hit reads only the small entry and its generations.
+BODY_PREFIX = "parallax:body:"
 VALUE_PREFIX = "parallax:value:"
 CSRF_PLACEHOLDER = b"__PARALLAX_CSRF_TOKEN__"
 # Pages larger than this (big exports) are not worth a cache row.
@@ -317,6 +326,92 @@ def _lookup(key: str) -> tuple[Any, dict[str, Any]]:
     return (entry if _is_fresh(entry, found) else None), found
 
 
+def _lookup_first_query(key: str) -> tuple[Any, dict[str, Any]]:
+    """_lookup() as the first query of a request. With the database cache, Django
+    would first test a reused connection with a `SELECT 1` (CONN_HEALTH_CHECKS): a
+    second round trip on every hit. The lookup is the test instead: if the
+    connection turns out to be broken, it is closed and the lookup made again on a
+    new one, as the health check would have done."""
+    cache = store()
+    if not isinstance(cache, DatabaseCache):
+        return _lookup(key)
+    connection = connections[router.db_for_read(cache.cache_model_class)]
+    if connection.connection is None or connection.health_check_done:
+        return _lookup(key)
+    connection.health_check_done = True
+    try:
+        return _lookup(key)
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block:
+            raise
+        connection.close()
+        return _lookup(key)
+
+
+class _Bodies:
+    """Per worker: the bytes of the pages it served lately, by digest, at most
+    PUBLIC_PAGE_CACHE_LOCAL_BYTES in all (least recently used first out). A body never
+    changes under its digest, so keeping it cannot serve anything stale: whether a page
+    is current is decided by its entry and generations, read on every hit."""
+
+    def __init__(self) -> None:
+        self.items: OrderedDict[str, bytes] = OrderedDict()
+        self.size = 0
+        self.lock = threading.Lock()
+
+    def get(self, digest: str) -> bytes | None:
+        with self.lock:
+            body = self.items.get(digest)
+            if body is not None:
+                self.items.move_to_end(digest)
+            return body
+
+    def put(self, digest: str, body: bytes) -> None:
+        budget = int(getattr(settings, "PUBLIC_PAGE_CACHE_LOCAL_BYTES", 32 * 2**20))
+        if len(body) > budget:
+            return
+        with self.lock:
+            if digest in self.items:
+                return
+            self.items[digest] = body
+            self.size += len(body)
+            while self.size > budget:
+                _, old = self.items.popitem(last=False)
+                self.size -= len(old)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.size = 0
+
+
+_bodies = _Bodies()
+
+
+def _page_body(entry: dict[str, Any]) -> bytes | None:
+    """The bytes of a cached page: from this worker's memory, else from the shared
+    cache (a second round trip, once per page and worker while it stays in memory)."""
+    digest = entry["body"]
+    body = _bodies.get(digest)
+    if body is None:
+        body = store().get(BODY_PREFIX + digest)
+        if not isinstance(body, bytes):
+            return None  # evicted: served as a miss, and stored again
+        _bodies.put(digest, body)
+    return body
+
+
+def _lookup_page(key: str, first_query: bool = False) -> tuple[Any, dict[str, Any]]:
+    """A fresh page entry with its "content" (else None), and the generations read."""
+    entry, found = _lookup_first_query(key) if first_query else _lookup(key)
+    if entry is None or "body" not in entry:
+        return None, found
+    body = _page_body(entry)
+    if body is None:
+        return None, found
+    return {**entry, "content": body}, found
+
+
 def _build[T](key: str, found: dict[str, Any], make: Callable[[], T]) -> tuple[T, _Build]:
     known = _learned.get(key)
     build = _Build(time.time(), _current(known, found), set())
@@ -518,6 +613,37 @@ def _strip_csrf(request: HttpRequest, content: bytes) -> tuple[bytes, bool]:
     return content, found
 
 
+_CSRF_INDEX = {c: i for i, c in enumerate(CSRF_ALLOWED_CHARS)}
+# Random bytes below this are an even draw among the token's characters.
+_CSRF_EVEN = 256 - 256 % len(CSRF_ALLOWED_CHARS)
+
+
+def _masked_token(secret: str) -> str:
+    """The visitor's CSRF secret, masked as django.middleware.csrf.get_token does (a
+    new random mask each time, so the page differs on every request), with the mask
+    drawn from os.urandom in one call instead of 32 calls of the secrets module."""
+    draws = [b % len(CSRF_ALLOWED_CHARS) for b in os.urandom(64) if b < _CSRF_EVEN]
+    if len(draws) < CSRF_SECRET_LENGTH or any(c not in _CSRF_INDEX for c in secret):
+        return str(_mask_cipher_secret(secret))
+    mask = draws[:CSRF_SECRET_LENGTH]
+    n = len(CSRF_ALLOWED_CHARS)
+    cipher = "".join(
+        CSRF_ALLOWED_CHARS[(_CSRF_INDEX[c] + m) % n] for c, m in zip(secret, mask, strict=True)
+    )
+    return "".join(CSRF_ALLOWED_CHARS[m] for m in mask) + cipher
+
+
+def _csrf_token(request: HttpRequest) -> str:
+    """A token for the visitor's CSRF secret. A visitor who sent a valid CSRF cookie
+    keeps it, and the hit does not send it again (get_token() would, to renew its
+    expiry: a year, CSRF_COOKIE_AGE; any uncached page renews it). A visitor without
+    one gets a new secret and its cookie from CsrfViewMiddleware, as on any page."""
+    secret = request.META.get("CSRF_COOKIE")
+    if isinstance(secret, str) and len(secret) == CSRF_SECRET_LENGTH:
+        return _masked_token(secret)
+    return str(get_token(request))
+
+
 def _etag(request: HttpRequest, entry: dict[str, Any]) -> str:
     cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "") if entry["csrf"] else ""
     digest = hashlib.sha256(f"{entry['digest']}:{cookie}".encode()).hexdigest()[:32]
@@ -540,7 +666,7 @@ def _response_from_entry(request: HttpRequest, entry: dict[str, Any]) -> HttpRes
         return _finish(HttpResponseNotModified(), etag, "hit")
     content = entry["content"]
     if entry["csrf"]:
-        content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
+        content = content.replace(CSRF_PLACEHOLDER, _csrf_token(request).encode())
     response = HttpResponse(content, status=entry["status"])
     for name, value in entry["headers"]:
         response[name] = value
@@ -574,7 +700,7 @@ class CachedPageMiddleware:
         if is_cacheable_request(request):
             key = page_key(request)
             if key in _learned.scopes:
-                entry, found = _lookup(key)
+                entry, found = _lookup_page(key, first_query=True)
                 if entry is not None:
                     response = _response_from_entry(request, entry)
                     # The one later middleware that adds a header to every page.
@@ -598,7 +724,7 @@ def public_page(view: View) -> View:
             # CachedPageMiddleware found no fresh entry a moment ago.
             entry, found = None, looked_up[1]
         else:
-            entry, found = _lookup(key)
+            entry, found = _lookup_page(key)
         if entry is not None:
             return _response_from_entry(request, entry)
 
@@ -620,21 +746,23 @@ def public_page(view: View) -> View:
             response[CACHE_HEADER] = "miss"
             return response
         content, has_csrf = _strip_csrf(request, response.content)
-        digest_of = "\n".join(generations).encode() + content
+        body = hashlib.sha256(content).hexdigest()
         entry = {
             "scopes": scopes,
             "generations": generations,
             "status": response.status_code,
-            "content": content,
+            "body": body,
             "csrf": has_csrf,
-            "digest": hashlib.sha256(digest_of).hexdigest(),
+            "digest": hashlib.sha256("\n".join([*generations, body]).encode()).hexdigest(),
             "headers": [
                 (name, value)
                 for name, value in response.headers.items()
                 if name.lower() not in _NOT_STORED
             ],
         }
-        store().set(key, entry, timeout=_ttl())
+        _bodies.put(body, content)
+        # The body first, so that an entry found always finds its body (unless evicted).
+        store().set_many({BODY_PREFIX + body: content, key: entry}, timeout=_ttl())
         # The page just rendered goes out as rendered (same token, same cookie).
         return _finish(response, _etag(request, entry), "miss")
 

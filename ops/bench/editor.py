@@ -1,6 +1,7 @@
-"""The load test's editor: saves one published statement of a recent incident a second, as an editor's
-form does (compare-and-set on the version, a changed text), so that the readers'
-cached pages are invalidated while they read (ops/bench/loadtest.sh, LOAD_EDITS=1).
+"""The load test's editor: saves one published statement of a recent incident a
+second, as an editor's form does (compare-and-set on the version, a changed text), so
+that the readers' cached pages are invalidated while they read (ops/bench/loadtest.sh,
+LOAD_EDITS=1).
 
     DJANGO_SETTINGS_MODULE=config.settings python -m ops.bench.editor 60
 

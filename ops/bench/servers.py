@@ -243,3 +243,53 @@ class ThrowawayPostgres:
     def start(self) -> None:
         options = f"-p {self.port} -k {self.dir} -h 127.0.0.1 -c fsync=off"
         self._pg_ctl("-l", str(self.dir / "server.log"), "-w", "-t", "60", "-o", options, "start")
+
+
+class ThrowawayRedis:
+    """A redis-server on a free loopback port, in memory only, stopped on exit; for
+    `manage.py bench`'s Redis figures. url is "" when redis-server is not installed."""
+
+    def __init__(self) -> None:
+        self.url = ""
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> ThrowawayRedis:
+        import shutil
+
+        binary = shutil.which("redis-server")
+        if binary is None:
+            return self
+        port = free_port()
+        self.process = subprocess.Popen(  # noqa: S603
+            [
+                binary,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--maxmemory",
+                "256mb",
+                "--maxmemory-policy",
+                "volatile-lru",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", port)) == 0:
+                    self.url = f"redis://127.0.0.1:{port}/0"
+                    return self
+            time.sleep(0.05)
+        self.__exit__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None

@@ -587,3 +587,88 @@ def test_a_hit_is_answered_before_sessions_and_users(world):
     member = Client()
     member.force_login(make_user("reader", None))
     assert CACHE_HEADER not in member.get(url)
+
+
+def csrf_token_in(content: bytes) -> str:
+    marker = b'"X-CSRFToken": "'
+    start = content.index(marker) + len(marker)
+    return content[start : start + 64].decode()
+
+
+@cache_on
+def test_a_returning_visitor_keeps_their_csrf_cookie_on_a_hit(world):
+    """A hit masks the visitor's own secret afresh and does not send the cookie
+    again (issue 15.2: one cookie header less per hit); a first visit gets one."""
+    url = reverse("cached_detail", args=[world.incident.slug])
+    Client().get(url)
+    visitor = Client()
+    first = visitor.get(url)
+    assert first[CACHE_HEADER] == "hit"
+    assert settings.CSRF_COOKIE_NAME in first.cookies  # a new visitor gets a secret
+    secret = visitor.cookies[settings.CSRF_COOKIE_NAME].value
+    tokens = set()
+    for _ in range(2):
+        again = visitor.get(url)
+        assert again[CACHE_HEADER] == "hit"
+        assert settings.CSRF_COOKIE_NAME not in again.cookies
+        token = csrf_token_in(again.content)
+        assert _unmask_cipher_token(token) == secret
+        tokens.add(token)
+    assert len(tokens) == 2  # masked anew each time (BREACH)
+
+
+def test_the_fast_csrf_mask_unmasks_to_the_secret():
+    from django.middleware.csrf import _get_new_csrf_string  # type: ignore[attr-defined]
+
+    from core.cache import _masked_token
+
+    for _ in range(200):
+        secret = _get_new_csrf_string()
+        token = _masked_token(secret)
+        assert len(token) == 64 and token.isalnum()
+        assert _unmask_cipher_token(token) == secret
+
+
+@cache_on
+def test_a_pages_bytes_are_read_from_the_shared_cache_when_not_in_memory(client, world):
+    """Each worker keeps the bytes of the pages it serves (by digest); another worker,
+    or this one after evicting them, reads them from the shared cache; a page whose
+    bytes are gone from there is rendered again, never served empty."""
+    from core.cache import BODY_PREFIX, _bodies
+
+    url = reverse("cached_detail", args=[world.incident.slug])
+    rendered = client.get(url)
+    assert rendered[CACHE_HEADER] == "miss"
+    _bodies.clear()
+    hit = client.get(url)
+    assert hit[CACHE_HEADER] == "hit" and b"<html" in hit.content
+    assert len(hit.content) == len(rendered.content)
+    # Evict the body from the shared cache too: a miss, rendered and stored again.
+    from core.cache import _lookup, page_key
+
+    entry, _ = _lookup(page_key(hit.wsgi_request))
+    store().delete(BODY_PREFIX + entry["body"])
+    _bodies.clear()
+    again = client.get(url)
+    assert again[CACHE_HEADER] == "miss" and b"<html" in again.content
+    assert client.get(url)[CACHE_HEADER] == "hit"
+
+
+@cache_on
+@pytest.mark.skipif(
+    not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+    reason="SQLite connections are not reused between requests",
+)
+def test_a_hit_replaces_a_broken_database_connection(world):
+    """A hit's cache read is its connection's health check: a connection that broke
+    since the last request is replaced and the hit still served."""
+    from django.db import connection
+
+    url = reverse("cached_detail", args=[world.incident.slug])
+    Client().get(url)
+    assert Client().get(url)[CACHE_HEADER] == "hit"
+    connection.connection.close()  # broken under Django's feet
+    connection.health_check_done = False  # a new request
+    response = Client().get(url)
+    assert response.status_code == 200 and response[CACHE_HEADER] == "hit"
+    assert not connection.connection.closed

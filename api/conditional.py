@@ -7,11 +7,18 @@ parties), the ETag is a hash of the body: still correct, only not cheaper.
 
 Aggregates alone miss changes a list shows without its own rows changing (a
 source's statement_count after an incident is unpublished, a renamed place or
-conflict inside an incident's item), so every ETag also carries the content
-generation (core.cache), which every editorial save or delete replaces: any change
-anywhere gives every API answer a new validator, and no stale copy is ever
-confirmed with a 304. (Coarser than needed, never wrong; tests/api/test_etags.py
-checks publish, unpublish, withdraw, edit and delete against every endpoint.)
+conflict inside an incident's item), so every ETag also carries the generations
+(core.cache) of the scopes the answer shows, which the changes of what it shows
+replace (incidents/caching.py says which change touches which scope): an endpoint
+passes `scopes` (an incident's answers: that incident's scopes; the incident and
+statement lists: every conflict's list and words), and without them its ETag follows
+every change anywhere (coarser than needed, never wrong). tests/api/test_etags.py
+checks publish, unpublish, withdraw, edit and delete against every endpoint, and
+that an edit in one incident leaves another incident's validators alone.
+
+Last-Modified stays coarse: it is the later of the rows' own latest change and the
+last change anywhere (the generation of core.cache.ANY), so that it never says
+"unchanged" about an answer whose ETag changed.
 
 The ETag also covers what the requester may see (public or internal) and the full
 URL, so a public client can never be told "not modified" about an analyst's copy;
@@ -22,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,7 +41,7 @@ from django.utils.http import http_date
 
 from accounts.models import audience as audience_of
 from accounts.models import can_see_unpublished
-from core.cache import current_generation
+from core.cache import ANY, current_generations, read_generations, validator
 
 # Bumped whenever a representation changes, so cached copies are not reused.
 REPRESENTATION_VERSION = "2"
@@ -95,19 +102,27 @@ def conditional_json(
     last_modified: datetime | None = None,
     content_type: str = JSON,
     status: int = 200,
+    scopes: Iterable[str] | None = None,
 ) -> HttpResponse:
     """Answer 304 when the client's copy is current, else build and send the body.
 
     `parts` (e.g. count and latest updated_at) make the ETag without building the
-    body; without them the ETag hashes the body.
+    body; without them the ETag hashes the body. `scopes` are the cache scopes of
+    what the answer shows (incidents.caching); by default every change counts.
     """
-    generation = current_generation()  # one cache read per answer
+    shown = list(scopes) if scopes is not None else [ANY]
+    read = current_generations([*shown, ANY])  # one cache read per answer
+    if not read[ANY]:
+        # Never bumped (a new cache): give it its first token, whose time (0) leaves
+        # Last-Modified to the rows; once per cache, not per answer.
+        read[ANY] = read_generations([ANY])[ANY]
+    generation = validator(shown, read=read)
     etag = make_etag(request, parts, generation) if parts is not None else None
     if last_modified is not None:
         # Like the ETag, Last-Modified must move when anything the answer shows
         # changes, not only its own rows; without a readable generation time it is
         # left out rather than risk a stale 304 to an If-Modified-Since.
-        changed = generation_time(generation)
+        changed = generation_time(read[ANY])
         last_modified = max(last_modified, changed) if changed else None
     timestamp = int(last_modified.timestamp()) if last_modified else None
     if etag is not None:

@@ -23,6 +23,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.urls import Resolver404, resolve
 from django.utils.http import http_date
 
+from incidents import caching
 from incidents.models import (
     Actor,
     Annotation,
@@ -136,6 +137,7 @@ def list_response(
     stamps: dict[str, Any] | None,
     page_qs: Callable[[QuerySet[Any]], QuerySet[Any]],
     sorts: list[str],
+    scopes: list[str] | None = None,
 ) -> HttpResponse:
     """A paginated list: one aggregate query (count and latest changes, used for the
     count and the validators), then the page's ids and its rows.
@@ -164,10 +166,10 @@ def list_response(
         return body
 
     if stamps is None:
-        return conditional_json(request, build)
+        return conditional_json(request, build, scopes=scopes)
     changed = latest(*(agg[k] for k in stamps))
     return conditional_json(
-        request, build, parts=[agg[k] for k in sorted(agg)], last_modified=changed
+        request, build, parts=[agg[k] for k in sorted(agg)], last_modified=changed, scopes=scopes
     )
 
 
@@ -257,6 +259,8 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         stamps={"changed": Max("updated_at")},
         page_qs=_incident_page,
         sorts=filters.IncidentQueryForm.SORTS,
+        # What lists of incidents show, in every conflict.
+        scopes=caching.list_scopes(),
     )
 
 
@@ -316,9 +320,13 @@ def incident_detail(request: HttpRequest, slug: str) -> HttpResponse:
             },
         }
 
+    # The incident and everything under it, and the related incidents' titles.
+    related = Incident.objects.visible_to(user).filter(related=inc).values_list("pk", flat=True)
+    scopes = caching.incident_scopes(inc.pk, inc.conflict_id)
     return conditional_json(
         request,
         build,
+        scopes=[*scopes, *(caching.incident(pk) for pk in related)],
         parts=[inc.pk, inc.updated_at, st_agg, pt_agg],
         last_modified=latest(inc.updated_at, st_agg["changed"], pt_agg["changed"]),
     )
@@ -351,6 +359,8 @@ def statement_list(request: HttpRequest) -> HttpResponse:
         },
         page_qs=_statement_page,
         sorts=filters.StatementFilterForm.SORTS,
+        # Statements' words, statuses, speakers and sources, in every conflict.
+        scopes=caching.text_scopes(),
     )
 
 
@@ -416,6 +426,7 @@ def statement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return conditional_json(
         request,
         build,
+        scopes=caching.incident_scopes(st.incident_id, st.incident.conflict_id),
         parts=[st.pk, st.updated_at, st.incident.updated_at, an_agg, cl_agg],
         last_modified=latest(
             st.updated_at, st.incident.updated_at, an_agg["changed"], cl_agg["changed"]
@@ -432,6 +443,7 @@ def statement_claim(request: HttpRequest, pk: int) -> HttpResponse:
     return conditional_json(
         request,
         lambda: claim_document(request, st),
+        scopes=caching.incident_scopes(st.incident_id, st.incident.conflict_id),
         parts=[st.pk, st.updated_at, st.incident.updated_at],
         last_modified=latest(st.updated_at, st.incident.updated_at),
         content_type="application/ld+json",

@@ -218,19 +218,27 @@ def read_generations(scopes: Collection[str]) -> dict[str, str]:
 
 def current_generation() -> str:
     """The generation of ANY, replaced by every change (after commit): for validators
-    that follow any change anywhere (the API's ETags, api/conditional.py)."""
+    that follow any change anywhere."""
     return read_generations([ANY])[ANY]
 
 
-def validator(scopes: Iterable[str], *parts: Any) -> str:
+def current_generations(scopes: Iterable[str]) -> dict[str, str]:
+    """The current generations of these scopes and of SITE, in one cache round trip,
+    read only: a scope never bumped (or evicted) reads as "" (any later bump writes a
+    token, so a validator built from it still changes)."""
+    wanted = sorted({*scopes, SITE})
+    found = store().get_many([generation_key(s) for s in wanted])
+    return {s: str(found.get(generation_key(s), "")) for s in wanted}
+
+
+def validator(scopes: Iterable[str], *parts: Any, read: dict[str, str] | None = None) -> str:
     """A digest of the scopes' current generations (and parts): an ETag that changes
-    whenever something the response was built from changed. Used by the API."""
+    whenever something the response was built from changed. The API's validators
+    (api/conditional.py) use it; `read` is generations already read with
+    current_generations() (of these scopes or more)."""
     scopes = sorted({*scopes, SITE})
-    # Read only: a missing generation reads as "" (any later bump writes a token, so
-    # the validator still changes), and a validator costs one cache round trip.
-    found = store().get_many([generation_key(s) for s in scopes])
-    generations = [str(found.get(generation_key(s), "")) for s in scopes]
-    text = "\n".join([*generations, *map(str, parts)])
+    found = read if read is not None else current_generations(scopes)
+    text = "\n".join([*(f"{s}={found.get(s, '')}" for s in scopes), *map(str, parts)])
     return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 

@@ -138,3 +138,59 @@ def test_unpublishing_an_incident_changes_the_source_lists_etag(client):
     again = client.get(url, headers={"If-None-Match": first["ETag"]})
     assert again.status_code == 200
     assert again.json() != first.json()
+
+
+def test_validators_follow_what_the_answer_shows(client, django_capture_on_commit_callbacks):
+    """Issue 15: an edit in one incident gives new validators to that incident's
+    answers and to the lists that show what changed, and leaves another incident's
+    alone (core.cache.validator over the scopes of incidents/caching.py)."""
+    from tests import factories as f
+
+    # The world's own changes commit (and bump their scopes) before the first look.
+    with django_capture_on_commit_callbacks(execute=True):
+        w = ApiWorld()
+        other = f.incident(w.conflict, "Shelling of the grain depot")
+        other_says = f.statement(other, w.south_mfa, "The depot was hit twice at night.")
+    here = {
+        "incident": reverse("api:incident_detail", args=[w.incident.slug]),
+        "statement": reverse("api:statement_detail", args=[w.north_says.pk]),
+        "claim": reverse("api:statement_claim", args=[w.north_says.pk]),
+    }
+    elsewhere = {
+        "incident": reverse("api:incident_detail", args=[other.slug]),
+        "statement": reverse("api:statement_detail", args=[other_says.pk]),
+        "claim": reverse("api:statement_claim", args=[other_says.pk]),
+    }
+    statements = reverse("api:statement_list")
+    incidents = reverse("api:incident_list")
+
+    def etags() -> dict[str, str]:
+        urls = {**{f"here {k}": u for k, u in here.items()}}
+        urls |= {f"elsewhere {k}": u for k, u in elsewhere.items()}
+        urls |= {"statement list": statements, "incident list": incidents}
+        return {name: client.get(url)["ETag"] for name, url in urls.items()}
+
+    before = etags()
+    # A statement's words: its incident's answers and the statement list change; the
+    # incident list shows no words and keeps its validator, as does the other incident.
+    with django_capture_on_commit_callbacks(execute=True):
+        s = Statement.objects.get(pk=w.north_says.pk)
+        s.text += " (corrected)"
+        s.save()
+    after = etags()
+    changed = {name for name in before if before[name] != after[name]}
+    assert changed == {"here incident", "here statement", "here claim", "statement list"}
+    # Still confirmed with a 304 where nothing changed.
+    response = client.get(
+        elsewhere["incident"], headers={"If-None-Match": after["elsewhere incident"]}
+    )
+    assert response.status_code == 304
+
+    # Publishing a statement in the first incident changes the lists too (counts and
+    # rows), still not the other incident.
+    with django_capture_on_commit_callbacks(execute=True):
+        w.draft_statement.publish()
+    final = etags()
+    changed = {name for name in after if after[name] != final[name]}
+    assert {"here incident", "statement list"} <= changed
+    assert not any(name.startswith("elsewhere") for name in changed), changed

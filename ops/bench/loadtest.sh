@@ -4,7 +4,7 @@
 #   DATABASE_URL=postgres://... ops/bench/loadtest.sh   # a database filled by generate_data
 # Without DATABASE_URL a throwaway PostgreSQL is started and filled at 1/10 size.
 #   LOAD_USERS=50 LOAD_TIME=60s LOAD_WORKERS=4 LOAD_CACHE=1
-#   LOAD_WARMUP=20s the same readers first for this long, not counted: the figures are
+#   LOAD_WARMUP=30s the same readers first for this long, not counted: the figures are
 #                   those of a site already in use (0 for a cold start)
 #   LOAD_EDITS=1    one editor saves a published statement every second meanwhile
 #   LOAD_REDIS=1    the page cache in a throwaway Redis (redis-server) instead of the database
@@ -52,7 +52,7 @@ done
 
 mkdir -p bench-results
 rm -f bench-results/locust_cache.txt bench-results/editor.txt
-warmup=${LOAD_WARMUP:-20s}
+warmup=${LOAD_WARMUP:-30s}
 if [ "$warmup" != 0 ]; then
   .venv/bin/locust -f ops/bench/locustfile.py --headless -u "$users" -r 10 -t "$warmup" \
     --host "http://127.0.0.1:$port" --only-summary --stop-timeout 5 --loglevel WARNING \

@@ -14,7 +14,8 @@ of older incidents, deeper list pages, filters and searches. Per request:
     comparison page      40 %   front and major incidents (30) by popularity rank r
                                 (weight 1/r): 95 %; any of the 200 latest incidents: 5 %;
                                 a fifth of the views then switch tab through htmx
-    statement page       15 %   a statement of an incident chosen as above
+    statement page       15 %   a statement of an incident chosen as above, the n-th
+                                in the incident's order with weight 1/n
     search                8 %   ten words, the n-th most searched with weight 1/n
     API list page         5 %   pages 1-3 (not a cached page: not in the hit ratio)
 
@@ -149,7 +150,7 @@ class Reader(HttpUser):
     def statement_page(self) -> None:
         ids = statements_of.get(an_incident()) or [pk for v in statements_of.values() for pk in v]
         if ids:
-            self.client.get(f"/statements/{random.choice(ids)}/", name="/statements/[pk]/")
+            self.client.get(f"/statements/{by_rank(ids)}/", name="/statements/[pk]/")
 
     @task(8)
     def search(self) -> None:

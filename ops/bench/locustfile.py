@@ -51,6 +51,8 @@ known: dict[str, list] = {"popular": [], "tail": [], "conflicts": [], "api_pages
 statements_of: dict[str, list[int]] = {}
 cache_states: dict[str, int] = {"hit": 0, "miss": 0, "repeat hit": 0, "repeat miss": 0}
 seen: set[tuple[str, str]] = set()
+# Per kind of page (locust's request name): [hits, misses].
+by_page: dict[str, list[int]] = {}
 
 
 def by_rank(items: list) -> object:
@@ -59,11 +61,12 @@ def by_rank(items: list) -> object:
 
 
 @events.request.add_listener
-def count_cache_state(response=None, url: str = "", **kwargs) -> None:
+def count_cache_state(response=None, url: str = "", name: str = "", **kwargs) -> None:
     state = response.headers.get("X-Parallax-Cache") if response is not None else None
     if state not in ("hit", "miss"):
         return
     cache_states[state] += 1
+    by_page.setdefault(name, [0, 0])[state == "miss"] += 1
     # A page asked for before in this run: a miss here means it was invalidated (or
     # not stored), not that it was new.
     key = (url or str(response.url), str(response.request.headers.get("HX-Request", "")))
@@ -82,8 +85,12 @@ def report_cache_ratio(environment, **kwargs) -> None:
         f"hit ratio {ratio:.1%} of anonymous page requests; of pages asked for again: "
         f"{cache_states['repeat hit'] / repeats if repeats else 0:.1%} hits ({repeats} requests)"
     )
+    pages = "; ".join(
+        f"{name} {hits / (hits + misses):.1%} of {hits + misses}"
+        for name, (hits, misses) in sorted(by_page.items())
+    )
     pathlib.Path("bench-results").mkdir(exist_ok=True)
-    pathlib.Path("bench-results/locust_cache.txt").write_text(line + "\n")
+    pathlib.Path("bench-results/locust_cache.txt").write_text(f"{line}\nhits by page: {pages}\n")
 
 
 @events.test_start.add_listener

@@ -672,3 +672,21 @@ def test_a_hit_replaces_a_broken_database_connection(world):
     response = Client().get(url)
     assert response.status_code == 200 and response[CACHE_HEADER] == "hit"
     assert not connection.connection.closed
+
+
+def test_the_redis_backend_keeps_one_client():
+    """core.cache.RedisCache (settings, with REDIS_URL): Django's Redis cache with one
+    redis.Redis client per connection pool instead of a new one per operation."""
+    from core.cache import RedisCache
+
+    with servers.ThrowawayRedis() as redis:
+        if not redis.url:
+            pytest.skip("redis-server is not installed")
+        cache = RedisCache(redis.url, {"KEY_PREFIX": "test"})
+        cache.set("a", {"x": 1})
+        cache.set_many({"b": b"bytes", "c": 3})
+        assert cache.get_many(["a", "b", "c", "d"]) == {"a": {"x": 1}, "b": b"bytes", "c": 3}
+        client = cache._cache.get_client()
+        assert cache._cache.get_client() is client
+        assert cache._cache.get_client(write=True) is client  # one server: one pool
+        cache.close()

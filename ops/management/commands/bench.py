@@ -255,7 +255,7 @@ class Command(BaseCommand):
                 found = {"database": database}
                 if url:
                     found["Redis"] = {
-                        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                        "BACKEND": "core.cache.RedisCache",
                         "LOCATION": url,
                         "KEY_PREFIX": "parallax-bench",
                     }

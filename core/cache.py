@@ -93,7 +93,9 @@ SITE = "site"
 ANY = "any"
 # After the pages' keys in any collation: the database cache culls in key order.
 GENERATION_PREFIX = "parallax:zgen:"
-PAGE_PREFIX = "parallax:page:"
+# "page2": entries name their body instead of holding it; workers of the previous
+# version (during a rolling deploy) keep reading and writing their own "page:" keys.
+PAGE_PREFIX = "parallax:page2:"
 # A page's bytes, under their digest: never change, so each worker keeps the ones it
 # serves in memory (_Bodies) and a hit reads only the small entry and its generations.
 BODY_PREFIX = "parallax:body:"

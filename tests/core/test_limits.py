@@ -272,3 +272,21 @@ def test_an_htmx_client_gets_a_short_plain_answer(editor_client, world):
     assert response.status_code == 400
     assert response["Content-Type"].startswith("text/plain")
     assert len(response.content) < 500
+
+
+def test_the_stall_watch_is_one_thread_that_cuts_late_requests_only():
+    """core.middleware._StallWatch: requests register with one watchdog thread per
+    process (no thread per request); one past its deadline is cut, the others not."""
+    from core.middleware import _StallWatch
+
+    with _StallWatch(30) as first:
+        pass
+    threads = threading.active_count()
+    for _ in range(20):
+        with _StallWatch(30) as quick:
+            pass
+    assert threading.active_count() == threads
+    assert not first.fired and not quick.fired
+    with _StallWatch(0.2) as slow:
+        time.sleep(0.2 + 3 * _StallWatch.TICK)
+    assert slow.fired

@@ -267,6 +267,9 @@ else:
             "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "20000"))},
         }
     }
+# A namespace of its own in a shared cache (ops/bench/loadtest.sh: each run starts
+# empty without clearing anyone's entries).
+CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "")
 
 TASKS = {
     "default": {
@@ -377,6 +380,9 @@ PUBLIC_PAGE_CACHE = env_bool("PUBLIC_PAGE_CACHE", "pytest" not in sys.modules)
 # A page first rendered within this many seconds after a change of something it shows
 # is not stored (core.cache): allows for clocks of different machines that differ.
 PUBLIC_PAGE_CACHE_CLOCK_SKEW = float(os.environ.get("PUBLIC_PAGE_CACHE_CLOCK_SKEW", "0.5"))
+# Bytes of cached pages each worker keeps in its own memory, by digest (core.cache:
+# a hit then reads only the page's small entry and its generations).
+PUBLIC_PAGE_CACHE_LOCAL_BYTES = int(os.environ.get("PUBLIC_PAGE_CACHE_LOCAL_BYTES", 32 * 2**20))
 # The cache alias of the page cache and remember() (manage.py bench uses its own).
 PUBLIC_PAGE_CACHE_ALIAS = os.environ.get("PUBLIC_PAGE_CACHE_ALIAS", "default")
 

@@ -31,6 +31,9 @@ if [ -z "${DATABASE_URL:-}" ]; then
     --annotations 10000 --actors 200 --no-progress
 fi
 export DEBUG=0 PUBLIC_PAGE_CACHE=${LOAD_CACHE:-1}
+# Every run in a cache namespace of its own: it starts empty (then the warm-up), and
+# never reads or clears entries of another run or of a site sharing the database.
+export CACHE_KEY_PREFIX="parallax-load-$(date +%s)-$$"
 if [ "${LOAD_REDIS:-0}" = 1 ]; then
   redis_port=$(.venv/bin/python -c 'from ops.bench.servers import free_port; print(free_port())')
   redis-server --port "$redis_port" --save '' --appendonly no --daemonize no \

@@ -88,6 +88,7 @@ def incident_list(request: HtmxHttpRequest) -> HttpResponse:
     template = "incidents/incident_list.html"
     if wants_fragment(request):
         template += "#incident-results"
+        context["fragment"] = True
     return render(request, template, context)
 
 

@@ -310,14 +310,34 @@ def _shorten(words: str, limit: int = 90) -> str:
 
 
 class SaveForm(forms.Form):
-    """Attach the accepted statements to an existing incident or a new one."""
+    """Attach the accepted statements to an existing incident or a new one; a new
+    incident belongs to an existing conflict or to a new one whose sides are parties
+    the article names (so an editor can cover a conflict the site has never heard of
+    without the admin)."""
 
     incident = forms.ModelChoiceField(
         queryset=Incident.objects.select_related("conflict").order_by("-date_start"),
         required=False,
         empty_label="— a new incident —",
     )
-    conflict = forms.ModelChoiceField(queryset=Conflict.objects.all(), required=False)
+    conflict = forms.ModelChoiceField(
+        queryset=Conflict.objects.all(),
+        required=False,
+        empty_label="— a new conflict (below) —",
+        label="Conflict of the new incident",
+    )
+    new_conflict = forms.CharField(
+        max_length=200,
+        required=False,
+        label="New conflict's name",
+        help_text="Only when no conflict above fits, e.g. “Kyrgyzstan–Tajikistan”.",
+    )
+    sides = forms.MultipleChoiceField(
+        required=False,
+        label="New conflict's sides",
+        help_text="Two or more of the parties this article names, in the order shown.",
+        widget=forms.CheckboxSelectMultiple,
+    )
     title = forms.CharField(max_length=300, required=False, label="New incident title")
     date_start = forms.DateField(
         required=False, label="Incident date", widget=forms.DateInput(attrs={"type": "date"})
@@ -328,11 +348,49 @@ class SaveForm(forms.Form):
         label="Record reacting parties as third parties of the conflict",
     )
 
+    def __init__(self, *args: Any, draft: ImportDraft, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        named = draft.named_parties()
+        self.fields["sides"].choices = [  # type: ignore[attr-defined]
+            (p.slug, f"{p.name} (new party)" if p.is_new else p.name) for p in named
+        ]
+        if not self.is_bound and "conflict" not in self.initial:
+            self._suggest_conflict(draft)
+
+    def _suggest_conflict(self, draft: ImportDraft) -> None:
+        """Preselect the conflict whose sides are the article's two main parties, or
+        propose a new one made of them."""
+        pair = draft.suggested_sides()
+        if not pair:
+            return
+        slugs = {p.slug for p in pair}
+        for conflict in Conflict.objects.prefetch_related("sides"):
+            if {p.slug for p in conflict.sides.all()} == slugs:
+                self.initial["conflict"] = conflict.pk
+                return
+        self.initial["new_conflict"] = "–".join(p.name for p in pair)
+        self.initial["sides"] = [p.slug for p in pair]
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
-        if data.get("incident") is None:
-            missing = [f for f in ("conflict", "title", "date_start") if not data.get(f)]
-            for f in missing:
+        if data.get("incident") is not None:
+            return data
+        for f in ("title", "date_start"):
+            if not data.get(f):
                 self.add_error(f, "Needed for a new incident (or choose an existing one).")
+        name = (data.get("new_conflict") or "").strip()
+        data["new_conflict"] = name
+        if data.get("conflict") is not None:
+            if name:
+                self.add_error(
+                    "new_conflict", "Choose an existing conflict or name a new one, not both."
+                )
+        elif not name:
+            self.add_error("conflict", "Choose the incident's conflict, or name a new one below.")
+        else:
+            if Conflict.objects.filter(name__iexact=name).exists():
+                self.add_error("new_conflict", "A conflict of this name exists: choose it above.")
+            if len(data.get("sides") or []) < 2:
+                self.add_error("sides", "A conflict needs at least two sides.")
         return data

@@ -25,6 +25,7 @@ from django.utils import timezone
 from geo import gazetteer
 from incidents.models import (
     Incident,
+    Party,
     Source,
     http_url_constraint,
     normalise_for_match,
@@ -42,6 +43,17 @@ logger = logging.getLogger("parallax.imports")
 
 class ImportRejected(ValueError):
     """The article cannot be imported; the message says why, for the page and CLI."""
+
+
+@dataclass(eq=False)
+class NamedParty:
+    """A party the proposals of an import speak for (ImportDraft.named_parties)."""
+
+    slug: str
+    name: str
+    kind: str
+    is_new: bool
+    proposals: int = 1
 
 
 @dataclass
@@ -317,6 +329,41 @@ class ImportDraft(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.REVIEW
+
+    def named_parties(self) -> list[NamedParty]:
+        """The parties the proposals speak for, in order of first appearance: the
+        ones the site has, and the new ones the import proposes (created on save)."""
+        found: dict[str, NamedParty] = {}
+        known = {
+            p.slug: p
+            for p in Party.objects.filter(
+                slug__in={s.get("party") for s in self.statements if s.get("party")}
+            )
+        }
+        for item in self.statements:
+            slug = item.get("party") or ""
+            if not slug:
+                continue
+            if slug in found:
+                found[slug].proposals += 1
+                continue
+            party, new = known.get(slug), item.get("new_party") or {}
+            if party is not None:
+                found[slug] = NamedParty(slug, party.name, party.kind, is_new=False)
+            elif new.get("name"):
+                kind = new.get("kind") or Party.Kind.OTHER
+                found[slug] = NamedParty(slug, new["name"], kind, is_new=True)
+        return list(found.values())
+
+    def suggested_sides(self) -> list[NamedParty]:
+        """The two parties most likely to be the conflict's sides: the states with the
+        most proposals (earlier first on a tie), or any parties when fewer than two
+        states speak. Only a suggestion: the editor confirms or changes it."""
+        named = self.named_parties()
+        states = [p for p in named if p.kind == Party.Kind.STATE]
+        pool = states if len(states) >= 2 else named
+        ranked = sorted(pool, key=lambda p: (-p.proposals, named.index(p)))[:2]
+        return sorted(ranked, key=named.index) if len(ranked) == 2 else []
 
     def earlier_imports(self) -> list[ImportDraft]:
         """Earlier imports of the same article: the same URL, or the same cleaned text

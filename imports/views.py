@@ -111,10 +111,11 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     draft = _draft(pk)
     proposals = draft.proposals
     save_form = SaveForm(
+        draft=draft,
         initial={
             "title": draft.title,
             "date_start": proposals.get("incident_date") or draft.published_on,
-        }
+        },
     )
     context = _review_context(draft) | {
         "save_form": save_form,
@@ -172,7 +173,7 @@ def save_summary(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def save(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     draft = _draft(pk)
-    form = SaveForm(request.POST)
+    form = SaveForm(request.POST, draft=draft)
     error = ""
     if form.is_valid():
         data = form.cleaned_data
@@ -182,6 +183,8 @@ def save(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 by=_user(request),
                 incident=data.get("incident"),
                 conflict=data.get("conflict"),
+                new_conflict=data.get("new_conflict") or "",
+                sides=data.get("sides") or [],
                 title=data.get("title") or "",
                 date_start=data.get("date_start"),
                 add_third_parties=data.get("add_third_parties", False),

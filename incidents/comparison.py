@@ -461,10 +461,46 @@ class ComparisonPage:
     side_headers: list[tuple[Party, int]] = field(default_factory=list)
     timeline_page: Page[TimelineEntry] | None = None
     sources: list[SourceEntry] = field(default_factory=list)
+    # What the cards were arranged from: load_cards() reads their full rows from it.
+    comparison: Comparison | None = None
 
     def context(self) -> dict[str, Any]:
         # Shallow on purpose: dataclasses.asdict would deep-copy the model objects.
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+    def shown_cards(self) -> list[tuple[Statement, GridClaim | None, str]]:
+        """Each statement card of the page (statement, claim or None, side class), in
+        the order the page shows them."""
+        shown: list[tuple[Statement, GridClaim | None, str]] = []
+        for row in self.rows:
+            for cell in row.cells:
+                shown.extend((c.statement, c, cell.side_class) for c in cell.claims)
+                shown.extend((s, None, cell.side_class) for s in cell.statements)
+        for group in self.reactions:
+            shown.extend((s, None, "") for s in group.statements)
+        if self.timeline_page is not None:
+            shown.extend((e.statement, None, e.side_class) for e in self.timeline_page)
+        return shown
+
+    def load_cards(self) -> None:
+        """Put the full rows (text, source, note count) of the cards shown in place of
+        the placing-only statements they were arranged with, in one query. Only the
+        cards need them, and the view skips this when it has the cards' HTML already
+        (incidents.views.comparison_cards)."""
+        if self.comparison is None:
+            return
+        cards = self.comparison.cards({s.pk for s, _, _ in self.shown_cards()})
+        # Relation links name the other claim's party, which every loaded statement
+        # has; a card shows the full row.
+        for row in self.rows:
+            for cell in row.cells:
+                for c in cell.claims:
+                    c.statement = cards[c.statement_id]
+                cell.statements = [cards[s.pk] for s in cell.statements]
+        for group in self.reactions:
+            group.statements = [cards[s.pk] for s in group.statements]
+        for e in self.timeline_page or []:
+            e.statement = cards[e.statement.pk]
 
 
 def build_page(incident: Incident, user: Any, query: Any) -> ComparisonPage:
@@ -512,6 +548,7 @@ def build_page(incident: Incident, user: Any, query: Any) -> ComparisonPage:
         third_party_shown=third_party_shown,
         statement_count=len(all_statements),
         sources_count=len({s.source_id for s in all_statements if s.source_id}),
+        comparison=data,
     )
     if tab == "grid":
         _fill_grid(page, data, statements, point_filtered=bool(point_id))
@@ -519,11 +556,7 @@ def build_page(incident: Incident, user: Any, query: Any) -> ComparisonPage:
         shown = {s.pk for s in statements}
         timeline_all = arrange_timeline(data.order, all_statements)
         entries = [e for e in timeline_all if e.statement.pk in shown]
-        timeline = Paginator(entries, TIMELINE_PAGE_SIZE).get_page(query.get("page"))
-        cards = data.cards({e.statement.pk for e in timeline.object_list})
-        for e in timeline.object_list:
-            e.statement = cards[e.statement.pk]
-        page.timeline_page = timeline
+        page.timeline_page = Paginator(entries, TIMELINE_PAGE_SIZE).get_page(query.get("page"))
     else:
         page.sources = arrange_sources(statements, data.sources())
     return page
@@ -547,21 +580,6 @@ def _fill_grid(
         for group in reactions:
             group.hidden = max(0, len(group.statements) - CELL_LIMIT)
             group.statements = group.statements[:CELL_LIMIT]
-    # Only now, the full rows of the cards that are shown.
-    cards = data.cards(
-        {c.statement_id for row in rows for cell in row.cells for c in cell.claims}
-        | {s.pk for row in rows for cell in row.cells for s in cell.statements}
-        | {s.pk for group in reactions for s in group.statements}
-    )
-    # Relation links name the other claim's party, which every loaded statement has;
-    # a card shows the full row.
-    for row in rows:
-        for cell in row.cells:
-            for c in cell.claims:
-                c.statement = cards[c.statement_id]
-            cell.statements = [cards[s.pk] for s in cell.statements]
-    for group in reactions:
-        group.statements = [cards[s.pk] for s in group.statements]
     for row in rows:
         if row.point is not None:
             row.location_map = maps.location_claims_map(row.point, located_claims(data, row.point))

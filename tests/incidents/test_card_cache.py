@@ -63,9 +63,8 @@ def test_cards_are_rendered_once_then_served_from_the_cache(client, world):
 
 @cards_cached
 def test_warm_cards_cost_no_more_queries_than_rendering_them(client, world):
-    with override_settings(VALUE_CACHE=False):
-        with CaptureQueriesContext(connection) as uncached:
-            client.get(world.url)
+    with override_settings(VALUE_CACHE=False), CaptureQueriesContext(connection) as uncached:
+        client.get(world.url)
     client.get(world.url)
     with CaptureQueriesContext(connection) as warm:
         response = client.get(world.url)

@@ -20,7 +20,10 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import OuterRef, Prefetch, Subquery
 
-from . import dates, maps
+from accounts.models import audience
+from core.cache import remember
+
+from . import caching, dates, maps
 from .cards import statements_for
 from .forms import TABS, IncidentViewForm
 from .maps import IncidentMap
@@ -180,10 +183,12 @@ class Comparison:
     with its relations. `cards()` loads the full rows (text, source, note count) of
     just the statements shown: building all 300 of a large incident cost more than
     everything else on the page together (docs/performance.md).
+
+    It holds what one audience may see (accounts.audience), never a user: it is kept
+    in the shared cache (load_comparison).
     """
 
     incident: Incident
-    user: Any
     order: SideOrder
     places: list[Any]
     points: list[PointOfContention]
@@ -199,12 +204,13 @@ class Comparison:
     def claims_of(self, statement: Statement) -> list[GridClaim]:
         return self.claims.get(statement.pk, [])
 
-    def cards(self, ids: set[int]) -> dict[int, Statement]:
-        """The statements with these ids, with everything a card shows, in one query."""
+    def cards(self, user: Any, ids: set[int]) -> dict[int, Statement]:
+        """The statements with these ids, with everything a card shows to `user`, in
+        one query."""
         if not ids:
             return {}
         found = (
-            statements_for(self.user, incident=False, joins=False)
+            statements_for(user, incident=False, joins=False)
             .select_related("actor")
             .filter(incident=self.incident)
             .in_bulk(ids)
@@ -234,7 +240,21 @@ class Comparison:
 def load_comparison(incident: Incident, user: Any, *, speakers: bool = False) -> Comparison:
     """Everything the comparison page arranges, in a fixed number of queries.
     `speakers=True` also loads each statement's speaker (the sources tab names them
-    all; the other views only name the speakers of the cards shown)."""
+    all; the other views only name the speakers of the cards shown).
+
+    Kept per audience with remember() under the page's own scopes (whatever would
+    make the page stale makes this stale too), so that the page's tabs, filters and
+    partials, and analysts, whom the page cache never serves, read it once: reading
+    it back costs a tenth of loading it (docs/performance.md)."""
+    who = audience(user).value
+    return remember(
+        f"parallax:comparison:{incident.pk}:{who}:{int(speakers)}",
+        lambda: _load_comparison(incident, user, speakers=speakers),
+        caching.incident_scopes(incident.pk, incident.conflict_id),
+    )
+
+
+def _load_comparison(incident: Incident, user: Any, *, speakers: bool) -> Comparison:
     # The conflict's sides (in order) and the third parties it records, in one query:
     # a statement's party is always one of them (Statement.clean).
     side_order = ConflictSide.objects.filter(
@@ -279,7 +299,6 @@ def load_comparison(incident: Incident, user: Any, *, speakers: bool = False) ->
     )
     comparison = Comparison(
         incident=incident,
-        user=user,
         order=order,
         places=places,
         points=points,
@@ -482,14 +501,14 @@ class ComparisonPage:
             shown.extend((e.statement, None, e.side_class) for e in self.timeline_page)
         return shown
 
-    def load_cards(self) -> None:
+    def load_cards(self, user: Any) -> None:
         """Put the full rows (text, source, note count) of the cards shown in place of
         the placing-only statements they were arranged with, in one query. Only the
         cards need them, and the view skips this when it has the cards' HTML already
         (incidents.views.comparison_cards)."""
         if self.comparison is None:
             return
-        cards = self.comparison.cards({s.pk for s, _, _ in self.shown_cards()})
+        cards = self.comparison.cards(user, {s.pk for s, _, _ in self.shown_cards()})
         # Relation links name the other claim's party, which every loaded statement
         # has; a card shows the full row.
         for row in self.rows:

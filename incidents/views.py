@@ -154,7 +154,7 @@ def comparison_cards(
     their tools (forms with the visitor's CSRF token): rendered every time."""
 
     def render_all() -> dict[str, str]:
-        page.load_cards()
+        page.load_cards(request.user)
         card = get_template("incidents/_statement_card.html").template  # type: ignore[attr-defined]
         cards_context = make_context(context, request)
         rendered = {}

@@ -1,7 +1,7 @@
-"""The comparison page's statement cards, rendered once per audience and URL and kept
-with core.cache.remember() under the page's scopes (incidents.views.comparison_cards):
-the public never gets an analyst's cards, nobody but editors gets editors' tools, and
-every change the page shows reaches its cards at once."""
+"""The comparison page's data and statement cards, kept per audience with
+core.cache.remember() under the page's scopes (incidents.comparison.load_comparison,
+incidents.views.comparison_cards): the public never gets what an analyst sees, nobody
+but editors gets editors' tools, and every change the page shows reaches it at once."""
 
 from __future__ import annotations
 
@@ -129,3 +129,19 @@ def test_an_opened_card_is_not_served_for_the_closed_one(client, world):
     opened = client.get(world.url + f"?card={key}").content
     assert b"is-expanded" in opened
     assert b"is-expanded" not in client.get(world.url).content
+
+
+@cards_cached
+def test_points_claims_and_tabs_follow_the_incidents_changes(client, world):
+    client.get(world.url)
+    timeline = client.get(world.url + "?tab=timeline", HTTP_HX_REQUEST="true").content
+    assert b"Mines were found" not in timeline
+    world.point.label = "Why was the patrol at the river?"
+    world.point.save()
+    claim(world.south_says, world.point, "lay mines")
+    content = client.get(world.url).content
+    assert b"Why was the patrol at the river?" in content
+    assert b"lay mines" in content
+    world.draft.publish()
+    timeline = client.get(world.url + "?tab=timeline", HTTP_HX_REQUEST="true").content
+    assert b"Mines were found" in timeline

@@ -31,6 +31,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -43,16 +44,19 @@ from django.urls import NoReverseMatch, reverse
 from incidents.models import Incident, Statement
 from ops.management.commands.generate_data import COMMON_TERM, RARE_TERM
 
-# Words of generate_data's texts from very rare to very common (the search curve).
+# Queries of generate_data's words from very rare to very common (the search curve);
+# visible matches at full size: 27, 125, 684, 1,730, 11,158, 19,396, 51,612, 70,524,
+# 92,475. Its words come in few frequencies: two words narrow a common one down to
+# the hundreds, the middle of the curve that issue 15 found slow.
 SEARCH_WORDS = [
     RARE_TERM,
+    "kitehollow investigation",
+    "league investigation",
+    "kitehollow",
     "federal",
     "investigation",
-    "village",
-    "border",
     "territory",
-    "ceasefire",
-    "soldiers",
+    COMMON_TERM,
     "positions",
 ]
 SEARCH_TARGET_MS = 60
@@ -267,7 +271,7 @@ class Command(BaseCommand):
         for word in SEARCH_WORDS:
             matching = backend.matching_ids(parse_query(word))
             n = Statement.objects.publicly_visible().filter(pk__in=matching).count()
-            url = self.url("search:results") + "?q=" + word
+            url = self.url("search:results") + "?" + urlencode({"q": word})
             curve.append((n, self.measure(f"search, {word}", url)))
         return sorted(curve, key=lambda c: c[0])
 
@@ -275,14 +279,15 @@ class Command(BaseCommand):
         rows = [
             f"Search by word frequency (uncached; target p95 < {SEARCH_TARGET_MS} ms):",
             "",
-            "| word | visible matches | p50 ms | p95 ms | queries | target |",
-            "|---|--:|--:|--:|--:|---|",
+            "| query | visible matches | p50 ms | p95 ms | app CPU p50 ms | queries | target |",
+            "|---|--:|--:|--:|--:|--:|---|",
         ]
         for n, r in curve:
             ok = "met" if r.pct(95) < SEARCH_TARGET_MS else "MISSED"
             word = r.name.split(", ", 1)[1]
             rows.append(
-                f"| {word} | {n:,} | {r.pct(50):.1f} | {r.pct(95):.1f} | {r.queries} | {ok} |"
+                f"| {word} | {n:,} | {r.pct(50):.1f} | {r.pct(95):.1f} | "
+                f"{r.pct(50, r.cpu_times):.1f} | {r.queries} | {ok} |"
             )
         return "\n".join(rows)
 

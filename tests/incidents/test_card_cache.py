@@ -145,3 +145,14 @@ def test_points_claims_and_tabs_follow_the_incidents_changes(client, world):
     world.draft.publish()
     timeline = client.get(world.url + "?tab=timeline", HTTP_HX_REQUEST="true").content
     assert b"Mines were found" in timeline
+
+
+@cards_cached
+def test_an_unpublished_related_incident_leaves_the_page_at_once(client, world):
+    from tests.factories import incident
+
+    other = incident(world.conflict, "Boats held at the estuary")
+    world.incident.related.add(other)
+    assert b"Boats held at the estuary" in client.get(world.url).content
+    other.unpublish()
+    assert b"Boats held at the estuary" not in client.get(world.url).content

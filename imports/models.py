@@ -207,6 +207,7 @@ class ImportJob(models.Model):
                 job.enqueue()
         except BaseException:
             uploads.delete(refs)
+            uploads.delete_folder(folder)
             raise
         return job
 

@@ -128,6 +128,18 @@ def delete(refs: list[dict[str, Any]]) -> None:
         _remove_empty_folder(folder)
 
 
+def delete_folder(folder: str) -> None:
+    """Delete everything in one upload's folder: what a failed upload stored, a file
+    written half-way included (the storage leaves it when a copy fails)."""
+    try:
+        _, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in files:
+        default_storage.delete(f"{folder}/{name}")
+    _remove_empty_folder(folder)
+
+
 def _remove_empty_folder(folder: str) -> None:
     try:
         location = default_storage.path(folder)

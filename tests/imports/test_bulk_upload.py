@@ -298,6 +298,8 @@ def test_a_storage_failure_half_way_deletes_what_was_stored(
     def failing_store(item, folder, index):
         calls.append(index)
         if index == 2:
+            # The disk fills up half-way through the third file.
+            media.save(f"{folder}/{index:04d}.txt", ContentFile(b"half of an art"))
             raise OSError(28, "No space left on device")
         return real_store(item, folder, index)
 

@@ -11,12 +11,14 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from incidents.models import Conflict, Incident, Party, Source, Statement, validate_http_url
+from incidents.models import Conflict, Incident, Party, Source, Statement
 
-from .models import Article, ImportDraft, ImportRejected
+from . import uploads
+from .models import Article, ImportDraft, ImportRejected, article_meta
 from .nlp import ModelUnavailable
 from .pipeline import analyse_article, draft_from
 from .proposals import POINTS
+from .uploads import Upload
 
 
 class ArticleForm(forms.Form):
@@ -83,7 +85,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", MultipleFileInput())
-        # An empty article is reported per article by the job, not by refusing the upload.
+        # Empty files are refused by BulkForm with their names, all at once.
         kwargs.setdefault("allow_empty_file", True)
         super().__init__(*args, **kwargs)
 
@@ -94,23 +96,30 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)]
 
 
+# An article's JSON file holds four short fields.
+META_MAX_BYTES = 65536
+
+
 class BulkForm(forms.Form):
     """Text files, each optionally with a JSON file of the same name giving url,
-    publisher, published (YYYY-MM-DD) and title."""
+    publisher, published (YYYY-MM-DD) and title. Checked without holding them in
+    memory (imports.uploads.inspect); the job stores them (ImportJob.from_uploads)."""
 
     articles = MultipleFileField(
         label="Article files",
-        help_text="Text files (.txt), each with an optional .json of the same name: "
+        help_text="Text files (.txt, UTF-8), each with an optional .json of the same name: "
         '{"url": ..., "publisher": ..., "published": "YYYY-MM-DD", "title": ...}.',
     )
-    MAX_FILES = 200
 
-    def clean_articles(self) -> list[Article]:
+    def clean_articles(self) -> list[Upload]:
         files = self.cleaned_data["articles"]
-        if len(files) > self.MAX_FILES:
-            raise ValidationError(f"At most {self.MAX_FILES} files at a time.")
-        # Sizes are known before anything is read (Django has streamed large uploads
-        # to temporary files): refuse what cannot be imported without reading it.
+        most = settings.IMPORT_BULK_MAX_FILES
+        if len(files) > most:
+            raise ValidationError(
+                f"{len(files)} files were uploaded; at most {most} at a time. Upload them in parts."
+            )
+        # Sizes are known before anything is read (Django has spooled the upload to
+        # temporary files): refuse what cannot be imported without reading it.
         total = sum(f.size or 0 for f in files)
         if total > settings.IMPORT_BULK_MAX_BYTES:
             limit = round(settings.IMPORT_BULK_MAX_BYTES / 1_048_576, 1)
@@ -125,47 +134,72 @@ class BulkForm(forms.Form):
                 f"{', '.join(too_big[:5])}: longer than an article can be "
                 f"({settings.IMPORT_MAX_CHARS:,} characters)."
             )
-        texts: dict[str, str] = {}
+        texts: dict[str, Upload] = {}
         metas: dict[str, dict[str, Any]] = {}
+        problems: list[str] = []
         for f in files:
             name = PurePosixPath(f.name)
-            raw = f.read()
             if name.suffix.lower() == ".json":
                 try:
-                    meta = json.loads(raw.decode("utf-8"))
-                except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                    raise ValidationError(f"{f.name} is not valid JSON.") from exc
-                if not isinstance(meta, dict):
-                    raise ValidationError(f"{f.name} must hold a JSON object.")
-                metas[name.stem] = meta
-            else:
-                try:
-                    texts[name.stem] = raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    # Reported per article by the pipeline's binary check.
-                    texts[name.stem] = raw.decode("utf-8", errors="replace")
-        if not texts:
+                    metas[name.stem] = read_meta(f)
+                except ValidationError as exc:
+                    problems.append(f"{f.name}: {' '.join(exc.messages)}")
+                continue
+            if name.stem in texts:
+                problems.append(f"{f.name}: a second article named “{name.stem}”; rename one")
+                continue
+            try:
+                size, digest = uploads.inspect(f)
+            except uploads.NotText as exc:
+                problems.append(f"{f.name} {exc}")
+                continue
+            texts[name.stem] = Upload(name=f.name, file=f, size=size, sha256=digest)
+        if not texts and not problems:
             raise ValidationError("No article text files among the uploaded files.")
-        return [article_from(stem, texts[stem], metas.get(stem, {})) for stem in sorted(texts)]
+        for stem, upload in texts.items():
+            upload.meta = metas.get(stem, {})
+            try:
+                article_meta(upload.meta)
+            except ValidationError as exc:
+                problems.append(f"{stem}.json: {' '.join(exc.messages)}")
+        if problems:
+            shown = problems[:10]
+            if len(problems) > len(shown):
+                shown.append(f"and {len(problems) - len(shown)} more")
+            raise ValidationError(
+                "Nothing was imported. Correct these files and upload again: "
+                + "; ".join(shown)
+                + "."
+            )
+        return [texts[stem] for stem in sorted(texts)]
+
+
+def read_meta(f: Any) -> dict[str, Any]:
+    """An article's JSON file: a small object."""
+    if (f.size or 0) > META_MAX_BYTES:
+        raise ValidationError(f"larger than {META_MAX_BYTES // 1024} KB, too large for metadata")
+    try:
+        meta = json.loads(f.read().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationError("not valid JSON") from exc
+    if not isinstance(meta, dict):
+        raise ValidationError("must hold a JSON object")
+    return meta
 
 
 def article_from(name: str, text: str, meta: dict[str, Any]) -> Article:
-    published = meta.get("published") or meta.get("published_on") or meta.get("date") or ""
+    """An Article of `manage.py import_articles` (a text file and its JSON)."""
     try:
-        published_on = date.fromisoformat(str(published)) if published else None
-    except ValueError as exc:
-        raise ValidationError(f"{name}: the date {published!r} is not YYYY-MM-DD.") from exc
-    url = str(meta.get("url", "")).strip()
-    try:
-        validate_http_url(url)
+        fields = article_meta(meta)
     except ValidationError as exc:
-        raise ValidationError(f"{name}: the url {url!r} is not an http(s) address.") from exc
+        raise ValidationError(f"{name}: {' '.join(exc.messages)}.") from exc
+    published = fields["published_on"]
     return Article(
         text=text,
-        url=url,
-        publisher=str(meta.get("publisher", "")),
-        published_on=published_on,
-        title=str(meta.get("title", "")),
+        url=fields["url"],
+        publisher=fields["publisher"],
+        published_on=date.fromisoformat(published) if published else None,
+        title=fields["title"],
         name=name,
     )
 

@@ -19,6 +19,7 @@ from imports.models import ImportDraft, ImportJob
 from imports.tasks import run_import_job
 from incidents.models import Actor, Claim, Incident, Source, Statement
 from tests.factories import World
+from tests.imports.conftest import stored_paths
 
 # An article about the tests' invented conflict (tests/factories.py World), in the
 # tests' own words. It opens with page debris, as pasted articles do.
@@ -380,13 +381,13 @@ def test_import_articles_command_with_nothing_importable(tmp_path, world):
 
 @override_settings(TASKS=IMMEDIATE)
 def test_bulk_upload_runs_as_a_background_job(
-    editor_client, world, tmp_path, django_capture_on_commit_callbacks
+    editor_client, world, tmp_path, django_capture_on_commit_callbacks, media
 ):
     write_articles(tmp_path)
     with ExitStack() as stack:
         files = [
             stack.enter_context(open(tmp_path / name, "rb"))
-            for name in ("north.txt", "north.json", "empty.txt")
+            for name in ("north.txt", "north.json", "weather.txt")
         ]
         with django_capture_on_commit_callbacks(execute=True):
             response = editor_client.post(reverse("imports:bulk"), {"articles": files})
@@ -395,7 +396,9 @@ def test_bulk_upload_runs_as_a_background_job(
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE
     assert (job.total, job.processed, job.drafts_created, job.rejected) == (2, 2, 1, 1)
+    # Succeeded: its files are deleted and it no longer refers to them.
     assert job.payload == []
+    assert stored_paths(media) == [] and media.listdir("imports") == ([], [])
     draft = job.drafts.get()
     assert draft.url == "https://news.example/n"
     # The progress partial alone, for htmx polling; no more polling once finished.
@@ -403,7 +406,7 @@ def test_bulk_upload_runs_as_a_background_job(
     html = fragment.content.decode()
     assert "<html" not in html and 'id="job-progress"' in html
     assert "hx-trigger" not in html
-    assert "empty: The article is empty" in html
+    assert "weather: No attributed statement" in html
 
 
 def test_job_page_polls_while_running(editor_client, world):

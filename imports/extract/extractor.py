@@ -188,6 +188,10 @@ class Extractor(SpanRules):
         statements += self._release_statements(doc, furn, statements, quotes)
         statements.sort(key=lambda s: s.start)
         for st in statements:
+            # Last, so every rule above saw the quotation whole; the kind was decided
+            # with the marks.
+            st.start, st.end = quotes.unwrap(_text(doc), st.start, st.end)
+            st.text = _text(doc)[st.start : st.end]
             st.new_party = self._new_party(st)
             st.alternatives = self._alternatives(doc, st)
         parties = list(dict.fromkeys(s.party for s in statements if s.party))

@@ -162,6 +162,7 @@ class SpanRules(SpanFinder):
         statement: a quotation standing alone as the next sentence of the paragraph
         joins the quotation before the attribution."""
         text = _text(doc)
+        self._join_around_attribution(doc, cue, quotes)
         q = quotes.containing(cue.start)
         if q is None or q[0] != cue.start or cue.token.idx < q[1]:
             return cue.end
@@ -175,6 +176,39 @@ class SpanRules(SpanFinder):
         if after.strip(" ") and not after.startswith("\n"):
             return cue.end
         return nxt[1]
+
+    @staticmethod
+    def _join_around_attribution(doc: Doc, cue: _Cue, quotes: _Quotes) -> None:
+        """ "We will not retreat," the minister said, "and we will not attack.": a
+        quotation that the attribution interrupts mid-sentence is one statement, from
+        the first fragment's first word to the second's last, whichever fragment the
+        cue took. A first fragment closed by a full stop ended its sentence: the
+        quotation after the attribution is then a statement of its own."""
+        if cue.according or cue.bare:
+            return
+        text = _text(doc)
+        v, subj = cue.token, cue.subject
+        lo = min(v.idx, doc[subj.left_edge.i].idx)
+        hi = max(v.idx + len(v.text), subj.idx + len(subj.text))
+        if subj.i > v.i:
+            last = doc[subj.right_edge.i]
+            hi = max(hi, last.idx + len(last.text))
+        before = next((q for q in reversed(quotes.spans) if q[1] <= lo), None)
+        after = next((q for q in quotes.spans if q[0] >= hi), None)
+        if before is None or after is None:
+            return
+        if (before[0], before[1]) != (cue.start, cue.end) and (after[0], after[1]) != (
+            cue.start,
+            cue.end,
+        ):
+            return
+        if not re.fullmatch(r"[ \t,–—-]*", text[before[1] : lo]):
+            return
+        if not re.fullmatch(r"[ \t,:–—-]*", text[hi : after[0]]):
+            return
+        if text[before[1] - 2 : before[1] - 1] in ".!?":
+            return
+        cue.start, cue.end = before[0], after[1]
 
     def _colon_quotes(
         self, doc: Doc, quotes: _Quotes, furn: Furniture, cues: list[_Cue]

@@ -113,7 +113,12 @@ class SpanFinder(SpeakerResolver):
                 addressees.append(c)
             elif c.dep_ == "prep" and _is_adjunct_prep(c, v):
                 adjuncts.append(c)
-            elif c.dep_ in ("dobj", "dative") and lemma in ("tell", "assure", "inform", "brief"):
+            elif c.dep_ in ("dobj", "dative") and (
+                lemma in ("tell", "assure", "inform", "brief")
+                # "“...?” Varga asked reporters": whom he asked, not what
+                or lemma == "ask"
+                and not any(g.dep_ in ("xcomp", "ccomp") for g in v.children)
+            ):
                 addressees.append(c)
                 # "told a cabinet meeting that ...": the parser may hang the that-clause
                 # on the addressee.

@@ -136,7 +136,9 @@ def test_direct_reported_mixed_and_two_sentence_quotes():
     texts = [s.text for s in a.statements]
     assert texts == [
         "the bridge was “damaged beyond repair” by shelling",
-        "“We saw the shells land. Nobody can deny it,”",
+        # ANNOTATION.md: direct speech is the words inside the marks, without the
+        # comma before the attribution.
+        "We saw the shells land. Nobody can deny it",
         # ANNOTATION.md: the verb that carries the meaning belongs to the span.
         "accused Southern gunners of targeting the road",
     ]
@@ -408,9 +410,50 @@ def test_a_quotation_over_several_sentences_or_split_by_he_said_is_one_statement
     )
     a = analyse("Armenian Defence Minister Suren Papikyan spoke in Yerevan.\n\n" + text)
     assert [s.text for s in a.statements] == [
-        "“We will respond,” the minister said. “Any provocation will be answered.”",
-        "“Our troops held their positions. Nobody crossed the line.”",
+        "We will respond,” the minister said. “Any provocation will be answered.",
+        "Our troops held their positions. Nobody crossed the line.",
     ]
+
+
+def test_straight_quotes_and_the_comma_before_the_attribution_are_not_the_words():
+    """ANNOTATION.md: the words inside the marks, without the comma that introduces the
+    attribution; a final full stop (or question mark) inside the marks is kept. Typed
+    with typewriter quotes, as much wire copy is."""
+    text = (
+        "Northern ministry denies shelling\n\n"
+        "NORTHPORT, May 3 (Wire) - The Northern Ministry of Defence rejected the report.\n\n"
+        '"Our troops did not fire a single shell," Defence Minister Ilse Varga said. '
+        '"Any provocation will be answered."\n\n'
+        '"We will not retreat," the minister said, "and we will not attack first."\n\n'
+        'The ministry said in a statement: "The border is calm."\n\n'
+        '"Who benefits from this?" Varga asked reporters.\n'
+    )
+    a = analyse(text)
+    words = [s.text for s in a.statements if s.speaker != "The Northern Ministry of Defence"]
+    assert words == [
+        # split by "he said" across two sentences: one statement, first word to last
+        'Our troops did not fire a single shell," Defence Minister Ilse Varga said. '
+        '"Any provocation will be answered.',
+        # split mid-sentence by the attribution: one statement
+        'We will not retreat," the minister said, "and we will not attack first.',
+        "Who benefits from this?",
+    ]
+    ministry = [s.text for s in a.statements if s.speaker == "The Northern Ministry of Defence"]
+    assert "The border is calm." in ministry
+    for stmt in a.statements:
+        assert stmt.text == a.text[stmt.start : stmt.end]  # offsets moved with the words
+        assert not stmt.text.startswith(('"', "“")) and not stmt.text.endswith((",", '"', "”"))
+
+
+def test_unwrap_keeps_mixed_speech_and_trims_only_whole_quotations():
+    from imports.extract.quotes import _Quotes
+
+    text = 'He said the bridge was "damaged beyond repair," and "We will rebuild it," he added.'
+    q = _Quotes(text)
+    mixed = (text.index("the bridge"), text.index(" and"))
+    assert q.unwrap(text, *mixed) == mixed
+    s, e = q.unwrap(text, text.index('"We'), text.index(" he added"))
+    assert text[s:e] == "We will rebuild it"
 
 
 def test_headlines_datelines_media_and_joint_attributions_are_never_statements():

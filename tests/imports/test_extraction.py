@@ -23,6 +23,7 @@ from imports.nlp import ModelUnavailable, get_nlp
 from imports.registry import Registry
 
 GOLD = Path(__file__).resolve().parents[1] / "extraction_gold"
+TUNE = Path(__file__).resolve().parents[1] / "extraction_eval" / "tune"
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 SEED = CORPUS / "seed-2021-05-gegharkunik.gold.json"
 SUMMARY = re.compile(
@@ -97,6 +98,29 @@ def test_evaluate_command_prints_the_summary_line_last_and_writes_predictions(tm
     assert set(first) == {"start", "end", "speaker", "party"}
     assert gauge[first["start"] : first["end"]].startswith("Dravenian engineers had dismantled")
     assert first["party"] == "marovia"
+
+
+def test_evaluate_command_splits_one_conflict_from_the_others():
+    out = StringIO()
+    call_command("evaluate_extraction", str(TUNE), split_conflict="armenia-azerbaijan", stdout=out)
+    lines = out.getvalue().splitlines()
+    groups = {
+        line.split(": ", 1)[0]: SUMMARY.match(line.split(": ", 1)[1])
+        for line in lines
+        if line.startswith(("armenia-azerbaijan: ", "other conflicts: "))
+    }
+    assert set(groups) == {"armenia-azerbaijan", "other conflicts"}
+    golds = [json.loads(p.read_text(encoding="utf-8")) for p in TUNE.glob("*.gold.json")]
+    for key, match in groups.items():
+        assert match is not None
+        expected = sum(
+            1
+            for g in golds
+            if (g.get("conflict") == "armenia-azerbaijan") == (key == "armenia-azerbaijan")
+            for s in g["statements"]
+            if not s["optional"]
+        )
+        assert int(match.group(5)) == expected > 0
 
 
 def test_evaluate_command_refuses_a_directory_without_gold_files(tmp_path):

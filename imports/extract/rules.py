@@ -53,7 +53,8 @@ class SpanRules(SpanFinder):
                     continue
                 i, j = _strip(doc, doc[outer.start_token(doc)].i, cut - 1)
                 if i <= j:
-                    outer.end = min(outer.end, doc[j].idx + len(doc[j].text))
+                    end = quotes.widen(outer.start, doc[j].idx + len(doc[j].text))[1]
+                    outer.end = min(outer.end, end)
 
     @staticmethod
     def _nesting_point(t: Token, outer_verb: Token) -> int | None:
@@ -132,7 +133,8 @@ class SpanRules(SpanFinder):
                 cut = k
                 i, j = _strip(doc, span.start, cut - 1)
                 if i <= j and j - i >= 2:
-                    end = doc[j].idx + len(doc[j].text)
+                    # A quotation the cut ends in keeps its closing mark.
+                    end = quotes.widen(start, doc[j].idx + len(doc[j].text))[1]
                     span = doc[span.start : j + 1]
                     changed = True
                 break

@@ -102,6 +102,37 @@ class SpanRules(SpanFinder):
                 continue
             a.end = max(a.end, b.end)
             b.dropped = True
+        self._merge_after_said(doc, cues)
+
+    def _merge_after_said(self, doc: Doc, cues: list[_Cue]) -> None:
+        """ "said the allegations were false and accused Baku of ...": the second
+        predicate continues the said-clause's span (ANNOTATION.md). After an explicit
+        "said that ...", the second predicate stays a statement of its own, as the
+        seed article is annotated."""
+        text = _text(doc)
+        for b in cues:
+            if b.dropped or not b.inherited or b.according or b.token.dep_ != "conj":
+                continue
+            if b.token.lemma_.lower() in SEPARATE_CLAIM_LEMMAS:
+                continue
+            for a in cues:
+                if a is b or a.dropped or a.according or a.subject.i != b.subject.i:
+                    continue
+                v = a.token
+                if verb_carries_meaning(v) or v.i > b.token.i or v.sent != b.token.sent:
+                    continue
+                ccomps = [c for c in v.children if c.dep_ == "ccomp"]
+                if b.token.head.i != v.i and not any(
+                    c.left_edge.i <= b.token.i <= c.right_edge.i for c in ccomps
+                ):
+                    continue
+                if any(m.dep_ == "mark" and m.lower_ == "that" for c in ccomps for m in c.children):
+                    continue
+                if not (a.start < b.start and re.fullmatch(r"[\s,]*(?:and|but)?\s*", text[a.end : b.start])):
+                    continue
+                a.end = max(a.end, b.end)
+                b.dropped = True
+                break
 
     def _trim_trailing(self, doc: Doc, start: int, end: int, quotes: _Quotes) -> tuple[int, int]:
         """Cut what the reporter added after the speaker's words: a relative clause

@@ -395,6 +395,28 @@ def test_coordinated_predicates_of_one_speaker_are_one_statement():
 
 
 @pytest.mark.parametrize(
+    ("sentence", "spans"),
+    [
+        # "said X and accused Y": one span from the said-clause to the last predicate
+        ("The Northern ministry said the reports were false and accused Southern troops of "
+         "shelling the dam.",
+         ["the reports were false and accused Southern troops of shelling the dam"]),
+        ("The Northern envoy said his country wanted calm but urged the Southern army to "
+         "withdraw.", ["his country wanted calm but urged the Southern army to withdraw"]),
+        # after an explicit "said that ...", two statements (the seed's annotation)
+        ("The Northern envoy said that his country wanted calm and urged the Southern army "
+         "to withdraw.",
+         ["his country wanted calm", "urged the Southern army to withdraw"]),
+        # a second verb of adding or insisting is a claim of its own
+        ("The Northern envoy said his country wanted calm and added that talks would resume.",
+         ["his country wanted calm", "talks would resume"]),
+    ],
+)  # fmt: skip
+def test_predicates_coordinated_after_said(sentence, spans):
+    assert texts_of(sentence) == spans
+
+
+@pytest.mark.parametrize(
     ("sentence", "span"),
     [
         ("The ministry said the shells fell near Sotk, a village east of the lake.",

@@ -128,7 +128,8 @@ class SpanRules(SpanFinder):
                     continue
                 if any(m.dep_ == "mark" and m.lower_ == "that" for c in ccomps for m in c.children):
                     continue
-                if not (a.start < b.start and re.fullmatch(r"[\s,]*(?:and|but)?\s*", text[a.end : b.start])):
+                gap = text[a.end : b.start] if a.start < b.start else "-"
+                if not re.fullmatch(r"[\s,]*(?:and|but)?\s*", gap):
                     continue
                 a.end = max(a.end, b.end)
                 b.dropped = True

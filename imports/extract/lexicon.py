@@ -15,13 +15,14 @@ SAY_LEMMAS = {
     "pledge", "promise", "threaten", "predict", "reaffirm", "propose", "assure",
     "clarify", "counter", "retort", "comment", "caution", "signal", "indicate", "hint",
     "describe", "insinuate", "repeat", "quote", "accept", "concede", "recognise",
-    "recognize",
+    "recognize", "inform", "specify",
 }  # fmt: skip
 # Lemmas that are speech only with a that-clause or a quotation ("accepted that ...",
 # not "accepted the offer"; "added that ...", not "added fuel").
 CLAUSE_ONLY = {
     "accept", "concede", "recognise", "recognize", "add", "note", "point", "write", "post",
     "charge", "signal", "indicate", "recall", "observe", "report", "comment", "repeat",
+    "inform", "specify", "maintain",
 }  # fmt: skip
 # Verbs whose object and complements are what was said ("accused X of Y").
 OBJECT_LEMMAS = {
@@ -49,11 +50,18 @@ VERB_INCLUDED_WITH = {
     "stress": ("dobj",), "emphasise": ("dobj",), "emphasize": ("dobj",),
     "underline": ("dobj",), "reiterate": ("dobj",), "reaffirm": ("dobj",),
 }  # fmt: skip
+# "made a declaration that ...", "issued a statement that ...": a light verb and the
+# noun that carries the act of saying.
+LIGHT_VERBS = {"make", "issue", "give", "release", "publish", "spread"}
+SPEECH_NOUNS = {
+    "declaration", "statement", "announcement", "assurance", "claim", "accusation",
+    "warning", "appeal", "allegation", "assertion",
+}  # fmt: skip
 # Nouns that stand for a document rather than a speaker ("the release said").
 DOC_NOUNS = {
     "release", "statement", "communique", "communiqué", "report", "letter", "note",
     "declaration", "readout", "post", "tweet", "message", "bulletin", "announcement",
-    "briefing", "notice",
+    "briefing", "notice", "information",
 }  # fmt: skip
 # Prepositional objects that say where or when something was said, not what.
 MEDIUM_NOUNS = DOC_NOUNS | {

@@ -39,7 +39,10 @@ class SpanRules(SpanFinder):
         one; the same for "..., an allegation Yerevan rejected"."""
         for inner in cues:
             t = inner.token
-            if inner.according or inner.dropped:
+            if inner.according and not inner.dropped:
+                self._cut_according(doc, inner, cues, quotes)
+                continue
+            if inner.dropped:
                 continue
             for outer in cues:
                 if outer is inner or outer.dropped or outer.according:
@@ -55,6 +58,33 @@ class SpanRules(SpanFinder):
                 if i <= j:
                     end = quotes.widen(outer.start, doc[j].idx + len(doc[j].text))[1]
                     outer.end = min(outer.end, end)
+
+    def _cut_according(self, doc: Doc, inner: _Cue, cues: list[_Cue], quotes: _Quotes) -> None:
+        """ "... carried out in response to the provocation the day before, when,
+        according to Baku, a soldier was wounded": the clause that "according to"
+        attributes to someone else is cut out of the outer statement."""
+        acc = inner.token
+        clause = acc.head
+        if clause.i == acc.i or clause.pos_ not in ("VERB", "AUX"):
+            return
+        lo = clause.left_edge.i
+        if lo == 0 or doc[lo - 1].text != "," and doc[lo].text != ",":
+            return
+        for outer in cues:
+            if outer is inner or outer.dropped or outer.according:
+                continue
+            if not (outer.start <= acc.idx < outer.end) or quotes.strictly_inside(acc.idx):
+                continue
+            if outer.subject.i == inner.subject.i or clause.i == outer.token.i:
+                continue
+            first = outer.start_token(doc)
+            if lo <= first or outer.token.i >= lo:
+                continue
+            i, j = _strip(doc, first, lo - 1)
+            if i <= j:
+                outer.end = min(
+                    outer.end, quotes.widen(outer.start, _span_text_range(doc, i, j)[1])[1]
+                )
 
     @staticmethod
     def _nesting_point(t: Token, outer_verb: Token) -> int | None:

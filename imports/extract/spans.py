@@ -12,8 +12,11 @@ from .lexicon import (
     ALLEGATION_NOUNS,
     CLAUSE_ONLY,
     CLOSE_QUOTES,
+    DOC_NOUNS,
+    LIGHT_VERBS,
     REJECTING_LEMMAS,
     SKIP_DEPS,
+    SPEECH_NOUNS,
 )
 from .quotes import _Quotes
 from .speakers import SpeakerResolver
@@ -46,7 +49,18 @@ class SpanFinder(SpeakerResolver):
                 if objs and not self._not_a_speaker(objs[0]):
                     cues.append(_Cue(tok, self._speaker_token(objs[0]), False, according=True))
                 continue
+            if tok.lemma_.lower() in LIGHT_VERBS and tok.pos_ == "VERB":
+                light = self._light_verb_cue(tok, furn, surnames)
+                if light is not None:
+                    cues.append(light)
+                continue
             if not _is_cue_lemma(tok):
+                continue
+            inverted = self._inverted_subject(tok, surnames)
+            if inverted is not None and not self._not_a_speaker(inverted):
+                cue = _Cue(tok, self._speaker_token(inverted), False)
+                cue.inverted = True
+                cues.append(cue)
                 continue
             if tok.tag_ == "VBN" and tok.dep_ in ("amod", "acl") and not _verbless_clause(tok):
                 continue
@@ -63,7 +77,7 @@ class SpanFinder(SpeakerResolver):
                 cue.bare = True
                 cues.append(cue)
                 continue
-            subj = _own_subject(tok)
+            subj = _own_subject(tok) or self._impersonal_subject(tok)
             inherited = False
             if subj is None:
                 subj = _inherited_subject(tok)
@@ -78,6 +92,82 @@ class SpanFinder(SpeakerResolver):
                 continue
             cues.append(_Cue(tok, self._speaker_token(subj), inherited))
         return cues
+
+    def _inverted_subject(self, v: Token, surnames: set[str]) -> Token | None:
+        """ "Four servicemen were killed, informs the press service of the ministry",
+        "..., told the Director General ... at a press conference": a verb of saying
+        after the words and a comma, its speaker after it where the object would be
+        (machine-translated copy keeps the source's word order)."""
+        if _own_subject(v) is not None or v.i < 2 or v.doc[v.i - 1].text != ",":
+            return None
+        if v.dep_ not in ("ROOT", "conj", "parataxis", "advcl", "ccomp"):
+            return None
+        nxt = next((c for c in v.rights if c.dep_ not in ("punct", "advmod")), None)
+        if nxt is None or nxt.dep_ not in ("dobj", "npadvmod", "attr", "nsubj", "dative"):
+            return None
+        if nxt.left_edge.i != v.i + 1 or nxt.pos_ not in ("NOUN", "PROPN"):
+            return None
+        if not self._speakerish(nxt, surnames) or nxt.lemma_.lower() in DOC_NOUNS:
+            return None
+        # The words before the comma are a clause of their own (a verb), not "X, told".
+        sent = v.sent
+        if not any(t.pos_ in ("VERB", "AUX") for t in v.doc[sent.start : v.i - 1]):
+            return None
+        # "told the Director General of ... Ahmed Sharif Chaudhry on Thursday": the
+        # name the parser left hanging on the verb.
+        after = nxt.right_edge.i + 1
+        name = next(
+            (c for c in v.rights if c.dep_ in ("npadvmod", "appos") and c.ent_type_ == "PERSON"),
+            None,
+        )
+        if name is not None and name.left_edge.i == after:
+            return name
+        return nxt
+
+    @staticmethod
+    def _impersonal_subject(v: Token) -> Token | None:
+        """ "..., it is said in the message" / "it was specified in the statement": the
+        issuer of the message speaks (resolved as "it", to the last body named)."""
+        subj = next((c for c in v.children if c.dep_ == "nsubjpass"), None)
+        if subj is None or subj.lower_ != "it":
+            return None
+        for c in v.children:
+            if (
+                c.dep_ == "prep"
+                and c.lower_ in ("in", "by")
+                and any(o.dep_ == "pobj" and o.lemma_.lower() in DOC_NOUNS for o in c.children)
+            ):
+                return subj
+        return None
+
+    def _light_verb_cue(self, v: Token, furn: Furniture, surnames: set[str]) -> _Cue | None:
+        """ "The border service made a declaration that ...": the noun says, the clause
+        hung on it is what was said."""
+        noun = next(
+            (c for c in v.children if c.dep_ == "dobj" and c.lemma_.lower() in SPEECH_NOUNS),
+            None,
+        )
+        if noun is None:
+            return None
+        clause = next(
+            (
+                c
+                for c in noun.rights
+                if c.dep_ in ("acl", "ccomp", "relcl")
+                and any(m.dep_ == "mark" and m.lower_ == "that" for m in c.children)
+            ),
+            None,
+        )
+        subj = _own_subject(v)
+        if clause is None or subj is None or subj.idx < furn.text_start(v.idx, _text(v.doc)):
+            return None
+        if subj.pos_ not in ("PRON", "PROPN") and not self._speakerish(subj, surnames):
+            return None
+        if self._not_a_speaker(subj):
+            return None
+        cue = _Cue(v, self._speaker_token(subj), False)
+        cue.clause = clause
+        return cue
 
     @staticmethod
     def _has_content(v: Token) -> bool:
@@ -100,6 +190,19 @@ class SpanFinder(SpeakerResolver):
         v = cue.token
         if cue.bare:
             cue.start, cue.end = v.idx, v.idx + len(v.text)
+            return
+        if cue.inverted:
+            self._inverted_content(doc, cue, quotes)
+            return
+        if cue.clause is not None:
+            c = cue.clause
+            i, j = _strip(doc, c.left_edge.i, min(c.right_edge.i, v.sent.end - 1))
+            while i <= j and doc[i].dep_ == "mark" and doc[i].lower_ == "that":
+                i += 1
+            if i <= j:
+                cue.start, cue.end = quotes.widen(*_span_text_range(doc, i, j))
+            else:
+                cue.dropped = True
             return
         sent = v.sent
         lemma = v.lemma_.lower()
@@ -289,6 +392,21 @@ class SpanFinder(SpeakerResolver):
                     return
         cue.dropped = True
 
+    def _inverted_content(self, doc: Doc, cue: _Cue, quotes: _Quotes) -> None:
+        """The words from the start of the sentence (after a dateline) to the comma
+        before the verb."""
+        v = cue.token
+        lo = v.sent.start_char
+        if self._furn is not None:
+            lo = max(lo, self._furn.text_start(lo, _text(doc)))
+        span = doc.char_span(lo, doc[v.i - 1].idx, alignment_mode="contract")
+        if span is not None and len(span) >= 3:
+            i, j = _strip(doc, span.start, span.end - 1)
+            if i <= j:
+                cue.start, cue.end = quotes.widen(*_span_text_range(doc, i, j))
+                return
+        cue.dropped = True
+
     def _according_content(self, doc: Doc, cue: _Cue, quotes: _Quotes) -> None:
         acc = cue.token
         head = acc.head if acc.head.i != acc.i else acc
@@ -302,6 +420,10 @@ class SpanFinder(SpeakerResolver):
         else:  # "This, according to X, would ..."
             lo, hi = (head.left_edge.i, head.right_edge.i) if head.i != acc.i else (first, last)
             i, j = _strip(doc, max(lo, sent.start), min(hi, sent.end - 1))
+            # "..., when, according to Baku, a soldier was wounded": only a subordinator
+            # before the phrase; the words are after it.
+            if all(t.dep_ in ("mark", "advmod", "cc", "punct") for t in doc[i:phrase_lo]):
+                i, j = _strip(doc, phrase_hi + 1, j)
         if j < i:
             cue.dropped = True
             return

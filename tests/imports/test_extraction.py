@@ -416,6 +416,28 @@ def test_predicates_coordinated_after_said(sentence, spans):
     assert texts_of(sentence) == spans
 
 
+def test_machine_translated_word_order_and_attributions():
+    """Rewrites machine-translated from another language keep its word order: the
+    speaker after the verb, "it is said in the message", "made declaration that"."""
+    a = analyse(
+        "Northport, 3 May. Two soldiers were wounded near the dam, informs the press "
+        "service of the Northern Ministry of Defence.\n\n"
+        "The enemy used mortars and drones, it is said in the message.\n\n"
+        "From its side, the Southern Border Service made declaration that the operation was "
+        "a response to the shelling of the day before, when, according to the Southern army, "
+        "a Southern soldier was wounded.\n"
+    )
+    assert [(s.text, s.speaker) for s in a.statements] == [
+        ("Two soldiers were wounded near the dam",
+         "the press service of the Northern Ministry of Defence"),
+        ("The enemy used mortars and drones",
+         "the press service of the Northern Ministry of Defence"),
+        ("the operation was a response to the shelling of the day before",
+         "the Southern Border Service"),
+        ("a Southern soldier was wounded", "the Southern army"),
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("sentence", "span"),
     [

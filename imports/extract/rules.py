@@ -325,7 +325,7 @@ class SpanRules(SpanFinder):
             s0, e0 = sent.start_char, sent.end_char
             if furn.in_headline(s0) or any(st.start < e0 and s0 < st.end for st in found):
                 continue
-            if any(t.ent_type_ == "PERSON" for t in sent) or quotes.within(s0, e0):
+            if self._person_speaks(sent) or quotes.within(s0, e0):
                 continue
             i, j = _strip(doc, sent.start, sent.end - 1)
             if j - i < 4:
@@ -342,6 +342,25 @@ class SpanRules(SpanFinder):
                 )
             )  # fmt: skip
         return out
+
+    @staticmethod
+    def _person_speaks(sent: Any) -> bool:
+        """A named person is the sentence's subject (or "according to" him): his words,
+        not the release's. A place the tagger took for a person ("around Goma") is not."""
+        for ent in sent.ents:
+            if ent.label_ != "PERSON":
+                continue
+            t = ent.root
+            for _ in range(4):
+                if t.dep_ in ("compound", "appos", "conj", "poss") and t.head.i != t.i:
+                    t = t.head
+                else:
+                    break
+            if t.dep_ in ("nsubj", "nsubjpass") or (
+                t.dep_ == "pobj" and t.head.head.lower_ == "according"
+            ):
+                return True
+        return False
 
     @staticmethod
     def _alternatives(doc: Doc, st: ProposedStatement) -> list[dict[str, Any]]:

@@ -100,8 +100,10 @@ class SpanFinder(SpeakerResolver):
         (machine-translated copy keeps the source's word order)."""
         if _own_subject(v) is not None or v.i < 2 or v.doc[v.i - 1].text != ",":
             return None
-        if v.dep_ not in ("ROOT", "conj", "parataxis", "advcl", "ccomp"):
+        if v.dep_ not in ("ROOT", "conj", "parataxis", "advcl", "ccomp") or v.tag_ == "VBG":
             return None
+        if any(c.dep_ in ("ccomp", "xcomp") and c.i > v.i for c in v.children):
+            return None  # "..., urged the side to stop": the words follow the verb
         nxt = next((c for c in v.rights if c.dep_ not in ("punct", "advmod")), None)
         if nxt is None or nxt.dep_ not in ("dobj", "npadvmod", "attr", "nsubj", "dative"):
             return None
@@ -179,8 +181,19 @@ class SpanFinder(SpeakerResolver):
         if deps & {"ccomp", "xcomp", "dobj", "dative", "oprd", "prep", "advcl", "attr"}:
             return True
         # "“...,” the minister added." has only punctuation and the subject.
-        return any(c.dep_ == "punct" and c.text in CLOSE_QUOTES + "”" for c in v.children) or (
+        if any(c.dep_ == "punct" and c.text in CLOSE_QUOTES + "”" for c in v.children) or (
             v.i > 0 and v.doc[v.i - 1].text in CLOSE_QUOTES
+        ):
+            return True
+        # "..., the president stressed." ends its sentence: the words are before the
+        # comma, even when the parser lost them.
+        subj = _own_subject(v)
+        return (
+            subj is not None
+            and subj.i < v.i
+            and subj.left_edge.i > 0
+            and v.doc[subj.left_edge.i - 1].text == ","
+            and all(t.is_punct or t.is_space for t in v.doc[v.i + 1 : v.sent.end])
         )
 
     def _content(self, doc: Doc, cue: _Cue, cues: list[_Cue], quotes: _Quotes) -> None:
@@ -232,6 +245,10 @@ class SpanFinder(SpeakerResolver):
                     and doc[g.left_edge.i].lower_ == "that"
                     and g.left_edge.i > c.i
                 )
+            elif c.dep_ == "advcl" and c.tag_ == "VBG" and c.i > v.i + 1:
+                # "“...,” the spokesperson said, urging ...": the participle is a cue
+                # of its own, not what "said" introduces.
+                continue
             else:
                 kids.append(c)
         included = verb_carries_meaning(v)
@@ -378,10 +395,13 @@ class SpanFinder(SpeakerResolver):
                 return
         sent = v.sent
         rest = [t for t in doc[v.i + 1 : sent.end] if not (t.is_punct or t.is_space)]
-        if not rest and left > sent.start and doc[left - 1].text == ",":
+        if not rest and left > 0 and doc[left - 1].text == ",":
             # "..., the president stressed." where the parser lost the clause: the
-            # words from the sentence start to the comma before the speaker.
+            # words from the sentence start to the comma before the speaker (the
+            # sentence before, when the parser split the sentence at that comma).
             lo = sent.start_char
+            if left - 1 == sent.start and "\n" not in _text(doc)[doc[left - 2].idx : lo]:
+                lo = doc[left - 2].sent.start_char
             if self._furn is not None:
                 lo = max(lo, self._furn.text_start(sent.start_char, _text(doc)))
             span = doc.char_span(lo, doc[left - 1].idx, alignment_mode="contract")
@@ -415,6 +435,21 @@ class SpanFinder(SpeakerResolver):
         first, last = _strip(doc, sent.start, sent.end - 1)
         if phrase_lo <= first:  # "According to X, ..."
             i, j = _strip(doc, phrase_hi + 1, sent.end - 1)
+            # "According to KFOR, the NATO-led mission, some 30 soldiers were ...": an
+            # apposition to X between two commas is not what X said.
+            k = next((t.i for t in doc[i : min(j, i + 10)] if t.text == ","), None)
+            if (
+                k is not None
+                and doc[phrase_hi + 1].text == ","
+                and doc[i].pos_ in ("DET", "NOUN", "PROPN", "ADJ")
+                and not any(
+                    t.pos_ in ("VERB", "AUX") and t.dep_ not in ("amod", "compound")
+                    for t in doc[i:k]
+                )
+                and any(t.pos_ in ("VERB", "AUX") for t in doc[k + 1 : j + 1])
+                and any(t.pos_ in ("NOUN", "PROPN") for t in doc[i:k])
+            ):
+                i, j = _strip(doc, k + 1, j)
         elif phrase_hi >= last:  # "..., according to X."
             i, j = _strip(doc, sent.start, phrase_lo - 1)
         else:  # "This, according to X, would ..."

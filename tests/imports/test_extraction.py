@@ -416,6 +416,42 @@ def test_predicates_coordinated_after_said(sentence, spans):
     assert texts_of(sentence) == spans
 
 
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        # the participle after "said" is a statement of its own, the quotation is "said"'s
+        ('"The blame lies with the Southern side," the spokesperson said, urging the '
+         "Southern navy to stop its patrols.",
+         ["The blame lies with the Southern side",
+          "urging the Southern navy to stop its patrols"]),
+        # "..., the president stressed." closing a sentence
+        ("Pristina alone bore responsibility for the violence in Zvecan, the president "
+         "stressed.", ["Pristina alone bore responsibility for the violence in Zvecan"]),
+        # an apposition to the source of "according to" is not what it said
+        ("According to KFOR, the NATO-led peacekeeping mission, some 30 soldiers were "
+         "injured in Zvecan.", ["some 30 soldiers were injured in Zvecan"]),
+        # "continue to maintain its measures" is no verb of saying
+        ("The Southern army will continue to maintain its positions along the river.", []),
+    ],
+)  # fmt: skip
+def test_attributions_the_parser_gets_wrong(text, spans):
+    assert texts_of(text) == spans
+
+
+def test_a_press_release_speaks_in_sentences_naming_places_and_not_in_a_persons():
+    a = analyse(
+        "Press Statement\n\nMinistry of Information, Northport, 3 May 2025\n\n"
+        "The Government notes with grave concern the continued fighting around Goma. "
+        "Minister Ilse Varga said talks must resume.\n"
+    )
+    by = {s.text: s.speaker for s in a.statements}
+    assert by["The Government notes with grave concern the continued fighting around Goma"] == (
+        "Ministry of Information"
+    )
+    assert by["talks must resume"] == "Ilse Varga"
+    assert len(a.statements) == 2
+
+
 def test_machine_translated_word_order_and_attributions():
     """Rewrites machine-translated from another language keep its word order: the
     speaker after the verb, "it is said in the message", "made declaration that"."""

@@ -39,7 +39,11 @@ class Extractor(SpanRules):
                 # Never from the dateline or a live blog's time stamp.
                 cue.start = max(cue.start, furn.text_start(cue.start, _text(doc)))
                 content = _text(doc)[cue.start : cue.end]
-                if furn.in_headline(cue.start) or self._joint_content(content):
+                if (
+                    furn.in_headline(cue.start)
+                    or self._joint_content(content)
+                    or self._contact_only(doc, cue.start, cue.end)
+                ):
                     cue.dropped = True
         cues = [c for c in cues if not c.dropped and c.end > c.start]
         cues += self._colon_quotes(doc, quotes, furn, cues)

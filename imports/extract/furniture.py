@@ -17,7 +17,9 @@ _DATELINE = re.compile(
 )
 # A live blog's time stamp: "18:40 - ", "21:10 ".
 _TIMESTAMP = re.compile(r"\d{1,2}[:.]\d{2}(?:\s*(?:GMT|UTC|local time))?\s*[-–—]?\s+")
-_SENTENCE_END = re.compile(r"""[.!?:]["”’)]*\s*$|["”]\s*$""")
+# A line ending in a closing quotation mark without a full stop before it is a
+# headline ('India tells strikes were "measured"'), not a sentence.
+_SENTENCE_END = re.compile(r"""[.!?:]["”’)]*\s*$""")
 
 
 @dataclass

@@ -40,6 +40,28 @@ VERB_INCLUDED = {
     "reject", "dismiss", "urge", "demand", "describe", "refute", "label", "brand",
     "appeal", "implore", "protest",
 }  # fmt: skip
+# Adverbs of force before such a verb belong to the span ("strongly condemned"); "also",
+# "again", "repeatedly" do not.
+MANNER_ADVERBS = {
+    "strongly", "firmly", "categorically", "flatly", "sharply", "vehemently",
+    "resolutely", "unequivocally", "vigorously", "emphatically", "fiercely", "harshly",
+    "severely", "bitterly", "totally", "utterly", "roundly",
+}  # fmt: skip
+# Objects with which "claim" is an act of saying ("claimed responsibility"); "China
+# claims the whole sea" is a territorial claim, not words.
+CLAIM_OBJECTS = {"responsibility", "credit", "victory"}
+# What a statement reports when it only reports a contact: "X spoke by phone with Y",
+# "X held talks with Y" (an action, not words, by ANNOTATION.md).
+CONTACT_LEMMAS = {"speak", "talk", "meet", "phone", "telephone", "confer"}
+CONTACT_OBJECTS = {
+    "talk",
+    "talks",
+    "call",
+    "conversation",
+    "meeting",
+    "consultation",
+    "consultations",
+}
 # Verbs that carry the meaning only in some constructions: "warned of/against Y" (not
 # "warned that ..."), "called on X to"/"called for"/"called X Y" (not "called the
 # leaders"), "claimed responsibility", "stressed the need" (not "stressed that ...").

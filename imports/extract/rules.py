@@ -11,6 +11,8 @@ from .cue import _Cue
 from .furniture import Furniture
 from .lexicon import (
     CLOSE_QUOTES,
+    CONTACT_LEMMAS,
+    CONTACT_OBJECTS,
     NESTING_MARKS,
     RELEASE_HEADER,
     RELEASE_ISSUER,
@@ -382,6 +384,31 @@ class SpanRules(SpanFinder):
         if (s0, s1) != (st.start, st.end) and s1 > s0:
             out.append({"label": "the whole sentence", "start": s0, "end": s1})
         return out
+
+    @staticmethod
+    def _contact_only(doc: Doc, start: int, end: int) -> bool:
+        """ "The ministry said Lavrov held telephone talks with his counterparts",
+        "Blinken spoke by phone with the two leaders": a contact reported, with nothing
+        said about the incident (an action, not words)."""
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None:
+            return False
+        root = span.root
+        if root.pos_ not in ("VERB", "AUX"):
+            return False
+        if any(c.dep_ in ("ccomp", "xcomp", "conj", "advcl") for c in root.children):
+            return False
+        # A named official's contact, as reported by his office; "she had spoken to
+        # both capitals", the speaker's own account of her mediation, stays.
+        subj = next((c for c in root.children if c.dep_ == "nsubj"), None)
+        if subj is None or subj.pos_ != "PROPN":
+            return False
+        lemma = root.lemma_.lower()
+        if lemma in CONTACT_LEMMAS:
+            return True
+        return lemma in ("hold", "have") and any(
+            c.dep_ == "dobj" and c.lemma_.lower() in CONTACT_OBJECTS for c in root.children
+        )
 
     @staticmethod
     def _joint_content(content: str) -> bool:

@@ -10,10 +10,13 @@ from .cue import _Cue
 from .furniture import Furniture
 from .lexicon import (
     ALLEGATION_NOUNS,
+    CLAIM_OBJECTS,
     CLAUSE_ONLY,
     CLOSE_QUOTES,
     DOC_NOUNS,
     LIGHT_VERBS,
+    MANNER_ADVERBS,
+    MEDIUM_NOUNS,
     REJECTING_LEMMAS,
     SKIP_DEPS,
     SPEECH_NOUNS,
@@ -64,6 +67,11 @@ class SpanFinder(SpeakerResolver):
                 continue
             if tok.tag_ == "VBN" and tok.dep_ in ("amod", "acl") and not _verbless_clause(tok):
                 continue
+            if any(
+                c.lower_ == "what" and c.dep_ in ("dobj", "nsubj", "nsubjpass")
+                for c in tok.children
+            ):
+                continue  # "struck what it called military targets": the reporter's framing
             if (
                 tok.dep_ == "relcl"
                 and tok.lemma_.lower() in REJECTING_LEMMAS
@@ -178,6 +186,10 @@ class SpanFinder(SpeakerResolver):
             return False  # "Blinken called the two leaders": an action, not words
         if v.lemma_.lower() in CLAUSE_ONLY:
             deps &= {"ccomp"}
+        if v.lemma_.lower() == "claim" and "ccomp" not in deps:
+            objs = [c for c in v.children if c.dep_ == "dobj"]
+            if not any(o.lemma_.lower() in CLAIM_OBJECTS for o in objs):
+                deps = set()
         if deps & {"ccomp", "xcomp", "dobj", "dative", "oprd", "prep", "advcl", "attr"}:
             return True
         # "“...,” the minister added." has only punctuation and the subject.
@@ -268,6 +280,23 @@ class SpanFinder(SpeakerResolver):
                 kids = kids + addressees
             if start_tok < v.i:
                 start_tok = v.i + 1
+            if included and start_tok == v.i:
+                # "strongly condemned": the adverb of force is part of the words.
+                adv = doc[v.i - 1] if v.i > 0 else None
+                if adv is not None and adv.head.i == v.i and adv.lower_ in MANNER_ADVERBS:
+                    start_tok = adv.i
+            else:
+                # "said in a statement its fighters ...": where it was said is not what.
+                while start_tok <= end_tok and doc[start_tok].dep_ == "prep":
+                    p = doc[start_tok]
+                    objs = [o for o in p.children if o.dep_ == "pobj"]
+                    if not objs or objs[0].lemma_.lower() not in MEDIUM_NOUNS:
+                        break
+                    if p.left_edge.i != p.i:
+                        break
+                    start_tok = p.right_edge.i + 1
+                    while start_tok <= end_tok and doc[start_tok].text == ",":
+                        start_tok += 1
             # Skip the complementiser.
             while start_tok <= end_tok and (
                 doc[start_tok].dep_ in ("mark", "dobj")

@@ -438,6 +438,40 @@ def test_attributions_the_parser_gets_wrong(text, spans):
     assert texts_of(text) == spans
 
 
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        # a headline ending in a quotation is still a headline
+        ('Northern army says shot down drones, Southern army calls it "fiction"\n\n'
+         "The Northern army said it shot down two drones.",
+         ["it shot down two drones"]),
+        # the reporter's framing with "what X called"
+        ("The Northern air force struck what it called Southern military targets.", []),
+        # a territorial claim is no act of saying; "claimed responsibility" is
+        ("Beijing claims virtually the entire sea.", []),
+        ("The Northern Front claimed responsibility for the attack.",
+         ["claimed responsibility for the attack"]),
+        # a named official's contact, reported by his office, is an action
+        ("The Northern ministry said Foreign Minister Ilse Varga held telephone talks with "
+         "her Southern counterpart.", []),
+        ("The Northern ministry said Foreign Minister Ilse Varga spoke by phone with the "
+         "Southern leader and urged him to withdraw.",
+         ["Foreign Minister Ilse Varga spoke by phone with the Southern leader and urged him "
+          "to withdraw"]),
+        # where it was said is not what was said
+        ("The Northern Front said in a statement its fighters had hit a Southern base.",
+         ["its fighters had hit a Southern base"]),
+        # an adverb of force belongs to a verb that carries the meaning
+        ("The Northern foreign office strongly condemned the strikes on the dam.",
+         ["strongly condemned the strikes on the dam"]),
+        ("The Northern foreign office also condemned the strikes on the dam.",
+         ["condemned the strikes on the dam"]),
+    ],
+)  # fmt: skip
+def test_what_is_not_a_statement_and_where_the_words_start(text, spans):
+    assert texts_of(text) == spans
+
+
 def test_a_press_release_speaks_in_sentences_naming_places_and_not_in_a_persons():
     a = analyse(
         "Press Statement\n\nMinistry of Information, Northport, 3 May 2025\n\n"

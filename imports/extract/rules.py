@@ -134,7 +134,29 @@ class SpanRules(SpanFinder):
                 continue
             a.end = max(a.end, b.end)
             b.dropped = True
+        self._merge_plain_predicates(doc, cues)
         self._merge_after_said(doc, cues)
+
+    def _merge_plain_predicates(self, doc: Doc, cues: list[_Cue]) -> None:
+        """ "condemned the attack and offered condolences to the family": a predicate
+        coordinated with a verb that carries the meaning is part of the same span,
+        even when it is no verb of saying itself."""
+        text = _text(doc)
+        cued = {c.token.i for c in cues}
+        for a in cues:
+            v = a.token
+            if a.dropped or a.according or a.bare or not verb_carries_meaning(v):
+                continue
+            for c in v.rights:
+                if c.dep_ != "conj" or c.pos_ != "VERB" or c.i in cued:
+                    continue
+                if any(g.dep_ in ("nsubj", "nsubjpass") for g in c.children):
+                    continue
+                if c.i >= v.sent.end or not re.fullmatch(r"[\s,]*(?:and)?\s*", text[a.end : c.idx]):
+                    continue
+                i, j = _strip(doc, c.i, min(c.right_edge.i, v.sent.end - 1))
+                if i <= j:
+                    a.end = max(a.end, doc[j].idx + len(doc[j].text))
 
     def _merge_after_said(self, doc: Doc, cues: list[_Cue]) -> None:
         """ "said the allegations were false and accused Baku of ...": the second
@@ -209,12 +231,13 @@ class SpanRules(SpanFinder):
         """doc[i:last+1], after a comma, is a relative clause, an apposition, a
         measure phrase or an "as ..." clause, not the speaker's next words."""
         first = doc[i]
-        if first.lower_ in ("which", "where", "whose") and any(
-            a.dep_ == "relcl" for a in [first, *first.ancestors][:3]
-        ):
-            return True
+        # Only when the clause runs to the end: in "condemned the strikes, which killed
+        # 31 civilians, and called them ..." the words go on after it.
+        rel = next((a for a in [first, *first.ancestors][:3] if a.dep_ == "relcl"), None)
+        if first.lower_ in ("which", "where", "whose") and rel is not None:
+            return rel.right_edge.i >= last
         if first.lower_ == "as" and first.dep_ == "mark":
-            return True
+            return first.head.right_edge.i >= last
         heads = [t for t in doc[i : last + 1] if t.head.i < i or t.head.i > last]
         if len(heads) != 1:
             return False

@@ -33,11 +33,29 @@ from .syntax import (
     _surnames,
     _text,
     _verbless_clause,
+    sentence_end,
     verb_carries_meaning,
 )
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
+
+
+def _that_clause_in_prep(v: Token) -> Token | None:
+    """ "claimed without any evidence that X": the clause hung on the noun of the
+    verb's first complement, a prepositional phrase."""
+    first = next((c for c in v.rights if c.dep_ not in SKIP_DEPS), None)
+    if first is None or first.dep_ != "prep":
+        return None
+    for o in first.children:
+        if o.dep_ != "pobj":
+            continue
+        for c in o.rights:
+            if c.dep_ in ("acl", "ccomp") and any(
+                m.dep_ == "mark" and m.lower_ == "that" for m in c.children
+            ):
+                return c
+    return None
 
 
 class SpanFinder(SpeakerResolver):
@@ -188,7 +206,9 @@ class SpanFinder(SpeakerResolver):
             deps &= {"ccomp"}
         if v.lemma_.lower() == "claim" and "ccomp" not in deps:
             objs = [c for c in v.children if c.dep_ == "dobj"]
-            if not any(o.lemma_.lower() in CLAIM_OBJECTS for o in objs):
+            if not any(o.lemma_.lower() in CLAIM_OBJECTS for o in objs) and (
+                _that_clause_in_prep(v) is None
+            ):
                 deps = set()
         if deps & {"ccomp", "xcomp", "dobj", "dative", "oprd", "prep", "advcl", "attr"}:
             return True
@@ -268,10 +288,15 @@ class SpanFinder(SpeakerResolver):
         if self._quote_before(doc, cue, quotes):
             return
         boundary = self._boundary(doc, cue, cues)
-        end_tok = min(sent.end - 1, boundary)
+        end_tok = min(sentence_end(v) - 1, boundary)
         start_tok = -1
         if kids or included:
             ccomps = [c for c in kids if c.dep_ == "ccomp"]
+            if not ccomps and not included:
+                # "claimed without any evidence that ...": the that-clause the parser
+                # hung on the noun.
+                hung = _that_clause_in_prep(v)
+                ccomps = [hung] if hung is not None else []
             first = ccomps[0] if ccomps and not included else (kids[0] if kids else v)
             start_tok = v.i if included else first.left_edge.i
             if included:
@@ -305,6 +330,9 @@ class SpanFinder(SpeakerResolver):
                 start_tok += 1
             if not participle:
                 right = max((c.right_edge.i for c in kids), default=v.i)
+                if right >= sent.end - 1 and end_tok >= sent.end:
+                    # The parser ended the sentence inside a name: the words run on.
+                    right = end_tok
                 # A time phrase after the content belongs to it ("the ceasefire agreed
                 # in November 2020"); a medium ("in a statement") does not.
                 for a in adjuncts:
@@ -337,8 +365,7 @@ class SpanFinder(SpeakerResolver):
         ("... and added that") or before another speaker's subject in the same
         sentence (a sentence the parser failed to split)."""
         v = cue.token
-        sent = v.sent
-        limit = sent.end - 1
+        limit = sentence_end(v) - 1
         first_child = next(
             (c for c in v.rights if c.dep_ not in SKIP_DEPS and c.i != cue.subject.i), None
         )

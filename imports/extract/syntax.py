@@ -178,3 +178,20 @@ def _is_adjunct_prep(prep: Token, verb: Token) -> bool:
         "to",
         "via",
     )
+
+
+def sentence_end(tok: Token) -> int:
+    """Index after the last token of `tok`'s sentence, joining a sentence the parser
+    ended without punctuation to the next ("... against the Ta Muen | Thom temple"),
+    never across a line break."""
+    doc = tok.doc
+    end = tok.sent.end
+    while end < len(doc):
+        k = end - 1
+        while k > 0 and doc[k].is_space:
+            k -= 1
+        last = doc[k]
+        if last.is_punct or "\n" in last.whitespace_ or doc[end].is_space:
+            break
+        end = doc[end].sent.end
+    return end

@@ -472,6 +472,32 @@ def test_what_is_not_a_statement_and_where_the_words_start(text, spans):
     assert texts_of(text) == spans
 
 
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        # a relative clause in the middle is not trailing narration
+        ('The Northern foreign office condemned the strikes on the dam, which killed 31 '
+         'civilians, and called them "an act of war".',
+         ['condemned the strikes on the dam, which killed 31 civilians, and called them '
+          '"an act of war"']),
+        # a plain predicate coordinated with a verb that carries the meaning
+        ("The Southern ministry condemned the attack and offered condolences to the family "
+         "of the soldier.",
+         ["condemned the attack and offered condolences to the family of the soldier"]),
+        # "claimed without any evidence that ...": the that-clause
+        ('Kurti claimed without any evidence that the armed men were "professionals".',
+         ['the armed men were "professionals"']),
+        # a name the parser cut in two still ends the words where the name ends
+        ('Cambodia\'s defence ministry accused Thailand of "reckless and brutal military '
+         'aggression" against the Ta Muen Thom temple, which both countries claim.',
+         ['accused Thailand of "reckless and brutal military aggression" against the Ta '
+          "Muen Thom temple"]),
+    ],
+)  # fmt: skip
+def test_where_the_words_end(text, spans):
+    assert texts_of(text) == spans
+
+
 def test_a_press_release_speaks_in_sentences_naming_places_and_not_in_a_persons():
     a = analyse(
         "Press Statement\n\nMinistry of Information, Northport, 3 May 2025\n\n"

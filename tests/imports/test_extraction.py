@@ -652,6 +652,10 @@ def test_headlines_datelines_media_and_joint_attributions_are_never_statements()
         ("A spokesman for the EU's foreign-policy chief said the bloc was concerned.", "eu"),
         ("The African Union said it would send envoys.", "au"),
         ("Hezbollah said its fighters fired at an army post.", "hezbollah"),
+        # an organisation's full name wins over a state's adjective inside it
+        ("The Organization of American States said it would send observers.", "oas"),
+        # a seat of government that is not the constitutional capital
+        ("La Paz said it would send a consular team.", "bolivia"),
     ],
 )  # fmt: skip
 def test_party_from_the_speakers_words_for_any_state_or_organisation(sentence, party):

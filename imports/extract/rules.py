@@ -238,6 +238,15 @@ class SpanRules(SpanFinder):
             return rel.right_edge.i >= last
         if first.lower_ == "as" and first.dep_ == "mark":
             return first.head.right_edge.i >= last
+        if first.lower_ == "in" and first.dep_ == "prep" and first.right_edge.i >= last:
+            # "..., in the worst clash in the area this year", "..., in the latest
+            # round of ...": the reporter ranks the event.
+            objs = [o for o in first.children if o.dep_ == "pobj"]
+            if objs and any(
+                m.dep_ == "amod" and (m.tag_ == "JJS" or m.lower_ in ("latest", "first"))
+                for m in objs[0].children
+            ):
+                return True
         heads = [t for t in doc[i : last + 1] if t.head.i < i or t.head.i > last]
         if len(heads) != 1:
             return False

@@ -545,6 +545,8 @@ def test_machine_translated_word_order_and_attributions():
          "Baku was preparing a new offensive"),
         ("The army said the drone fell near Tolen (northeast of the capital).",
          "the drone fell near Tolen"),
+        ("The army said militias had ambushed its troops near Tolen, in the worst clash in "
+         "the area this year.", "militias had ambushed its troops near Tolen"),
     ],
 )  # fmt: skip
 def test_trailing_narration_is_cut(sentence, span):

@@ -36,7 +36,7 @@ CUE_LEMMAS = SAY_LEMMAS | OBJECT_LEMMAS
 # ("condemning ...", "blamed X for ...", "calling for ...").
 VERB_INCLUDED = {
     "condemn", "denounce", "deplore", "blame", "criticise", "criticize", "welcome",
-    "express", "voice", "slam", "praise", "decry", "lament", "hail", "accuse", "deny",
+    "slam", "praise", "decry", "lament", "hail", "accuse", "deny",
     "reject", "dismiss", "urge", "demand", "describe", "refute", "label", "brand",
     "appeal", "implore", "protest",
 }  # fmt: skip
@@ -67,6 +67,8 @@ CONTACT_OBJECTS = {
 # leaders"), "claimed responsibility", "stressed the need" (not "stressed that ...").
 VERB_INCLUDED_WITH = {
     "warn": ("prep:of", "prep:against", "dobj"),
+    # "expressed concern over Y" (not the translated "expressed that ...")
+    "express": ("dobj",), "voice": ("dobj",),
     "call": ("prep:on", "prep:upon", "prep:for", "oprd", "ccomp", "xcomp"),
     "claim": ("dobj:responsibility", "dobj:credit"),
     "stress": ("dobj",), "emphasise": ("dobj",), "emphasize": ("dobj",),

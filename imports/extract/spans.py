@@ -75,6 +75,12 @@ class SpanFinder(SpeakerResolver):
                 if light is not None:
                     cues.append(light)
                 continue
+            if tok.lower_ == "as" and tok.dep_ == "mark":
+                # "As stated by the ministry, ...": an "according to" in other words.
+                agent = self._as_stated_by(tok)
+                if agent is not None:
+                    cues.append(_Cue(tok, self._speaker_token(agent), False, according=True))
+                continue
             if not _is_cue_lemma(tok):
                 continue
             inverted = self._inverted_subject(tok, surnames)
@@ -119,6 +125,17 @@ class SpanFinder(SpeakerResolver):
             cues.append(_Cue(tok, self._speaker_token(subj), inherited))
         return cues
 
+    def _as_stated_by(self, mark: Token) -> Token | None:
+        v = mark.head
+        if not _is_cue_lemma(v) or v.tag_ != "VBN" or v.i < mark.i:
+            return None
+        for c in v.children:
+            if c.dep_ == "agent":
+                objs = [o for o in c.children if o.dep_ == "pobj"]
+                if objs and not self._not_a_speaker(objs[0]):
+                    return objs[0]
+        return None
+
     def _inverted_subject(self, v: Token, surnames: set[str]) -> Token | None:
         """ "Four servicemen were killed, informs the press service of the ministry",
         "..., told the Director General ... at a press conference": a verb of saying
@@ -152,20 +169,23 @@ class SpanFinder(SpeakerResolver):
             return name
         return nxt
 
-    @staticmethod
-    def _impersonal_subject(v: Token) -> Token | None:
+    def _impersonal_subject(self, v: Token) -> Token | None:
         """ "..., it is said in the message" / "it was specified in the statement": the
-        issuer of the message speaks (resolved as "it", to the last body named)."""
+        issuer of the message speaks (resolved as "it", to the last body named); "it
+        was reported by the ministry that ...", "in the statement made by the
+        ministry, it was stated that ...": the ministry."""
         subj = next((c for c in v.children if c.dep_ == "nsubjpass"), None)
         if subj is None or subj.lower_ != "it":
             return None
         for c in v.children:
-            if (
-                c.dep_ == "prep"
-                and c.lower_ in ("in", "by")
-                and any(o.dep_ == "pobj" and o.lemma_.lower() in DOC_NOUNS for o in c.children)
-            ):
-                return subj
+            objs = [o for o in c.children if o.dep_ == "pobj"]
+            if c.dep_ == "agent" and objs and not self._not_a_speaker(objs[0]):
+                return objs[0]
+            if c.dep_ == "prep" and c.lower_ in ("in", "by"):
+                doc_noun = next((o for o in objs if o.lemma_.lower() in DOC_NOUNS), None)
+                if doc_noun is not None:
+                    issuer = self._speaker_token(doc_noun)
+                    return issuer if issuer.i != doc_noun.i else subj
         return None
 
     def _light_verb_cue(self, v: Token, furn: Furniture, surnames: set[str]) -> _Cue | None:
@@ -488,6 +508,10 @@ class SpanFinder(SpeakerResolver):
         head = acc.head if acc.head.i != acc.i else acc
         sent = acc.sent
         phrase_lo, phrase_hi = acc.i, acc.right_edge.i
+        if acc.lower_ == "as":  # "As stated by the ministry, ..."
+            clause = acc.head
+            head = clause.head if clause.head.i != clause.i else clause
+            phrase_lo, phrase_hi = min(acc.i, clause.left_edge.i), clause.right_edge.i
         first, last = _strip(doc, sent.start, sent.end - 1)
         if phrase_lo <= first:  # "According to X, ..."
             i, j = _strip(doc, phrase_hi + 1, sent.end - 1)

@@ -512,6 +512,25 @@ def test_a_press_release_speaks_in_sentences_naming_places_and_not_in_a_persons(
     assert len(a.statements) == 2
 
 
+def test_machine_translated_passives_and_as_stated_by():
+    a = analyse(
+        "Northport, 5 June. In the statement made by the Northern Ministry of Defence, it was "
+        "stated that two soldiers were killed by fire from the Southern side.\n\n"
+        "As stated by the Ministry, the attackers were pushed back. Defence Minister Ilse "
+        "Varga expressed that the operations will continue.\n\n"
+        "It was reported by the Southern foreign ministry that the shelling was a "
+        "provocation.\n"
+    )
+    assert [(s.text, s.speaker) for s in a.statements] == [
+        ("two soldiers were killed by fire from the Southern side",
+         "the Northern Ministry of Defence"),
+        ("the attackers were pushed back", "the Northern Ministry of Defence"),
+        # "expressed that" says, it does not carry the meaning ("expressed concern" does)
+        ("the operations will continue", "Ilse Varga"),
+        ("the shelling was a provocation", "the Southern foreign ministry"),
+    ]  # fmt: skip
+
+
 def test_machine_translated_word_order_and_attributions():
     """Rewrites machine-translated from another language keep its word order: the
     speaker after the verb, "it is said in the message", "made declaration that"."""

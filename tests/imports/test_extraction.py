@@ -518,7 +518,7 @@ def test_machine_translated_passives_and_as_stated_by():
         "stated that two soldiers were killed by fire from the Southern side.\n\n"
         "As stated by the Ministry, the attackers were pushed back. Defence Minister Ilse "
         "Varga expressed that the operations will continue.\n\n"
-        "It was reported by the Southern foreign ministry that the shelling was a "
+        "It was reported by the Southern border service that the shelling was a "
         "provocation.\n"
     )
     assert [(s.text, s.speaker) for s in a.statements] == [
@@ -527,7 +527,7 @@ def test_machine_translated_passives_and_as_stated_by():
         ("the attackers were pushed back", "the Northern Ministry of Defence"),
         # "expressed that" says, it does not carry the meaning ("expressed concern" does)
         ("the operations will continue", "Ilse Varga"),
-        ("the shelling was a provocation", "the Southern foreign ministry"),
+        ("the shelling was a provocation", "the Southern border service"),
     ]  # fmt: skip
 
 

@@ -41,6 +41,9 @@ class SpeakerResolver(PartyFinder):
         span = doc[min(i, subj.i) : max(j, subj.i) + 1]
         words = {t.lower_ for t in span}
         head = subj.lemma_.lower()
+        # A capitalised plural at a sentence start ("Reports say") may keep its -s.
+        if subj.lower_.removesuffix("s") in NOT_SPEAKER_NOUNS:
+            head = subj.lower_.removesuffix("s")
         if head in NOT_SPEAKER_NOUNS or "our" in words:
             return True
         if self.registry.is_media(span.text) or self.registry.is_media(subj.text):

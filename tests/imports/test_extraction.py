@@ -512,6 +512,20 @@ def test_a_press_release_speaks_in_sentences_naming_places_and_not_in_a_persons(
     assert len(a.statements) == 2
 
 
+def test_live_blog_stamps_with_a_time_zone_media_reports_and_a_hyphenated_headline():
+    a = analyse(
+        "LIVE: India-China border standoff - latest\n\n"
+        '10:20 IST - Indian Army: "Troops of both sides disengaged from the area."\n\n'
+        "09:55 IST - Defence Minister Rajnath Singh tells parliament no soldier was killed.\n\n"
+        "09:10 IST - Reports say the clash took place on December 9.\n"
+    )
+    assert [(s.text, s.speaker, s.party) for s in a.statements] == [
+        ("Troops of both sides disengaged from the area.", "Indian Army", "india"),
+        # no country next to him: the headline's first party ("India-China")
+        ("no soldier was killed", "Rajnath Singh", "india"),
+    ]
+
+
 def test_machine_translated_passives_and_as_stated_by():
     a = analyse(
         "Northport, 5 June. In the statement made by the Northern Ministry of Defence, it was "

@@ -310,6 +310,12 @@ class SpanFinder(SpeakerResolver):
         boundary = self._boundary(doc, cue, cues)
         end_tok = min(sentence_end(v) - 1, boundary)
         start_tok = -1
+        if not kids and not included:
+            # "said in a statement that ...": the parser hung the that-clause on the
+            # medium, which is otherwise left out.
+            hung = _that_clause_in_prep(v)
+            if hung is not None:
+                kids = [hung]
         if kids or included:
             ccomps = [c for c in kids if c.dep_ == "ccomp"]
             if not ccomps and not included:

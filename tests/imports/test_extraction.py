@@ -461,6 +461,10 @@ def test_attributions_the_parser_gets_wrong(text, spans):
         # where it was said is not what was said
         ("The Northern Front said in a statement its fighters had hit a Southern base.",
          ["its fighters had hit a Southern base"]),
+        ('The Northern Front said in a statement that it had fired only at military '
+         'positions "in response to the aggression on our villages."',
+         ['it had fired only at military positions "in response to the aggression on our '
+          'villages."']),
         # an adverb of force belongs to a verb that carries the meaning
         ("The Northern foreign office strongly condemned the strikes on the dam.",
          ["strongly condemned the strikes on the dam"]),

@@ -118,7 +118,14 @@ def _strip(doc: Doc, i: int, j: int) -> tuple[int, int]:
     while i <= j and (doc[i].is_space or (doc[i].is_punct and doc[i].text not in OPEN_QUOTES)):
         i += 1
     # ... and a dangling conjunction where a boundary cut the clause ("..., while").
-    while j >= i and (doc[j].is_space or doc[j].is_punct or doc[j].pos_ in ("CCONJ", "SCONJ")):
+    while j >= i and (
+        doc[j].is_space
+        or doc[j].is_punct
+        or doc[j].pos_ in ("CCONJ", "SCONJ")
+        # a preposition whose object the cut left out ("denied any involvement, with")
+        or doc[j].pos_ == "ADP"
+        and any(c.i > j for c in doc[j].children)
+    ):
         j -= 1
     return i, j
 

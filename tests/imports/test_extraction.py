@@ -491,6 +491,10 @@ def test_what_is_not_a_statement_and_where_the_words_start(text, spans):
         # "claimed without any evidence that ...": the that-clause
         ('Kurti claimed without any evidence that the armed men were "professionals".',
          ['the armed men were "professionals"']),
+        # a preposition whose object belongs to the next attribution is cut
+        ("As usual, Kiev denied any involvement, with a spokesman for Ukraine's General "
+         "Staff claiming that air defence missiles had fallen on the village.",
+         ["denied any involvement", "air defence missiles had fallen on the village"]),
         # a name the parser cut in two still ends the words where the name ends
         ('Cambodia\'s defence ministry accused Thailand of "reckless and brutal military '
          'aggression" against the Ta Muen Thom temple, which both countries claim.',

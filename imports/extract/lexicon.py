@@ -93,7 +93,7 @@ MEDIUM_NOUNS = DOC_NOUNS | {
     "journalist", "media", "television", "tv", "radio", "channel", "website", "call",
     "meeting", "speech", "address", "session", "parliament", "behalf", "response",
     "reaction", "time", "day", "week", "month", "year", "morning", "evening", "night",
-    "afternoon", "weekend",
+    "afternoon", "weekend", "phone", "telephone", "videolink", "video", "link", "email",
 }  # fmt: skip
 PERSON_NOUNS = {
     "spokesperson", "spokesman", "spokeswoman", "minister", "president", "ambassador",

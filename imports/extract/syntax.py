@@ -169,6 +169,7 @@ def _is_adjunct_prep(prep: Token, verb: Token) -> bool:
         "through",
         "from",
         "with",
+        "by",
     ):
         return True
     objs = [c for c in prep.children if c.dep_ == "pobj"]

@@ -430,6 +430,9 @@ def test_predicates_coordinated_after_said(sentence, spans):
         # an apposition to the source of "according to" is not what it said
         ("According to KFOR, the NATO-led peacekeeping mission, some 30 soldiers were "
          "injured in Zvecan.", ["some 30 soldiers were injured in Zvecan"]),
+        # "told Reuters by phone": to whom and how, the quotation is what
+        ('"We will not be intimidated," Brigadier Omar Khan told Reuters by phone.',
+         ["We will not be intimidated"]),
         # "continue to maintain its measures" is no verb of saying
         ("The Southern army will continue to maintain its positions along the river.", []),
     ],

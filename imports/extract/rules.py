@@ -226,8 +226,7 @@ class SpanRules(SpanFinder):
                 break
         return start, end
 
-    @staticmethod
-    def _trailing_aside(doc: Doc, i: int, last: int) -> bool:
+    def _trailing_aside(self, doc: Doc, i: int, last: int) -> bool:
         """doc[i:last+1], after a comma, is a relative clause, an apposition, a
         measure phrase or an "as ..." clause, not the speaker's next words."""
         first = doc[i]
@@ -238,6 +237,15 @@ class SpanRules(SpanFinder):
             return rel.right_edge.i >= last
         if first.lower_ == "as" and first.dep_ == "mark":
             return first.head.right_edge.i >= last
+        if first.lower_ in ("while", "whereas") and first.dep_ == "mark":
+            # "..., while Iran offered to mediate": another party's doing, told by the
+            # reporter.
+            subj = next((c for c in first.head.children if c.dep_ == "nsubj"), None)
+            return (
+                subj is not None
+                and first.head.right_edge.i >= last
+                and bool(self.registry.party_of_text(subj.text))
+            )
         if first.lower_ == "in" and first.dep_ == "prep" and first.right_edge.i >= last:
             # "..., in the worst clash in the area this year", "..., in the latest
             # round of ...": the reporter ranks the event.

@@ -591,6 +591,11 @@ def test_machine_translated_word_order_and_attributions():
          "the drone fell near Tolen"),
         ("The army said militias had ambushed its troops near Tolen, in the worst clash in "
          "the area this year.", "militias had ambushed its troops near Tolen"),
+        ("The Saudi Foreign Ministry called for de-escalation, while Iran offered to "
+         "mediate.", "called for de-escalation"),
+        # the speaker's own contrast stays
+        ("The army said its troops held their positions, while the enemy retreated.",
+         "its troops held their positions, while the enemy retreated"),
     ],
 )  # fmt: skip
 def test_trailing_narration_is_cut(sentence, span):

@@ -20,6 +20,9 @@ RUN PARALLAX_ENV=production SECRET_KEY=build-only ALLOWED_HOSTS=build \
     DATABASE_URL=sqlite:////tmp/build.sqlite3 python manage.py collectstatic --no-input \
     && rm -f /tmp/build.sqlite3
 
+# The media volume is created from this folder, owned by the app's user (bulk uploads).
+RUN mkdir -p /app/data/media && chown parallax /app/data/media
+
 USER parallax
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60", "--access-logfile", "-"]

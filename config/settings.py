@@ -236,8 +236,16 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG and not PRODUCTION
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (bulk imports waiting for the worker, imports.uploads): on the local
+# disk under MEDIA_ROOT by default, which web and task worker must share (docker-compose
+# mounts one volume on both). STORAGE_BACKEND names another Django storage class (an
+# object store), configured by its own settings.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", str(BASE_DIR / "data" / "media")))
+MEDIA_URL = "media/"  # never served: uploads are read by the worker, not by browsers
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": os.environ.get("STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage")
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -320,11 +328,19 @@ NOTE_MAX_CHARS = int(os.environ.get("NOTE_MAX_CHARS", "10000"))
 IMPORT_JOB_HEARTBEAT_SECONDS = float(os.environ.get("IMPORT_JOB_HEARTBEAT_SECONDS", "5"))
 IMPORT_JOB_LEASE_SECONDS = float(os.environ.get("IMPORT_JOB_LEASE_SECONDS", "30"))
 IMPORT_JOB_MAX_ATTEMPTS = int(os.environ.get("IMPORT_JOB_MAX_ATTEMPTS", "2"))
-# A bulk upload, all files together (a request over it is refused before it is read).
+# A bulk upload, all files together (a request over it is refused before it is read),
+# and its number of files. The files are streamed to storage (imports.uploads); the
+# job row keeps references only.
 IMPORT_BULK_MAX_BYTES = int(os.environ.get("IMPORT_BULK_MAX_BYTES", str(20 * 1024 * 1024)))
+IMPORT_BULK_MAX_FILES = int(os.environ.get("IMPORT_BULK_MAX_FILES", "200"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", "2621440"))
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
-FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# Django refuses more files than this before any view runs; the bulk view turns that
+# refusal into its own message (imports.views.bulk).
+DATA_UPLOAD_MAX_NUMBER_FILES = IMPORT_BULK_MAX_FILES
+# A request body larger than this is spooled to temporary files as it arrives instead
+# of being held in memory, so a web worker's memory does not grow with an upload.
+FILE_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("FILE_UPLOAD_MAX_MEMORY_SIZE", "262144"))
 
 # Content Security Policy: scripts and styles only from our own origin, no inline
 # script or style anywhere (htmx's inline indicator style is switched off in

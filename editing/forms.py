@@ -187,7 +187,10 @@ class IncidentForm(VersionedForm):
             "related": forms.SelectMultiple(attrs={"size": 6}),
         }
         help_texts = {
-            "title": "Attribute contested facts in the title: “Armenia says …”.",
+            "title": (
+                "Attribute contested facts in the title (“One side says …”); "
+                "never state them as fact."
+            ),
             "related": "Earlier or later incidents this one refers to.",
         }
         field_classes = {"places": IdsChoiceField, "related": IdsChoiceField}

@@ -11,12 +11,14 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from incidents.models import Conflict, Incident, Party, Source, Statement, validate_http_url
+from incidents.models import Conflict, Incident, Party, Source, Statement
 
-from .models import Article, ImportDraft, ImportRejected
+from . import uploads
+from .models import Article, ImportDraft, ImportRejected, article_meta
 from .nlp import ModelUnavailable
 from .pipeline import analyse_article, draft_from
 from .proposals import POINTS
+from .uploads import Upload
 
 
 class ArticleForm(forms.Form):
@@ -83,7 +85,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 class MultipleFileField(forms.FileField):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", MultipleFileInput())
-        # An empty article is reported per article by the job, not by refusing the upload.
+        # Empty files are refused by BulkForm with their names, all at once.
         kwargs.setdefault("allow_empty_file", True)
         super().__init__(*args, **kwargs)
 
@@ -94,23 +96,30 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)]
 
 
+# An article's JSON file holds four short fields.
+META_MAX_BYTES = 65536
+
+
 class BulkForm(forms.Form):
     """Text files, each optionally with a JSON file of the same name giving url,
-    publisher, published (YYYY-MM-DD) and title."""
+    publisher, published (YYYY-MM-DD) and title. Checked without holding them in
+    memory (imports.uploads.inspect); the job stores them (ImportJob.from_uploads)."""
 
     articles = MultipleFileField(
         label="Article files",
-        help_text="Text files (.txt), each with an optional .json of the same name: "
+        help_text="Text files (.txt, UTF-8), each with an optional .json of the same name: "
         '{"url": ..., "publisher": ..., "published": "YYYY-MM-DD", "title": ...}.',
     )
-    MAX_FILES = 200
 
-    def clean_articles(self) -> list[Article]:
+    def clean_articles(self) -> list[Upload]:
         files = self.cleaned_data["articles"]
-        if len(files) > self.MAX_FILES:
-            raise ValidationError(f"At most {self.MAX_FILES} files at a time.")
-        # Sizes are known before anything is read (Django has streamed large uploads
-        # to temporary files): refuse what cannot be imported without reading it.
+        most = settings.IMPORT_BULK_MAX_FILES
+        if len(files) > most:
+            raise ValidationError(
+                f"{len(files)} files were uploaded; at most {most} at a time. Upload them in parts."
+            )
+        # Sizes are known before anything is read (Django has spooled the upload to
+        # temporary files): refuse what cannot be imported without reading it.
         total = sum(f.size or 0 for f in files)
         if total > settings.IMPORT_BULK_MAX_BYTES:
             limit = round(settings.IMPORT_BULK_MAX_BYTES / 1_048_576, 1)
@@ -125,47 +134,72 @@ class BulkForm(forms.Form):
                 f"{', '.join(too_big[:5])}: longer than an article can be "
                 f"({settings.IMPORT_MAX_CHARS:,} characters)."
             )
-        texts: dict[str, str] = {}
+        texts: dict[str, Upload] = {}
         metas: dict[str, dict[str, Any]] = {}
+        problems: list[str] = []
         for f in files:
             name = PurePosixPath(f.name)
-            raw = f.read()
             if name.suffix.lower() == ".json":
                 try:
-                    meta = json.loads(raw.decode("utf-8"))
-                except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                    raise ValidationError(f"{f.name} is not valid JSON.") from exc
-                if not isinstance(meta, dict):
-                    raise ValidationError(f"{f.name} must hold a JSON object.")
-                metas[name.stem] = meta
-            else:
-                try:
-                    texts[name.stem] = raw.decode("utf-8")
-                except UnicodeDecodeError:
-                    # Reported per article by the pipeline's binary check.
-                    texts[name.stem] = raw.decode("utf-8", errors="replace")
-        if not texts:
+                    metas[name.stem] = read_meta(f)
+                except ValidationError as exc:
+                    problems.append(f"{f.name}: {' '.join(exc.messages)}")
+                continue
+            if name.stem in texts:
+                problems.append(f"{f.name}: a second article named “{name.stem}”; rename one")
+                continue
+            try:
+                size, digest = uploads.inspect(f)
+            except uploads.NotText as exc:
+                problems.append(f"{f.name} {exc}")
+                continue
+            texts[name.stem] = Upload(name=f.name, file=f, size=size, sha256=digest)
+        if not texts and not problems:
             raise ValidationError("No article text files among the uploaded files.")
-        return [article_from(stem, texts[stem], metas.get(stem, {})) for stem in sorted(texts)]
+        for stem, upload in texts.items():
+            upload.meta = metas.get(stem, {})
+            try:
+                article_meta(upload.meta)
+            except ValidationError as exc:
+                problems.append(f"{stem}.json: {' '.join(exc.messages)}")
+        if problems:
+            shown = problems[:10]
+            if len(problems) > len(shown):
+                shown.append(f"and {len(problems) - len(shown)} more")
+            raise ValidationError(
+                "Nothing was imported. Correct these files and upload again: "
+                + "; ".join(shown)
+                + "."
+            )
+        return [texts[stem] for stem in sorted(texts)]
+
+
+def read_meta(f: Any) -> dict[str, Any]:
+    """An article's JSON file: a small object."""
+    if (f.size or 0) > META_MAX_BYTES:
+        raise ValidationError(f"larger than {META_MAX_BYTES // 1024} KB, too large for metadata")
+    try:
+        meta = json.loads(f.read().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationError("not valid JSON") from exc
+    if not isinstance(meta, dict):
+        raise ValidationError("must hold a JSON object")
+    return meta
 
 
 def article_from(name: str, text: str, meta: dict[str, Any]) -> Article:
-    published = meta.get("published") or meta.get("published_on") or meta.get("date") or ""
+    """An Article of `manage.py import_articles` (a text file and its JSON)."""
     try:
-        published_on = date.fromisoformat(str(published)) if published else None
-    except ValueError as exc:
-        raise ValidationError(f"{name}: the date {published!r} is not YYYY-MM-DD.") from exc
-    url = str(meta.get("url", "")).strip()
-    try:
-        validate_http_url(url)
+        fields = article_meta(meta)
     except ValidationError as exc:
-        raise ValidationError(f"{name}: the url {url!r} is not an http(s) address.") from exc
+        raise ValidationError(f"{name}: {' '.join(exc.messages)}.") from exc
+    published = fields["published_on"]
     return Article(
         text=text,
-        url=url,
-        publisher=str(meta.get("publisher", "")),
-        published_on=published_on,
-        title=str(meta.get("title", "")),
+        url=fields["url"],
+        publisher=fields["publisher"],
+        published_on=date.fromisoformat(published) if published else None,
+        title=fields["title"],
         name=name,
     )
 
@@ -310,14 +344,34 @@ def _shorten(words: str, limit: int = 90) -> str:
 
 
 class SaveForm(forms.Form):
-    """Attach the accepted statements to an existing incident or a new one."""
+    """Attach the accepted statements to an existing incident or a new one; a new
+    incident belongs to an existing conflict or to a new one whose sides are parties
+    the article names (so an editor can cover a conflict the site has never heard of
+    without the admin)."""
 
     incident = forms.ModelChoiceField(
         queryset=Incident.objects.select_related("conflict").order_by("-date_start"),
         required=False,
         empty_label="— a new incident —",
     )
-    conflict = forms.ModelChoiceField(queryset=Conflict.objects.all(), required=False)
+    conflict = forms.ModelChoiceField(
+        queryset=Conflict.objects.all(),
+        required=False,
+        empty_label="— a new conflict (below) —",
+        label="Conflict of the new incident",
+    )
+    new_conflict = forms.CharField(
+        max_length=200,
+        required=False,
+        label="New conflict's name",
+        help_text="Only when no conflict above fits, e.g. “Kyrgyzstan–Tajikistan”.",
+    )
+    sides = forms.MultipleChoiceField(
+        required=False,
+        label="New conflict's sides",
+        help_text="Two or more of the parties this article names, in the order shown.",
+        widget=forms.CheckboxSelectMultiple,
+    )
     title = forms.CharField(max_length=300, required=False, label="New incident title")
     date_start = forms.DateField(
         required=False, label="Incident date", widget=forms.DateInput(attrs={"type": "date"})
@@ -328,11 +382,49 @@ class SaveForm(forms.Form):
         label="Record reacting parties as third parties of the conflict",
     )
 
+    def __init__(self, *args: Any, draft: ImportDraft, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        named = draft.named_parties()
+        self.fields["sides"].choices = [  # type: ignore[attr-defined]
+            (p.slug, f"{p.name} (new party)" if p.is_new else p.name) for p in named
+        ]
+        if not self.is_bound and "conflict" not in self.initial:
+            self._suggest_conflict(draft)
+
+    def _suggest_conflict(self, draft: ImportDraft) -> None:
+        """Preselect the conflict whose sides are the article's two main parties, or
+        propose a new one made of them."""
+        pair = draft.suggested_sides()
+        if not pair:
+            return
+        slugs = {p.slug for p in pair}
+        for conflict in Conflict.objects.prefetch_related("sides"):
+            if {p.slug for p in conflict.sides.all()} == slugs:
+                self.initial["conflict"] = conflict.pk
+                return
+        self.initial["new_conflict"] = "–".join(p.name for p in pair)
+        self.initial["sides"] = [p.slug for p in pair]
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
-        if data.get("incident") is None:
-            missing = [f for f in ("conflict", "title", "date_start") if not data.get(f)]
-            for f in missing:
+        if data.get("incident") is not None:
+            return data
+        for f in ("title", "date_start"):
+            if not data.get(f):
                 self.add_error(f, "Needed for a new incident (or choose an existing one).")
+        name = (data.get("new_conflict") or "").strip()
+        data["new_conflict"] = name
+        if data.get("conflict") is not None:
+            if name:
+                self.add_error(
+                    "new_conflict", "Choose an existing conflict or name a new one, not both."
+                )
+        elif not name:
+            self.add_error("conflict", "Choose the incident's conflict, or name a new one below.")
+        else:
+            if Conflict.objects.filter(name__iexact=name).exists():
+                self.add_error("new_conflict", "A conflict of this name exists: choose it above.")
+            if len(data.get("sides") or []) < 2:
+                self.add_error("sides", "A conflict needs at least two sides.")
         return data

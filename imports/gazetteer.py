@@ -111,8 +111,17 @@ class Gazetteer:
             if hit:
                 out.append(hit[:3])
                 k += hit[3]
-            else:
-                k += 1
+                continue
+            start, _, word = words[k]
+            if "-" in word:
+                # "India-China border", "NATO-led": the names joined by the hyphen.
+                pos = start
+                for part in word.split("-"):
+                    slug = self._lookup(part.removesuffix("'s")) if part else ""
+                    if slug:
+                        out.append((pos, pos + len(part), slug))
+                    pos += len(part) + 1
+            k += 1
         return out
 
     def _lookup(self, key: str) -> str:

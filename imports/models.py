@@ -25,16 +25,20 @@ from django.utils import timezone
 from geo import gazetteer
 from incidents.models import (
     Incident,
+    Party,
     Source,
     http_url_constraint,
     normalise_for_match,
     validate_http_url,
 )
 
+from . import uploads
+
 if TYPE_CHECKING:
     from accounts.models import User
 
     from .extract import Analysis
+    from .uploads import Upload
 
 
 logger = logging.getLogger("parallax.imports")
@@ -42,6 +46,17 @@ logger = logging.getLogger("parallax.imports")
 
 class ImportRejected(ValueError):
     """The article cannot be imported; the message says why, for the page and CLI."""
+
+
+@dataclass(eq=False)
+class NamedParty:
+    """A party the proposals of an import speak for (ImportDraft.named_parties)."""
+
+    slug: str
+    name: str
+    kind: str
+    is_new: bool
+    proposals: int = 1
 
 
 @dataclass
@@ -54,6 +69,27 @@ class Article:
     published_on: date | None = None
     title: str = ""
     name: str = ""  # file name in bulk imports
+
+
+def article_meta(meta: dict[str, Any]) -> dict[str, str]:
+    """An article's url, publisher, date and title from its JSON file, as the job keeps
+    them; ValidationError naming what is wrong."""
+    published = meta.get("published") or meta.get("published_on") or meta.get("date") or ""
+    try:
+        published_on = date.fromisoformat(str(published)) if published else None
+    except ValueError as exc:
+        raise ValidationError(f"the date {published!r} is not YYYY-MM-DD") from exc
+    url = str(meta.get("url", "")).strip()
+    try:
+        validate_http_url(url)
+    except ValidationError as exc:
+        raise ValidationError(f"the url {url!r} is not an http(s) address") from exc
+    return {
+        "url": url,
+        "publisher": str(meta.get("publisher", "")),
+        "published_on": published_on.isoformat() if published_on else "",
+        "title": str(meta.get("title", "")),
+    }
 
 
 class WorkerStopped(Exception):
@@ -89,6 +125,18 @@ class ImportJobQuerySet(models.QuerySet["ImportJob"]):
                 recovered.append(job)
         return recovered
 
+    def sweep_orphan_files(self) -> list[str]:
+        """Delete stored upload folders no job refers to any more (older than a day):
+        see imports.uploads.sweep_orphans."""
+        holding = [self.model.Status.QUEUED, self.model.Status.RUNNING, self.model.Status.FAILED]
+        referenced = {
+            uploads.folder_of(ref["path"])
+            for payload in self.filter(status__in=holding).values_list("payload", flat=True)
+            for ref in payload
+            if ref.get("path")
+        }
+        return uploads.sweep_orphans(referenced)
+
 
 class ImportJob(models.Model):
     class Status(models.TextChoices):
@@ -96,6 +144,7 @@ class ImportJob(models.Model):
         RUNNING = "running", "Running"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
+        DISCARDED = "discarded", "Discarded"
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -105,8 +154,11 @@ class ImportJob(models.Model):
     processed = models.PositiveIntegerField(default=0)
     drafts_created = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
-    # The articles waiting to be processed; emptied once the job has succeeded (a
-    # failed job keeps them, for Retry).
+    # The articles to process, as references to their files in storage (imports.uploads:
+    # name, path, size, sha256, and url/publisher/published_on/title from the article's
+    # JSON), never their text. Emptied, and the files deleted, once the job has
+    # succeeded or is discarded; a failed job keeps both, for Retry. (Rows written
+    # before the files moved to storage carry the text inline, under "text".)
     payload = models.JSONField(default=list, blank=True)
     # One line per article: "name: 7 statements proposed" or "name: <why rejected>".
     results = models.JSONField(default=list, blank=True)
@@ -136,7 +188,11 @@ class ImportJob(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
+        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.DISCARDED)
+
+    @property
+    def can_discard(self) -> bool:
+        return self.status == self.Status.FAILED
 
     @property
     def can_retry(self) -> bool:
@@ -147,22 +203,71 @@ class ImportJob(models.Model):
         return int(100 * self.processed / self.total) if self.total else 0
 
     @classmethod
-    def for_articles(cls, articles: list[Article], by: User | None) -> ImportJob:
-        return cls.objects.create(
-            created_by=by,
-            total=len(articles),
-            payload=[
-                {
-                    "name": a.name,
-                    "text": a.text,
-                    "url": a.url,
-                    "publisher": a.publisher,
-                    "published_on": a.published_on.isoformat() if a.published_on else "",
-                    "title": a.title,
-                }
-                for a in articles
-            ],
-        )
+    def from_uploads(cls, uploaded: list[Upload], by: User | None) -> ImportJob:
+        """Store the checked files of a bulk upload and create their job, queued for a
+        worker once committed. All or nothing: if storing a file or creating the row
+        fails, the files stored so far are deleted before the error goes on."""
+        folder = uploads.new_folder()
+        refs: list[dict[str, Any]] = []
+        try:
+            for index, upload in enumerate(uploaded):
+                ref = uploads.store(upload, folder, index)
+                refs.append(ref)
+                ref.update(article_meta(upload.meta))
+            with transaction.atomic():
+                job = cls.objects.create(created_by=by, total=len(refs), payload=refs)
+                job.enqueue()
+        except BaseException:
+            uploads.delete(refs)
+            uploads.delete_folder(folder)
+            raise
+        return job
+
+    def articles(self, start: int, stop: int) -> list[Article]:
+        """Articles start..stop-1 of the job, their text read from storage."""
+        return [
+            Article(
+                text=item["text"] if "text" in item else uploads.read(item),
+                url=item.get("url", ""),
+                publisher=item.get("publisher", ""),
+                published_on=date.fromisoformat(item["published_on"])
+                if item.get("published_on")
+                else None,
+                title=item.get("title", ""),
+                name=item.get("name", ""),
+            )
+            for item in self.payload[start:stop]
+        ]
+
+    def forget_files(self) -> None:
+        """Delete the job's stored files and its references to them (a job that
+        succeeded or was discarded has no use for them)."""
+        try:
+            uploads.delete(self.payload)
+        except OSError:
+            # The job's work is done; what is left is removed by the sweep
+            # (`manage.py recover_import_jobs`), no job refers to it any more.
+            logger.warning("Import job %s: its stored files could not be deleted", self.pk)
+        self.payload = []
+
+    def discard(self) -> bool:
+        """An editor's Discard of a failed job: its remaining articles are dropped and
+        their files deleted; the drafts it made stay. False when it was no longer
+        failed (retried meanwhile)."""
+        with transaction.atomic():
+            job = type(self).objects.select_for_update(of=("self",)).get(pk=self.pk)
+            if not job.can_discard:
+                return False
+            job.status = self.Status.DISCARDED
+            job.note = f"Discarded at {job.processed} of {job.total}."
+            refs = job.payload
+            job.payload = []
+            job.save(update_fields=["status", "note", "payload"])
+            # Deleted once the row no longer refers to them: a failure here leaves
+            # files the sweep removes, never a job whose files are gone.
+            transaction.on_commit(lambda: uploads.delete(refs))
+        self.refresh_from_db()
+        return True
 
     def enqueue(self) -> None:
         """Hand the job to a worker, once the current transaction has committed (the
@@ -317,6 +422,41 @@ class ImportDraft(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.REVIEW
+
+    def named_parties(self) -> list[NamedParty]:
+        """The parties the proposals speak for, in order of first appearance: the
+        ones the site has, and the new ones the import proposes (created on save)."""
+        found: dict[str, NamedParty] = {}
+        known = {
+            p.slug: p
+            for p in Party.objects.filter(
+                slug__in={s.get("party") for s in self.statements if s.get("party")}
+            )
+        }
+        for item in self.statements:
+            slug = item.get("party") or ""
+            if not slug:
+                continue
+            if slug in found:
+                found[slug].proposals += 1
+                continue
+            party, new = known.get(slug), item.get("new_party") or {}
+            if party is not None:
+                found[slug] = NamedParty(slug, party.name, party.kind, is_new=False)
+            elif new.get("name"):
+                kind = new.get("kind") or Party.Kind.OTHER
+                found[slug] = NamedParty(slug, new["name"], kind, is_new=True)
+        return list(found.values())
+
+    def suggested_sides(self) -> list[NamedParty]:
+        """The two parties most likely to be the conflict's sides: the states with the
+        most proposals (earlier first on a tie), or any parties when fewer than two
+        states speak. Only a suggestion: the editor confirms or changes it."""
+        named = self.named_parties()
+        states = [p for p in named if p.kind == Party.Kind.STATE]
+        pool = states if len(states) >= 2 else named
+        ranked = sorted(pool, key=lambda p: (-p.proposals, named.index(p)))[:2]
+        return sorted(ranked, key=named.index) if len(ranked) == 2 else []
 
     def earlier_imports(self) -> list[ImportDraft]:
         """Earlier imports of the same article: the same URL, or the same cleaned text

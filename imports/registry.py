@@ -246,10 +246,18 @@ class Registry:
         own = self._own_parties_in(text)
         if self.world is None:
             return own
+        world = self.world.parties_in(text)
+        # A longer name of the gazetteer wins over a registry name inside it: the
+        # "Organization of American States" is not the registry's "American".
+        own = [
+            (s, e, slug)
+            for s, e, slug in own
+            if not any(ws <= s and e <= we and we - ws > e - s for ws, we, _ in world)
+        ]
         taken = [(s, e) for s, e, _ in own]
         extra = [
             (s, e, self._world_slugs.get(slug, slug))
-            for s, e, slug in self.world.parties_in(text)
+            for s, e, slug in world
             if not any(s < te and ts < e for ts, te in taken)
         ]
         return sorted(own + extra)

@@ -6,22 +6,25 @@ import's statements)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from incidents.models import (
     Actor,
     Claim,
     Conflict,
+    ConflictSide,
     Incident,
     Party,
     Place,
     PointOfContention,
     Source,
     Statement,
+    save_with_fresh_slug,
 )
 from incidents.sides import SideOrder
 
@@ -38,12 +41,16 @@ def save_import(
     by: User | None,
     incident: Incident | None = None,
     conflict: Conflict | None = None,
+    new_conflict: str = "",
+    sides: Sequence[str] = (),
     title: str = "",
     date_start: date | None = None,
     add_third_parties: bool = True,
 ) -> Incident:
     """Save every accepted statement as a draft, with the Source that archives
-    the text, on `incident` or on a new one; all or nothing (ValidationError)."""
+    the text, on `incident` or on a new one (of `conflict`, or of a conflict named
+    `new_conflict` whose `sides` are party slugs the article names); all or nothing
+    (ValidationError)."""
     # Lock the draft so two editors saving at once cannot both save it, and read
     # the decisions from the stored row: one made after this page was loaded
     # counts.
@@ -55,6 +62,8 @@ def save_import(
     if not accepted:
         raise ValidationError("Accept at least one statement before saving.")
     if incident is None:
+        if conflict is None and new_conflict:
+            conflict = _create_conflict(draft, new_conflict, sides)
         if conflict is None or not title or date_start is None:
             raise ValidationError("Choose an incident, or give a conflict, title and date.")
         incident = Incident(conflict=conflict, title=title, date_start=date_start, created_by=by)
@@ -74,23 +83,16 @@ def save_import(
     )
     conflict = incident.conflict
     # A side speaks for itself: only third parties lean (incidents.sides).
-    sides = SideOrder(conflict.ordered_sides())
+    side_order = SideOrder(conflict.ordered_sides())
     issued_on = draft.published_on or incident.date_start
     errors: list[str] = []
     points: dict[str, PointOfContention] = {p.label: p for p in incident.points.all()}
     for n, item in enumerate(accepted, start=1):
         party = Party.objects.filter(slug=item.get("party") or "").first()
-        new_party = item.get("new_party") or {}
-        if party is None and item.get("new_party_confirmed") and new_party:
+        if party is None and item.get("new_party_confirmed"):
             # A state, organisation or group the site did not have, proposed by
             # the import and confirmed by the editor on review.
-            party = Party.objects.filter(name__iexact=new_party["name"]).first()
-            if party is None:
-                party = Party.objects.create(
-                    slug=new_party["slug"][:60],
-                    name=new_party["name"][:200],
-                    kind=new_party.get("kind") or Party.Kind.OTHER,
-                )
+            party = _new_party(item)
         actor = Actor.objects.filter(slug=item.get("actor") or "").first()
         if actor is None:
             if party is None:
@@ -130,8 +132,8 @@ def save_import(
             text=draft.text[item["start"] : item["end"]],
             kind=item.get("kind") or Statement.Kind.REPORTED,
             statement_type=item.get("statement_type") or Statement.Type.OTHER,
-            leaning=leaning if not sides.is_side(actor.party_id) else "",
-            leaning_towards=leaning_towards if not sides.is_side(actor.party_id) else None,
+            leaning=leaning if not side_order.is_side(actor.party_id) else "",
+            leaning_towards=leaning_towards if not side_order.is_side(actor.party_id) else None,
             issued_on=issued_on,
             source=source,
             source_start=item["start"],
@@ -160,6 +162,49 @@ def save_import(
     draft.incident = incident
     draft.save(update_fields=["status", "source", "incident", "updated_at"])
     return incident
+
+
+def _new_party(item: dict[str, Any]) -> Party | None:
+    """The Party an import proposed for this statement, created unless one of that
+    name exists already."""
+    proposed = item.get("new_party") or {}
+    if not proposed.get("name"):
+        return None
+    party = Party.objects.filter(name__iexact=proposed["name"]).first()
+    if party is None:
+        party = Party.objects.create(
+            slug=proposed["slug"][:60],
+            name=proposed["name"][:200],
+            kind=proposed.get("kind") or Party.Kind.OTHER,
+        )
+    return party
+
+
+def _create_conflict(draft: ImportDraft, name: str, sides: Sequence[str]) -> Conflict:
+    """A new conflict whose sides are parties the article names, in the order given;
+    choosing a proposed new party as a side is the editor's confirmation of it."""
+    proposed = {item.get("party"): item for item in draft.statements if item.get("new_party")}
+    parties: list[Party] = []
+    for slug in dict.fromkeys(sides):
+        party = Party.objects.filter(slug=slug).first()
+        if party is None and slug in proposed:
+            party = _new_party(proposed[slug])
+        if party is None:
+            raise ValidationError(f"“{slug}” is not a party this article names.")
+        parties.append(party)
+    if len(parties) < 2:
+        raise ValidationError("A conflict needs at least two sides.")
+    if Conflict.objects.filter(name__iexact=name).exists():
+        raise ValidationError(f"A conflict named “{name}” exists: choose it instead.")
+    conflict = Conflict(name=name[:200])
+    try:
+        save_with_fresh_slug(conflict, name, conflict.save)
+    except IntegrityError as exc:  # the same name saved by someone else a moment ago
+        raise ValidationError(f"A conflict named “{name}” exists: choose it instead.") from exc
+    ConflictSide.objects.bulk_create(
+        ConflictSide(conflict=conflict, party=party, order=n) for n, party in enumerate(parties)
+    )
+    return conflict
 
 
 def stacked_title(text: str, item: dict[str, Any]) -> str:

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import date
 
 from django.conf import settings
 from django.db import DatabaseError, connections
 from django.tasks import task
 from django.utils import timezone
 
-from .models import Article, ImportJob
-from .pipeline import import_articles
+from .models import ImportJob
+from .pipeline import BATCH_SIZE, import_articles
 
 logger = logging.getLogger("parallax.imports")
 
@@ -40,44 +39,45 @@ def run_job(job: ImportJob) -> None:
     job.heartbeat_at = timezone.now()
     job.attempts += 1
     job.save(update_fields=["status", "started_at", "heartbeat_at", "attempts"])
-    articles = [
-        Article(
-            text=item["text"],
-            url=item.get("url", ""),
-            publisher=item.get("publisher", ""),
-            published_on=date.fromisoformat(item["published_on"])
-            if item.get("published_on")
-            else None,
-            title=item.get("title", ""),
-            name=item.get("name", ""),
-        )
-        for item in job.payload[job.processed :]
-    ]
     try:
         with Heartbeat(job.pk):
-            for outcome in import_articles(articles, by=job.created_by, job=job):
-                job.processed += 1
-                if outcome.draft is not None:
-                    job.drafts_created += 1
-                else:
-                    job.rejected += 1
-                job.results = [*job.results, outcome.summary]
-                job.heartbeat_at = timezone.now()
-                job.save(
-                    update_fields=[
-                        "processed",
-                        "drafts_created",
-                        "rejected",
-                        "results",
-                        "heartbeat_at",
-                    ]
-                )
+            # A batch at a time, each article's text read from storage just before it
+            # is needed: the worker holds one batch of articles, not the whole upload.
+            while job.processed < job.total:
+                articles = job.articles(job.processed, job.processed + BATCH_SIZE)
+                if not articles:
+                    break
+                for outcome in import_articles(articles, by=job.created_by, job=job):
+                    job.processed += 1
+                    if outcome.draft is not None:
+                        job.drafts_created += 1
+                    else:
+                        job.rejected += 1
+                    job.results = [*job.results, outcome.summary]
+                    job.heartbeat_at = timezone.now()
+                    job.save(
+                        update_fields=[
+                            "processed",
+                            "drafts_created",
+                            "rejected",
+                            "results",
+                            "heartbeat_at",
+                        ]
+                    )
+    except FileNotFoundError as exc:
+        # The stored files are kept for Retry; a missing one means storage is not the
+        # one the upload was written to (a volume not shared by web and worker).
+        job.status = ImportJob.Status.FAILED
+        job.error = (
+            f"An uploaded file is missing from storage ({exc.filename or exc}); check that "
+            "the web app and the worker share MEDIA_ROOT (or STORAGE_BACKEND), then Retry."
+        )
     except Exception as exc:  # the job page must say what went wrong
         job.status = ImportJob.Status.FAILED
         job.error = f"{type(exc).__name__}: {exc}"
     else:
         job.status = ImportJob.Status.DONE
-        job.payload = []
+        job.forget_files()
     job.finished_at = timezone.now()
     job.save(update_fields=["status", "error", "payload", "finished_at"])
 

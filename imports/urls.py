@@ -14,4 +14,5 @@ urlpatterns = [
     path("bulk/", views.bulk, name="bulk"),
     path("jobs/<int:pk>/", views.job, name="job"),
     path("jobs/<int:pk>/retry/", views.job_retry, name="job_retry"),
+    path("jobs/<int:pk>/discard/", views.job_discard, name="job_discard"),
 ]

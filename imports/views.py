@@ -3,12 +3,15 @@ uploads run as background jobs whose progress the page polls with htmx."""
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import TooManyFilesSent, ValidationError
 from django.db import models, transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -21,6 +24,8 @@ from .forms import ArticleForm, BulkForm, SaveForm, StatementReviewForm
 from .models import ImportDraft, ImportJob
 from .nlp import model_status
 from .saving import save_import
+
+logger = logging.getLogger("parallax.imports")
 
 
 def _user(request: HtmxHttpRequest) -> User | None:
@@ -111,10 +116,11 @@ def review(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     draft = _draft(pk)
     proposals = draft.proposals
     save_form = SaveForm(
+        draft=draft,
         initial={
             "title": draft.title,
             "date_start": proposals.get("incident_date") or draft.published_on,
-        }
+        },
     )
     context = _review_context(draft) | {
         "save_form": save_form,
@@ -172,7 +178,7 @@ def save_summary(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def save(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     draft = _draft(pk)
-    form = SaveForm(request.POST)
+    form = SaveForm(request.POST, draft=draft)
     error = ""
     if form.is_valid():
         data = form.cleaned_data
@@ -182,6 +188,8 @@ def save(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 by=_user(request),
                 incident=data.get("incident"),
                 conflict=data.get("conflict"),
+                new_conflict=data.get("new_conflict") or "",
+                sides=data.get("sides") or [],
                 title=data.get("title") or "",
                 date_start=data.get("date_start"),
                 add_third_parties=data.get("add_third_parties", False),
@@ -221,36 +229,71 @@ def discard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     return redirect("imports:new")
 
 
+# The CSRF check is made by the view itself (csrf_protect below), after the size
+# check: the site-wide middleware would read, and spool to disk, a body of any size
+# before the view could refuse it.
+@csrf_exempt
 @editor_required
 @require_http_methods(["GET", "POST"])
 def bulk(request: HtmxHttpRequest) -> HttpResponse:
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    # Refused before the body is read: an oversized upload never reaches the disk.
-    # (A little room above the limit for the form's other fields and boundaries.)
-    if request.method == "POST" and length > settings.IMPORT_BULK_MAX_BYTES + 65536:
-        context = {
-            "form": BulkForm(),
-            "model_problem": model_status(),
-            "limit_mb": _limit_mb(),
-            "upload_error": f"The upload is {length / 1_048_576:.1f} MB; the limit is "
-            f"{_limit_mb()} MB. Upload the files in parts.",
-        }
-        return render(request, "imports/bulk.html", context, status=413)
+    """Upload many articles; their files go to storage and a background job imports
+    them (ImportJob.from_uploads). Nothing is stored unless every file is accepted."""
+    if request.method == "POST":
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        # Refused before the body is read: an oversized upload never reaches the disk.
+        # (A little room above the limit for the form's other fields and boundaries.)
+        if length > settings.IMPORT_BULK_MAX_BYTES + 65536:
+            return _bulk_page(
+                request,
+                BulkForm(),
+                f"The upload is {length / 1_048_576:.1f} MB; the limit is "
+                f"{_limit_mb()} MB. Upload the files in parts.",
+                status=413,
+            )
+        try:
+            request.FILES  # noqa: B018 (reads the body: Django's own file count check)
+        except TooManyFilesSent:
+            return _bulk_page(
+                request,
+                BulkForm(),
+                f"Too many files in one upload; at most {settings.IMPORT_BULK_MAX_FILES} "
+                "at a time. Upload them in parts.",
+                status=400,
+            )
+    return _bulk_form(request)
+
+
+@csrf_protect
+def _bulk_form(request: HtmxHttpRequest) -> HttpResponse:
     form = BulkForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        job = ImportJob.for_articles(form.cleaned_data["articles"], by=_user(request))
-        job.enqueue()
+        try:
+            job = ImportJob.from_uploads(form.cleaned_data["articles"], by=_user(request))
+        except OSError:
+            logger.exception("Bulk upload: its files could not be stored")
+            return _bulk_page(
+                request,
+                form,
+                "The files could not be stored (the server's storage failed); nothing was "
+                "imported. Try again in a moment.",
+                status=503,
+            )
         return redirect(job)
-    status = 400 if form.errors else 200
-    return render(
-        request,
-        "imports/bulk.html",
-        {"form": form, "model_problem": model_status(), "limit_mb": _limit_mb()},
-        status=status,
-    )
+    return _bulk_page(request, form, "", status=400 if form.errors else 200)
+
+
+def _bulk_page(request: HtmxHttpRequest, form: BulkForm, error: str, status: int) -> HttpResponse:
+    context = {
+        "form": form,
+        "model_problem": model_status(),
+        "limit_mb": _limit_mb(),
+        "max_files": settings.IMPORT_BULK_MAX_FILES,
+        "upload_error": error,
+    }
+    return render(request, "imports/bulk.html", context, status=status)
 
 
 def _limit_mb() -> str:
@@ -268,6 +311,19 @@ def job(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         template += "#job-progress"
     return render(request, template, context)
+
+
+@editor_required
+@require_POST
+def job_discard(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """Give up a failed job: its remaining articles are dropped and their stored files
+    deleted (the drafts it made stay)."""
+    job = get_object_or_404(ImportJob, pk=pk)
+    if job.discard():
+        messages.info(request, "The job was discarded; its remaining files were deleted.")
+    else:
+        messages.error(request, "Only a failed job can be discarded.")
+    return redirect(job)
 
 
 @editor_required

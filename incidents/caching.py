@@ -224,6 +224,12 @@ def _incident_footprint(instance: Any, before: Any, event: str) -> set[str]:
             scopes |= {actor(actor_pk), party(party_pk)}
             if source_pk:
                 scopes.add(source(source_pk))
+        # Its title and status show on the comparison pages of its related incidents:
+        # unpublished, it must leave them at once.
+        from .models import Incident
+
+        related = Incident.objects.filter(related=instance.pk).values_list("pk", flat=True)
+        scopes |= {incident(pk) for pk in related}
     return scopes
 
 

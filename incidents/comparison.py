@@ -20,7 +20,10 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import OuterRef, Prefetch, Subquery
 
-from . import dates, maps
+from accounts.models import audience
+from core.cache import remember
+
+from . import caching, dates, maps
 from .cards import statements_for
 from .forms import TABS, IncidentViewForm
 from .maps import IncidentMap
@@ -180,10 +183,12 @@ class Comparison:
     with its relations. `cards()` loads the full rows (text, source, note count) of
     just the statements shown: building all 300 of a large incident cost more than
     everything else on the page together (docs/performance.md).
+
+    It holds what one audience may see (accounts.audience), never a user: it is kept
+    in the shared cache (load_comparison).
     """
 
     incident: Incident
-    user: Any
     order: SideOrder
     places: list[Any]
     points: list[PointOfContention]
@@ -199,12 +204,13 @@ class Comparison:
     def claims_of(self, statement: Statement) -> list[GridClaim]:
         return self.claims.get(statement.pk, [])
 
-    def cards(self, ids: set[int]) -> dict[int, Statement]:
-        """The statements with these ids, with everything a card shows, in one query."""
+    def cards(self, user: Any, ids: set[int]) -> dict[int, Statement]:
+        """The statements with these ids, with everything a card shows to `user`, in
+        one query."""
         if not ids:
             return {}
         found = (
-            statements_for(self.user, incident=False, joins=False)
+            statements_for(user, incident=False, joins=False)
             .select_related("actor")
             .filter(incident=self.incident)
             .in_bulk(ids)
@@ -234,7 +240,21 @@ class Comparison:
 def load_comparison(incident: Incident, user: Any, *, speakers: bool = False) -> Comparison:
     """Everything the comparison page arranges, in a fixed number of queries.
     `speakers=True` also loads each statement's speaker (the sources tab names them
-    all; the other views only name the speakers of the cards shown)."""
+    all; the other views only name the speakers of the cards shown).
+
+    Kept per audience with remember() under the page's own scopes (whatever would
+    make the page stale makes this stale too), so that the page's tabs, filters and
+    partials, and analysts, whom the page cache never serves, read it once: reading
+    it back costs a tenth of loading it (docs/performance.md)."""
+    who = audience(user).value
+    return remember(
+        f"parallax:comparison:{incident.pk}:{who}:{int(speakers)}",
+        lambda: _load_comparison(incident, user, speakers=speakers),
+        caching.incident_scopes(incident.pk, incident.conflict_id),
+    )
+
+
+def _load_comparison(incident: Incident, user: Any, *, speakers: bool) -> Comparison:
     # The conflict's sides (in order) and the third parties it records, in one query:
     # a statement's party is always one of them (Statement.clean).
     side_order = ConflictSide.objects.filter(
@@ -279,7 +299,6 @@ def load_comparison(incident: Incident, user: Any, *, speakers: bool = False) ->
     )
     comparison = Comparison(
         incident=incident,
-        user=user,
         order=order,
         places=places,
         points=points,
@@ -461,10 +480,46 @@ class ComparisonPage:
     side_headers: list[tuple[Party, int]] = field(default_factory=list)
     timeline_page: Page[TimelineEntry] | None = None
     sources: list[SourceEntry] = field(default_factory=list)
+    # What the cards were arranged from: load_cards() reads their full rows from it.
+    comparison: Comparison | None = None
 
     def context(self) -> dict[str, Any]:
         # Shallow on purpose: dataclasses.asdict would deep-copy the model objects.
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+    def shown_cards(self) -> list[tuple[Statement, GridClaim | None, str]]:
+        """Each statement card of the page (statement, claim or None, side class), in
+        the order the page shows them."""
+        shown: list[tuple[Statement, GridClaim | None, str]] = []
+        for row in self.rows:
+            for cell in row.cells:
+                shown.extend((c.statement, c, cell.side_class) for c in cell.claims)
+                shown.extend((s, None, cell.side_class) for s in cell.statements)
+        for group in self.reactions:
+            shown.extend((s, None, "") for s in group.statements)
+        if self.timeline_page is not None:
+            shown.extend((e.statement, None, e.side_class) for e in self.timeline_page)
+        return shown
+
+    def load_cards(self, user: Any) -> None:
+        """Put the full rows (text, source, note count) of the cards shown in place of
+        the placing-only statements they were arranged with, in one query. Only the
+        cards need them, and the view skips this when it has the cards' HTML already
+        (incidents.views.comparison_cards)."""
+        if self.comparison is None:
+            return
+        cards = self.comparison.cards(user, {s.pk for s, _, _ in self.shown_cards()})
+        # Relation links name the other claim's party, which every loaded statement
+        # has; a card shows the full row.
+        for row in self.rows:
+            for cell in row.cells:
+                for c in cell.claims:
+                    c.statement = cards[c.statement_id]
+                cell.statements = [cards[s.pk] for s in cell.statements]
+        for group in self.reactions:
+            group.statements = [cards[s.pk] for s in group.statements]
+        for e in self.timeline_page or []:
+            e.statement = cards[e.statement.pk]
 
 
 def build_page(incident: Incident, user: Any, query: Any) -> ComparisonPage:
@@ -512,6 +567,7 @@ def build_page(incident: Incident, user: Any, query: Any) -> ComparisonPage:
         third_party_shown=third_party_shown,
         statement_count=len(all_statements),
         sources_count=len({s.source_id for s in all_statements if s.source_id}),
+        comparison=data,
     )
     if tab == "grid":
         _fill_grid(page, data, statements, point_filtered=bool(point_id))
@@ -519,11 +575,7 @@ def build_page(incident: Incident, user: Any, query: Any) -> ComparisonPage:
         shown = {s.pk for s in statements}
         timeline_all = arrange_timeline(data.order, all_statements)
         entries = [e for e in timeline_all if e.statement.pk in shown]
-        timeline = Paginator(entries, TIMELINE_PAGE_SIZE).get_page(query.get("page"))
-        cards = data.cards({e.statement.pk for e in timeline.object_list})
-        for e in timeline.object_list:
-            e.statement = cards[e.statement.pk]
-        page.timeline_page = timeline
+        page.timeline_page = Paginator(entries, TIMELINE_PAGE_SIZE).get_page(query.get("page"))
     else:
         page.sources = arrange_sources(statements, data.sources())
     return page
@@ -547,21 +599,6 @@ def _fill_grid(
         for group in reactions:
             group.hidden = max(0, len(group.statements) - CELL_LIMIT)
             group.statements = group.statements[:CELL_LIMIT]
-    # Only now, the full rows of the cards that are shown.
-    cards = data.cards(
-        {c.statement_id for row in rows for cell in row.cells for c in cell.claims}
-        | {s.pk for row in rows for cell in row.cells for s in cell.statements}
-        | {s.pk for group in reactions for s in group.statements}
-    )
-    # Relation links name the other claim's party, which every loaded statement has;
-    # a card shows the full row.
-    for row in rows:
-        for cell in row.cells:
-            for c in cell.claims:
-                c.statement = cards[c.statement_id]
-            cell.statements = [cards[s.pk] for s in cell.statements]
-    for group in reactions:
-        group.statements = [cards[s.pk] for s in group.statements]
     for row in rows:
         if row.point is not None:
             row.location_map = maps.location_claims_map(row.point, located_claims(data, row.point))

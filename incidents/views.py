@@ -22,7 +22,8 @@ from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, 
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
+from django.template.context import make_context
+from django.template.loader import get_template, render_to_string
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
@@ -33,11 +34,11 @@ from core.http import HtmxHttpRequest
 
 from . import caching, maps
 from .cards import expanded_card, open_card, statements_for
-from .comparison import build_page
+from .comparison import ComparisonPage, build_page
 from .forms import IncidentFilterForm
 from .models import Actor, Conflict, ConflictSide, Incident, Party, Source, Statement
 from .segments import segment_text
-from .templatetags.cards import valid_card_key
+from .templatetags.cards import card_key, valid_card_key
 
 PAGE_SIZE = 20
 STATEMENTS_PAGE_SIZE = 25
@@ -88,6 +89,7 @@ def incident_list(request: HtmxHttpRequest) -> HttpResponse:
     template = "incidents/incident_list.html"
     if wants_fragment(request):
         template += "#incident-results"
+        context["fragment"] = True
     return render(request, template, context)
 
 
@@ -132,10 +134,47 @@ def incident_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     open_key = valid_card_key(request.GET.get("card"))
     if open_key:
         context["open_card"] = open_card(incident, user, open_key)
+    context["card_html"] = comparison_cards(request, page, context)
     template = "incidents/incident_detail.html"
     if wants_fragment(request):
         template += "#incident-view"
     return render(request, template, context)
+
+
+def comparison_cards(
+    request: HtmxHttpRequest, page: ComparisonPage, context: dict[str, Any]
+) -> dict[str, str]:
+    """The HTML of each statement card of a comparison page, by card id (the
+    template's {% comparison_card %} puts them in place).
+
+    Rendering the cards is most of the page's cost (docs/performance.md), so for the
+    public and for analysts they are rendered once per audience and URL (cards link
+    to the page's own query string) and kept with remember() under the page's own
+    scopes: whatever would make the page stale makes its cards stale too. When they
+    are cached, the full rows of the cards are not even loaded. Editors' cards carry
+    their tools (forms with the visitor's CSRF token): rendered every time."""
+
+    def render_all() -> dict[str, str]:
+        page.load_cards(request.user)
+        card = get_template("incidents/_statement_card.html").template  # type: ignore[attr-defined]
+        cards_context = make_context(context, request)
+        rendered = {}
+        # One context for all cards: the context processors run once, not per card.
+        with cards_context.bind_template(card):
+            for statement, claim, side_class in page.shown_cards():
+                with cards_context.push(statement=statement, claim=claim, side_class=side_class):
+                    rendered[card_key(statement, claim)] = card.render(cards_context)
+        return rendered
+
+    if context["can_edit"]:
+        return render_all()
+    incident = page.incident
+    url = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    return remember(
+        f"parallax:comparison-cards:{incident.pk}:{audience(request.user).value}:{url}",
+        render_all,
+        caching.incident_scopes(incident.pk, incident.conflict_id),
+    )
 
 
 # --- statement, actor, party and source pages -----------------------------------------

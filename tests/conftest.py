@@ -16,6 +16,16 @@ from accounts.models import User
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _test_media_root(tmp_path_factory):
+    """Uploaded files (bulk imports) go to a folder of the test run, never to the
+    project's data directory."""
+    from django.test import override_settings
+
+    with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
+        yield
+
+
 def make_user(username: str, role: str | None) -> User:
     user = User.objects.create_user(username=username, password=f"{username}-pass-123!")
     if role:

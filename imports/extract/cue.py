@@ -19,6 +19,10 @@ class _Cue:
     end: int = 0
     dropped: bool = False
     bare: bool = False  # the verb alone is the statement ("an allegation X rejected")
+    # "..., informs the press service of the ministry": the words before the verb
+    inverted: bool = False
+    # "made a declaration that ...": the clause hung on the noun
+    clause: Token | None = None
 
     def start_token(self, doc: Doc) -> int:
         span = doc.char_span(self.start, self.end, alignment_mode="expand")

@@ -39,7 +39,11 @@ class Extractor(SpanRules):
                 # Never from the dateline or a live blog's time stamp.
                 cue.start = max(cue.start, furn.text_start(cue.start, _text(doc)))
                 content = _text(doc)[cue.start : cue.end]
-                if furn.in_headline(cue.start) or self._joint_content(content):
+                if (
+                    furn.in_headline(cue.start)
+                    or self._joint_content(content)
+                    or self._contact_only(doc, cue.start, cue.end)
+                ):
                     cue.dropped = True
         cues = [c for c in cues if not c.dropped and c.end > c.start]
         cues += self._colon_quotes(doc, quotes, furn, cues)
@@ -188,6 +192,10 @@ class Extractor(SpanRules):
         statements += self._release_statements(doc, furn, statements, quotes)
         statements.sort(key=lambda s: s.start)
         for st in statements:
+            # Last, so every rule above saw the quotation whole; the kind was decided
+            # with the marks.
+            st.start, st.end = quotes.unwrap(_text(doc), st.start, st.end)
+            st.text = _text(doc)[st.start : st.end]
             st.new_party = self._new_party(st)
             st.alternatives = self._alternatives(doc, st)
         parties = list(dict.fromkeys(s.party for s in statements if s.party))

@@ -16,8 +16,10 @@ _DATELINE = re.compile(
     re.X,
 )
 # A live blog's time stamp: "18:40 - ", "21:10 ".
-_TIMESTAMP = re.compile(r"\d{1,2}[:.]\d{2}(?:\s*(?:GMT|UTC|local time))?\s*[-–—]?\s+")
-_SENTENCE_END = re.compile(r"""[.!?:]["”’)]*\s*$|["”]\s*$""")
+_TIMESTAMP = re.compile(r"\d{1,2}[:.]\d{2}(?:\s*(?:[A-Z]{2,4}|local time))?\s*[-–—]?\s+")
+# A line ending in a closing quotation mark without a full stop before it is a
+# headline ('India tells strikes were "measured"'), not a sentence.
+_SENTENCE_END = re.compile(r"""[.!?:]["”’)]*\s*$""")
 
 
 @dataclass

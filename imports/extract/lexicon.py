@@ -15,13 +15,14 @@ SAY_LEMMAS = {
     "pledge", "promise", "threaten", "predict", "reaffirm", "propose", "assure",
     "clarify", "counter", "retort", "comment", "caution", "signal", "indicate", "hint",
     "describe", "insinuate", "repeat", "quote", "accept", "concede", "recognise",
-    "recognize",
+    "recognize", "inform", "specify",
 }  # fmt: skip
 # Lemmas that are speech only with a that-clause or a quotation ("accepted that ...",
 # not "accepted the offer"; "added that ...", not "added fuel").
 CLAUSE_ONLY = {
     "accept", "concede", "recognise", "recognize", "add", "note", "point", "write", "post",
     "charge", "signal", "indicate", "recall", "observe", "report", "comment", "repeat",
+    "inform", "specify", "maintain",
 }  # fmt: skip
 # Verbs whose object and complements are what was said ("accused X of Y").
 OBJECT_LEMMAS = {
@@ -35,25 +36,56 @@ CUE_LEMMAS = SAY_LEMMAS | OBJECT_LEMMAS
 # ("condemning ...", "blamed X for ...", "calling for ...").
 VERB_INCLUDED = {
     "condemn", "denounce", "deplore", "blame", "criticise", "criticize", "welcome",
-    "express", "voice", "slam", "praise", "decry", "lament", "hail", "accuse", "deny",
+    "slam", "praise", "decry", "lament", "hail", "accuse", "deny",
     "reject", "dismiss", "urge", "demand", "describe", "refute", "label", "brand",
     "appeal", "implore", "protest",
 }  # fmt: skip
+# Adverbs of force before such a verb belong to the span ("strongly condemned"); "also",
+# "again", "repeatedly" do not.
+MANNER_ADVERBS = {
+    "strongly", "firmly", "categorically", "flatly", "sharply", "vehemently",
+    "resolutely", "unequivocally", "vigorously", "emphatically", "fiercely", "harshly",
+    "severely", "bitterly", "totally", "utterly", "roundly",
+}  # fmt: skip
+# Objects with which "claim" is an act of saying ("claimed responsibility"); "China
+# claims the whole sea" is a territorial claim, not words.
+CLAIM_OBJECTS = {"responsibility", "credit", "victory"}
+# What a statement reports when it only reports a contact: "X spoke by phone with Y",
+# "X held talks with Y" (an action, not words, by ANNOTATION.md).
+CONTACT_LEMMAS = {"speak", "talk", "meet", "phone", "telephone", "confer"}
+CONTACT_OBJECTS = {
+    "talk",
+    "talks",
+    "call",
+    "conversation",
+    "meeting",
+    "consultation",
+    "consultations",
+}
 # Verbs that carry the meaning only in some constructions: "warned of/against Y" (not
 # "warned that ..."), "called on X to"/"called for"/"called X Y" (not "called the
 # leaders"), "claimed responsibility", "stressed the need" (not "stressed that ...").
 VERB_INCLUDED_WITH = {
     "warn": ("prep:of", "prep:against", "dobj"),
+    # "expressed concern over Y" (not the translated "expressed that ...")
+    "express": ("dobj",), "voice": ("dobj",),
     "call": ("prep:on", "prep:upon", "prep:for", "oprd", "ccomp", "xcomp"),
     "claim": ("dobj:responsibility", "dobj:credit"),
     "stress": ("dobj",), "emphasise": ("dobj",), "emphasize": ("dobj",),
     "underline": ("dobj",), "reiterate": ("dobj",), "reaffirm": ("dobj",),
 }  # fmt: skip
+# "made a declaration that ...", "issued a statement that ...": a light verb and the
+# noun that carries the act of saying.
+LIGHT_VERBS = {"make", "issue", "give", "release", "publish", "spread"}
+SPEECH_NOUNS = {
+    "declaration", "statement", "announcement", "assurance", "claim", "accusation",
+    "warning", "appeal", "allegation", "assertion",
+}  # fmt: skip
 # Nouns that stand for a document rather than a speaker ("the release said").
 DOC_NOUNS = {
     "release", "statement", "communique", "communiqué", "report", "letter", "note",
     "declaration", "readout", "post", "tweet", "message", "bulletin", "announcement",
-    "briefing", "notice",
+    "briefing", "notice", "information",
 }  # fmt: skip
 # Prepositional objects that say where or when something was said, not what.
 MEDIUM_NOUNS = DOC_NOUNS | {
@@ -61,7 +93,7 @@ MEDIUM_NOUNS = DOC_NOUNS | {
     "journalist", "media", "television", "tv", "radio", "channel", "website", "call",
     "meeting", "speech", "address", "session", "parliament", "behalf", "response",
     "reaction", "time", "day", "week", "month", "year", "morning", "evening", "night",
-    "afternoon", "weekend",
+    "afternoon", "weekend", "phone", "telephone", "videolink", "video", "link", "email",
 }  # fmt: skip
 PERSON_NOUNS = {
     "spokesperson", "spokesman", "spokeswoman", "minister", "president", "ambassador",

@@ -67,3 +67,22 @@ class _Quotes:
 
     def within(self, start: int, end: int) -> list[tuple[int, int]]:
         return [(s, e) for s, e in self.spans if s >= start and e <= end]
+
+    def unwrap(self, text: str, start: int, end: int) -> tuple[int, int]:
+        """Direct speech is the words inside the marks (ANNOTATION.md): a span that
+        opens a quotation and closes one (the same, or the last of a quotation split
+        by "he said") loses the two marks and the comma that introduced the
+        attribution; a final full stop, question or exclamation mark stays. A span
+        that merely contains quotations (mixed speech) is left as it is.
+
+        `text` must be the text the quotations were found in: offsets from the
+        cleaned text and the pasted input differ."""
+        first, last = self.containing(start), self.containing(end - 1)
+        if first is None or last is None or first[0] != start or last[1] != end:
+            return start, end
+        if end - start < 3:
+            return start, end
+        start, end = start + 1, end - 1
+        while end > start and text[end - 1] in " ,":
+            end -= 1
+        return start, end

@@ -11,6 +11,8 @@ from .cue import _Cue
 from .furniture import Furniture
 from .lexicon import (
     CLOSE_QUOTES,
+    CONTACT_LEMMAS,
+    CONTACT_OBJECTS,
     NESTING_MARKS,
     RELEASE_HEADER,
     RELEASE_ISSUER,
@@ -39,7 +41,10 @@ class SpanRules(SpanFinder):
         one; the same for "..., an allegation Yerevan rejected"."""
         for inner in cues:
             t = inner.token
-            if inner.according or inner.dropped:
+            if inner.according and not inner.dropped:
+                self._cut_according(doc, inner, cues, quotes)
+                continue
+            if inner.dropped:
                 continue
             for outer in cues:
                 if outer is inner or outer.dropped or outer.according:
@@ -53,7 +58,35 @@ class SpanRules(SpanFinder):
                     continue
                 i, j = _strip(doc, doc[outer.start_token(doc)].i, cut - 1)
                 if i <= j:
-                    outer.end = min(outer.end, doc[j].idx + len(doc[j].text))
+                    end = quotes.widen(outer.start, doc[j].idx + len(doc[j].text))[1]
+                    outer.end = min(outer.end, end)
+
+    def _cut_according(self, doc: Doc, inner: _Cue, cues: list[_Cue], quotes: _Quotes) -> None:
+        """ "... carried out in response to the provocation the day before, when,
+        according to Baku, a soldier was wounded": the clause that "according to"
+        attributes to someone else is cut out of the outer statement."""
+        acc = inner.token
+        clause = acc.head
+        if clause.i == acc.i or clause.pos_ not in ("VERB", "AUX"):
+            return
+        lo = clause.left_edge.i
+        if lo == 0 or doc[lo - 1].text != "," and doc[lo].text != ",":
+            return
+        for outer in cues:
+            if outer is inner or outer.dropped or outer.according:
+                continue
+            if not (outer.start <= acc.idx < outer.end) or quotes.strictly_inside(acc.idx):
+                continue
+            if outer.subject.i == inner.subject.i or clause.i == outer.token.i:
+                continue
+            first = outer.start_token(doc)
+            if lo <= first or outer.token.i >= lo:
+                continue
+            i, j = _strip(doc, first, lo - 1)
+            if i <= j:
+                outer.end = min(
+                    outer.end, quotes.widen(outer.start, _span_text_range(doc, i, j)[1])[1]
+                )
 
     @staticmethod
     def _nesting_point(t: Token, outer_verb: Token) -> int | None:
@@ -101,6 +134,60 @@ class SpanRules(SpanFinder):
                 continue
             a.end = max(a.end, b.end)
             b.dropped = True
+        self._merge_plain_predicates(doc, cues)
+        self._merge_after_said(doc, cues)
+
+    def _merge_plain_predicates(self, doc: Doc, cues: list[_Cue]) -> None:
+        """ "condemned the attack and offered condolences to the family": a predicate
+        coordinated with a verb that carries the meaning is part of the same span,
+        even when it is no verb of saying itself."""
+        text = _text(doc)
+        cued = {c.token.i for c in cues}
+        for a in cues:
+            v = a.token
+            if a.dropped or a.according or a.bare or not verb_carries_meaning(v):
+                continue
+            for c in v.rights:
+                if c.dep_ != "conj" or c.pos_ != "VERB" or c.i in cued:
+                    continue
+                if any(g.dep_ in ("nsubj", "nsubjpass") for g in c.children):
+                    continue
+                if c.i >= v.sent.end or not re.fullmatch(r"[\s,]*(?:and)?\s*", text[a.end : c.idx]):
+                    continue
+                i, j = _strip(doc, c.i, min(c.right_edge.i, v.sent.end - 1))
+                if i <= j:
+                    a.end = max(a.end, doc[j].idx + len(doc[j].text))
+
+    def _merge_after_said(self, doc: Doc, cues: list[_Cue]) -> None:
+        """ "said the allegations were false and accused Baku of ...": the second
+        predicate continues the said-clause's span (ANNOTATION.md). After an explicit
+        "said that ...", the second predicate stays a statement of its own, as the
+        seed article is annotated."""
+        text = _text(doc)
+        for b in cues:
+            if b.dropped or not b.inherited or b.according or b.token.dep_ != "conj":
+                continue
+            if b.token.lemma_.lower() in SEPARATE_CLAIM_LEMMAS:
+                continue
+            for a in cues:
+                if a is b or a.dropped or a.according or a.subject.i != b.subject.i:
+                    continue
+                v = a.token
+                if verb_carries_meaning(v) or v.i > b.token.i or v.sent != b.token.sent:
+                    continue
+                ccomps = [c for c in v.children if c.dep_ == "ccomp"]
+                if b.token.head.i != v.i and not any(
+                    c.left_edge.i <= b.token.i <= c.right_edge.i for c in ccomps
+                ):
+                    continue
+                if any(m.dep_ == "mark" and m.lower_ == "that" for c in ccomps for m in c.children):
+                    continue
+                gap = text[a.end : b.start] if a.start < b.start else "-"
+                if not re.fullmatch(r"[\s,]*(?:and|but)?\s*", gap):
+                    continue
+                a.end = max(a.end, b.end)
+                b.dropped = True
+                break
 
     def _trim_trailing(self, doc: Doc, start: int, end: int, quotes: _Quotes) -> tuple[int, int]:
         """Cut what the reporter added after the speaker's words: a relative clause
@@ -132,23 +219,42 @@ class SpanRules(SpanFinder):
                 cut = k
                 i, j = _strip(doc, span.start, cut - 1)
                 if i <= j and j - i >= 2:
-                    end = doc[j].idx + len(doc[j].text)
+                    # A quotation the cut ends in keeps its closing mark.
+                    end = quotes.widen(start, doc[j].idx + len(doc[j].text))[1]
                     span = doc[span.start : j + 1]
                     changed = True
                 break
         return start, end
 
-    @staticmethod
-    def _trailing_aside(doc: Doc, i: int, last: int) -> bool:
+    def _trailing_aside(self, doc: Doc, i: int, last: int) -> bool:
         """doc[i:last+1], after a comma, is a relative clause, an apposition, a
         measure phrase or an "as ..." clause, not the speaker's next words."""
         first = doc[i]
-        if first.lower_ in ("which", "where", "whose") and any(
-            a.dep_ == "relcl" for a in [first, *first.ancestors][:3]
-        ):
-            return True
+        # Only when the clause runs to the end: in "condemned the strikes, which killed
+        # 31 civilians, and called them ..." the words go on after it.
+        rel = next((a for a in [first, *first.ancestors][:3] if a.dep_ == "relcl"), None)
+        if first.lower_ in ("which", "where", "whose") and rel is not None:
+            return rel.right_edge.i >= last
         if first.lower_ == "as" and first.dep_ == "mark":
-            return True
+            return first.head.right_edge.i >= last
+        if first.lower_ in ("while", "whereas") and first.dep_ == "mark":
+            # "..., while Iran offered to mediate": another party's doing, told by the
+            # reporter.
+            subj = next((c for c in first.head.children if c.dep_ == "nsubj"), None)
+            return (
+                subj is not None
+                and first.head.right_edge.i >= last
+                and bool(self.registry.party_of_text(subj.text))
+            )
+        if first.lower_ == "in" and first.dep_ == "prep" and first.right_edge.i >= last:
+            # "..., in the worst clash in the area this year", "..., in the latest
+            # round of ...": the reporter ranks the event.
+            objs = [o for o in first.children if o.dep_ == "pobj"]
+            if objs and any(
+                m.dep_ == "amod" and (m.tag_ == "JJS" or m.lower_ in ("latest", "first"))
+                for m in objs[0].children
+            ):
+                return True
         heads = [t for t in doc[i : last + 1] if t.head.i < i or t.head.i > last]
         if len(heads) != 1:
             return False
@@ -162,6 +268,7 @@ class SpanRules(SpanFinder):
         statement: a quotation standing alone as the next sentence of the paragraph
         joins the quotation before the attribution."""
         text = _text(doc)
+        self._join_around_attribution(doc, cue, quotes)
         q = quotes.containing(cue.start)
         if q is None or q[0] != cue.start or cue.token.idx < q[1]:
             return cue.end
@@ -175,6 +282,39 @@ class SpanRules(SpanFinder):
         if after.strip(" ") and not after.startswith("\n"):
             return cue.end
         return nxt[1]
+
+    @staticmethod
+    def _join_around_attribution(doc: Doc, cue: _Cue, quotes: _Quotes) -> None:
+        """ "We will not retreat," the minister said, "and we will not attack.": a
+        quotation that the attribution interrupts mid-sentence is one statement, from
+        the first fragment's first word to the second's last, whichever fragment the
+        cue took. A first fragment closed by a full stop ended its sentence: the
+        quotation after the attribution is then a statement of its own."""
+        if cue.according or cue.bare:
+            return
+        text = _text(doc)
+        v, subj = cue.token, cue.subject
+        lo = min(v.idx, doc[subj.left_edge.i].idx)
+        hi = max(v.idx + len(v.text), subj.idx + len(subj.text))
+        if subj.i > v.i:
+            last = doc[subj.right_edge.i]
+            hi = max(hi, last.idx + len(last.text))
+        before = next((q for q in reversed(quotes.spans) if q[1] <= lo), None)
+        after = next((q for q in quotes.spans if q[0] >= hi), None)
+        if before is None or after is None:
+            return
+        if (before[0], before[1]) != (cue.start, cue.end) and (after[0], after[1]) != (
+            cue.start,
+            cue.end,
+        ):
+            return
+        if not re.fullmatch(r"[ \t,–—-]*", text[before[1] : lo]):
+            return
+        if not re.fullmatch(r"[ \t,:–—-]*", text[hi : after[0]]):
+            return
+        if text[before[1] - 2 : before[1] - 1] in ".!?":
+            return
+        cue.start, cue.end = before[0], after[1]
 
     def _colon_quotes(
         self, doc: Doc, quotes: _Quotes, furn: Furniture, cues: list[_Cue]
@@ -227,7 +367,7 @@ class SpanRules(SpanFinder):
             s0, e0 = sent.start_char, sent.end_char
             if furn.in_headline(s0) or any(st.start < e0 and s0 < st.end for st in found):
                 continue
-            if any(t.ent_type_ == "PERSON" for t in sent) or quotes.within(s0, e0):
+            if self._person_speaks(sent) or quotes.within(s0, e0):
                 continue
             i, j = _strip(doc, sent.start, sent.end - 1)
             if j - i < 4:
@@ -244,6 +384,25 @@ class SpanRules(SpanFinder):
                 )
             )  # fmt: skip
         return out
+
+    @staticmethod
+    def _person_speaks(sent: Any) -> bool:
+        """A named person is the sentence's subject (or "according to" him): his words,
+        not the release's. A place the tagger took for a person ("around Goma") is not."""
+        for ent in sent.ents:
+            if ent.label_ != "PERSON":
+                continue
+            t = ent.root
+            for _ in range(4):
+                if t.dep_ in ("compound", "appos", "conj", "poss") and t.head.i != t.i:
+                    t = t.head
+                else:
+                    break
+            if t.dep_ in ("nsubj", "nsubjpass") or (
+                t.dep_ == "pobj" and t.head.head.lower_ == "according"
+            ):
+                return True
+        return False
 
     @staticmethod
     def _alternatives(doc: Doc, st: ProposedStatement) -> list[dict[str, Any]]:
@@ -265,6 +424,31 @@ class SpanRules(SpanFinder):
         if (s0, s1) != (st.start, st.end) and s1 > s0:
             out.append({"label": "the whole sentence", "start": s0, "end": s1})
         return out
+
+    @staticmethod
+    def _contact_only(doc: Doc, start: int, end: int) -> bool:
+        """ "The ministry said Lavrov held telephone talks with his counterparts",
+        "Blinken spoke by phone with the two leaders": a contact reported, with nothing
+        said about the incident (an action, not words)."""
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None:
+            return False
+        root = span.root
+        if root.pos_ not in ("VERB", "AUX"):
+            return False
+        if any(c.dep_ in ("ccomp", "xcomp", "conj", "advcl") for c in root.children):
+            return False
+        # A named official's contact, as reported by his office; "she had spoken to
+        # both capitals", the speaker's own account of her mediation, stays.
+        subj = next((c for c in root.children if c.dep_ == "nsubj"), None)
+        if subj is None or subj.pos_ != "PROPN":
+            return False
+        lemma = root.lemma_.lower()
+        if lemma in CONTACT_LEMMAS:
+            return True
+        return lemma in ("hold", "have") and any(
+            c.dep_ == "dobj" and c.lemma_.lower() in CONTACT_OBJECTS for c in root.children
+        )
 
     @staticmethod
     def _joint_content(content: str) -> bool:

@@ -11,6 +11,7 @@ from .furniture import Furniture
 from .lexicon import (
     DOC_NOUNS,
     JOINT_NOUNS,
+    MEDIUM_NOUNS,
     NOT_SPEAKER_NOUNS,
     OPEN_QUOTES,
     PERSON_NOUNS,
@@ -40,6 +41,9 @@ class SpeakerResolver(PartyFinder):
         span = doc[min(i, subj.i) : max(j, subj.i) + 1]
         words = {t.lower_ for t in span}
         head = subj.lemma_.lower()
+        # A capitalised plural at a sentence start ("Reports say") may keep its -s.
+        if subj.lower_.removesuffix("s") in NOT_SPEAKER_NOUNS:
+            head = subj.lower_.removesuffix("s")
         if head in NOT_SPEAKER_NOUNS or "our" in words:
             return True
         if self.registry.is_media(span.text) or self.registry.is_media(subj.text):
@@ -133,6 +137,14 @@ class SpeakerResolver(PartyFinder):
             if doc[k].text in ("(", ":") or doc[k].text in OPEN_QUOTES:
                 j = k - 1
                 break
+        # "The Foreign Office of Pakistan in the statement": where it spoke, not who.
+        for c in tok.rights:
+            if (
+                c.dep_ == "prep"
+                and c.lower_ in ("in", "on", "at", "during", "via")
+                and any(o.dep_ == "pobj" and o.lemma_.lower() in MEDIUM_NOUNS for o in c.children)
+            ):
+                j = min(j, c.left_edge.i - 1)
         i, j = _strip(doc, i, j)
         return i, j
 
@@ -180,8 +192,11 @@ class SpeakerResolver(PartyFinder):
         name = self._person_name(doc, tok, i, j)
         head_end = self._head_phrase(doc, tok, i, j)
         head_text = doc[i : head_end + 1].text
-        if any(t.pos_ in ("VERB", "AUX") for t in doc[head_end + 1 : j + 1]):
-            # "The M23, a rebel group that Kinshasa says is backed by ...": the name.
+        if any(t.pos_ in ("VERB", "AUX") for t in doc[head_end + 1 : j + 1]) or (
+            head_end < j and tok.pos_ == "PROPN" and tok.i <= head_end and not name
+        ):
+            # "The M23, a rebel group that Kinshasa says is backed by ...", "CARICOM, the
+            # regional bloc of Caribbean states": the name, not what the reporter adds.
             text = head_text
         party = actor.party if actor else self.registry.party_of_text(head_text)
         if not party and not actor and not name:
@@ -254,7 +269,8 @@ class SpeakerResolver(PartyFinder):
             else:
                 ante = None
             return inherit(ante) if ante else None
-        has_proper = any(t.pos_ == "PROPN" for t in span)
+        # "the Ministry", capitalised, is still a common noun that refers back.
+        has_proper = any(t.pos_ == "PROPN" and t.lower_ not in SPEAKER_NOUNS for t in span)
         party = self.registry.party_of_text(span.text)
         actor = self.registry.actor_for(span.text)
         if (

@@ -118,7 +118,14 @@ def _strip(doc: Doc, i: int, j: int) -> tuple[int, int]:
     while i <= j and (doc[i].is_space or (doc[i].is_punct and doc[i].text not in OPEN_QUOTES)):
         i += 1
     # ... and a dangling conjunction where a boundary cut the clause ("..., while").
-    while j >= i and (doc[j].is_space or doc[j].is_punct or doc[j].pos_ in ("CCONJ", "SCONJ")):
+    while j >= i and (
+        doc[j].is_space
+        or doc[j].is_punct
+        or doc[j].pos_ in ("CCONJ", "SCONJ")
+        # a preposition whose object the cut left out ("denied any involvement, with")
+        or doc[j].pos_ == "ADP"
+        and any(c.i > j for c in doc[j].children)
+    ):
         j -= 1
     return i, j
 
@@ -162,6 +169,7 @@ def _is_adjunct_prep(prep: Token, verb: Token) -> bool:
         "through",
         "from",
         "with",
+        "by",
     ):
         return True
     objs = [c for c in prep.children if c.dep_ == "pobj"]
@@ -178,3 +186,20 @@ def _is_adjunct_prep(prep: Token, verb: Token) -> bool:
         "to",
         "via",
     )
+
+
+def sentence_end(tok: Token) -> int:
+    """Index after the last token of `tok`'s sentence, joining a sentence the parser
+    ended without punctuation to the next ("... against the Ta Muen | Thom temple"),
+    never across a line break."""
+    doc = tok.doc
+    end = tok.sent.end
+    while end < len(doc):
+        k = end - 1
+        while k > 0 and doc[k].is_space:
+            k -= 1
+        last = doc[k]
+        if last.is_punct or "\n" in last.whitespace_ or doc[end].is_space:
+            break
+        end = doc[end].sent.end
+    return end

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from django import template
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -35,6 +36,13 @@ def card_key(statement: Any, claim: Any = None, expanded: bool = False) -> str:
 def card_id(context: template.Context, statement: Any, claim: Any = None) -> str:
     given = valid_card_key(context.get("card_key"))
     return given or card_key(statement, claim, bool(context.get("expanded")))
+
+
+@register.simple_tag(takes_context=True)
+def comparison_card(context: template.Context, statement: Any, claim: Any = None) -> str:
+    """A card of the comparison page, rendered beforehand by incidents.views.
+    comparison_cards (with the page's context, per audience, cached)."""
+    return mark_safe(context["card_html"][card_key(statement, claim)])  # noqa: S308
 
 
 OPENING, CLOSING = "“", "”"

@@ -9,10 +9,12 @@ import os
 import pytest
 from django.apps import apps
 from django.urls import reverse
+from playwright.sync_api import expect
 
 from imports.models import ImportDraft
 from incidents.models import Source, Statement
 from tests import factories as f
+from tests.browser.test_browser_cards import axe_findings
 from tests.conftest import make_user
 from tests.imports.test_import import ARTICLE
 
@@ -67,6 +69,10 @@ def test_editor_reviews_an_import_without_reloading(live_server, browser, roles)
     page.select_option("#id_incident", str(world.incident.pk))
     page.click("button:has-text('Save accepted statements as drafts')")
     page.wait_for_url(f"{live_server.url}{world.incident.get_absolute_url()}")
+    # The page after the save carries the "saved" message: its live region must
+    # keep the message list a list (axe's listitem rule), as on every page.
+    expect(page.locator(".messages li")).to_contain_text("saved as drafts")
+    assert axe_findings(page) == []
     source = Source.objects.get()
     saved = Statement.objects.get(source=source)
     assert saved.status == Statement.Status.DRAFT and saved.quote_verified is True

@@ -109,6 +109,7 @@ EXPECTED: dict[str, Entry] = {
     "imports:bulk": ed(),
     "imports:job": ed(pk=lambda data: data.import_job()),
     "imports:job_retry": ed(EDITOR_POST, pk=lambda data: data.import_job()),
+    "imports:job_discard": ed(EDITOR_POST, pk=lambda data: data.import_job()),
     # search and the public API: read-only, published data, everyone
     "search:results": Entry(PUBLIC),
     "api:index": Entry(PUBLIC),

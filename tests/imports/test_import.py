@@ -3,6 +3,7 @@ statements with verified quotes; bad input; bulk import by command and backgroun
 
 from __future__ import annotations
 
+import re
 from contextlib import ExitStack
 from datetime import date
 from io import StringIO
@@ -18,6 +19,7 @@ from imports.models import ImportDraft, ImportJob
 from imports.tasks import run_import_job
 from incidents.models import Actor, Claim, Incident, Source, Statement
 from tests.factories import World
+from tests.imports.conftest import stored_paths
 
 # An article about the tests' invented conflict (tests/factories.py World), in the
 # tests' own words. It opens with page debris, as pasted articles do.
@@ -379,13 +381,13 @@ def test_import_articles_command_with_nothing_importable(tmp_path, world):
 
 @override_settings(TASKS=IMMEDIATE)
 def test_bulk_upload_runs_as_a_background_job(
-    editor_client, world, tmp_path, django_capture_on_commit_callbacks
+    editor_client, world, tmp_path, django_capture_on_commit_callbacks, media
 ):
     write_articles(tmp_path)
     with ExitStack() as stack:
         files = [
             stack.enter_context(open(tmp_path / name, "rb"))
-            for name in ("north.txt", "north.json", "empty.txt")
+            for name in ("north.txt", "north.json", "weather.txt")
         ]
         with django_capture_on_commit_callbacks(execute=True):
             response = editor_client.post(reverse("imports:bulk"), {"articles": files})
@@ -394,7 +396,9 @@ def test_bulk_upload_runs_as_a_background_job(
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE
     assert (job.total, job.processed, job.drafts_created, job.rejected) == (2, 2, 1, 1)
+    # Succeeded: its files are deleted and it no longer refers to them.
     assert job.payload == []
+    assert stored_paths(media) == [] and media.listdir("imports") == ([], [])
     draft = job.drafts.get()
     assert draft.url == "https://news.example/n"
     # The progress partial alone, for htmx polling; no more polling once finished.
@@ -402,7 +406,7 @@ def test_bulk_upload_runs_as_a_background_job(
     html = fragment.content.decode()
     assert "<html" not in html and 'id="job-progress"' in html
     assert "hx-trigger" not in html
-    assert "empty: The article is empty" in html
+    assert "weather: No attributed statement" in html
 
 
 def test_job_page_polls_while_running(editor_client, world):
@@ -575,3 +579,104 @@ def test_a_new_speakers_stacked_title_becomes_the_actors_role(editor_client, wor
     editor_client.post(reverse("imports:save", args=[draft.pk]), {"incident": world.incident.pk})
     actor = Actor.objects.get(name="Marta Kowalska")
     assert actor.role == "Northern army spokeswoman"
+
+
+# --- a conflict the site has never covered, set up from the import -------------------
+
+NEW_CONFLICT_ARTICLE = (
+    "Kyrgyzstan's border service said on Tuesday that Tajik troops had fired on a post "
+    "near a disputed canal.\n\n"
+    "Tajikistan's interior ministry rejected the claim and said Kyrgyz guards had started "
+    "the shooting.\n"
+)
+
+
+def new_conflict_draft(client) -> ImportDraft:
+    paste(client, text=NEW_CONFLICT_ARTICLE)
+    draft = ImportDraft.objects.get()
+    for index in range(len(draft.statements)):
+        decide(client, draft, index)
+    draft.refresh_from_db()
+    return draft
+
+
+def test_the_review_proposes_a_new_conflict_of_the_articles_two_states(editor_client, world):
+    draft = new_conflict_draft(editor_client)
+    assert [p.slug for p in draft.suggested_sides()] == ["kyrgyzstan", "tajikistan"]
+    page = editor_client.get(draft.get_absolute_url()).content.decode()
+    assert 'name="new_conflict" value="Kyrgyzstan–Tajikistan"' in page
+    for slug in ("kyrgyzstan", "tajikistan"):
+        assert re.search(rf'<input type="checkbox" name="sides" value="{slug}"[^>]*checked', page)
+    assert "<legend>New conflict&#x27;s sides</legend>" in page
+
+
+def test_save_creates_the_new_conflict_with_its_sides_in_order(editor_client, world):
+    from incidents.models import Conflict, Party
+
+    draft = new_conflict_draft(editor_client)
+    response = editor_client.post(
+        reverse("imports:save", args=[draft.pk]),
+        {
+            "new_conflict": "Kyrgyzstan–Tajikistan",
+            "sides": ["kyrgyzstan", "tajikistan"],
+            "title": "Shots at the canal post",
+            "date_start": "2025-05-13",
+        },
+    )
+    assert response.status_code == 302
+    conflict = Conflict.objects.get(name="Kyrgyzstan–Tajikistan")
+    assert [p.slug for p in conflict.ordered_sides()] == ["kyrgyzstan", "tajikistan"]
+    assert Party.objects.get(slug="tajikistan").kind == Party.Kind.STATE
+    incident = Incident.objects.get(title="Shots at the canal post")
+    assert incident.conflict == conflict
+    assert {s.party.slug for s in incident.statements.all()} == {"kyrgyzstan", "tajikistan"}
+    # An article about it later finds the conflict preselected.
+    paste(editor_client, text=NEW_CONFLICT_ARTICLE.replace("Tuesday", "Friday"))
+    again = ImportDraft.objects.latest("pk")
+    page = editor_client.get(again.get_absolute_url()).content.decode()
+    assert f'<option value="{conflict.pk}" selected>' in page
+    assert 'name="new_conflict" value=' not in page
+
+
+@pytest.mark.parametrize(
+    ("extra", "field_message"),
+    [
+        ({"sides": ["kyrgyzstan"]}, "A conflict needs at least two sides."),
+        ({"sides": ["kyrgyzstan", "elsewhere"]}, "Select a valid choice."),
+        ({"new_conflict": "", "sides": []}, "Choose the incident&#x27;s conflict, or name"),
+        ({"conflict": "WORLD"}, "Choose an existing conflict or name a new one, not both."),
+        ({"new_conflict": "WORLD"}, "A conflict of this name exists: choose it above."),
+    ],
+)
+def test_a_bad_new_conflict_gets_a_message_and_saves_nothing(
+    editor_client, world, extra, field_message
+):
+    from incidents.models import Conflict, Party
+
+    draft = new_conflict_draft(editor_client)
+    data = {
+        "new_conflict": "Kyrgyzstan–Tajikistan",
+        "sides": ["kyrgyzstan", "tajikistan"],
+        "title": "Shots at the canal post",
+        "date_start": "2025-05-13",
+    } | extra
+    if data.get("conflict") == "WORLD":
+        data["conflict"] = world.conflict.pk
+    if data["new_conflict"] == "WORLD":
+        data["new_conflict"] = world.conflict.name.upper()
+    response = editor_client.post(
+        reverse("imports:save", args=[draft.pk]), data, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 400
+    assert field_message in response.content.decode()
+    assert Conflict.objects.count() == 1 and Source.objects.count() == 0
+    assert not Party.objects.filter(slug__in=["kyrgyzstan", "tajikistan"]).exists()
+    draft.refresh_from_db()
+    assert draft.status == ImportDraft.Status.REVIEW
+
+
+def test_existing_conflict_is_preselected_when_its_sides_speak(editor_client, world):
+    paste(editor_client)
+    draft = ImportDraft.objects.get()
+    page = editor_client.get(draft.get_absolute_url()).content.decode()
+    assert f'<option value="{world.conflict.pk}" selected>' in page

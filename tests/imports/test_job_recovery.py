@@ -21,6 +21,8 @@ from django.utils import timezone
 from imports.models import ImportDraft, ImportJob
 from imports.tasks import run_import_job
 from ops.bench import servers
+from tests.imports.conftest import stored_paths
+from tests.imports.test_bulk_upload import stored_job
 from tests.imports.test_import import ARTICLE, IMMEDIATE
 
 pytestmark = pytest.mark.django_db
@@ -33,23 +35,16 @@ def world(db):
     return World()
 
 
-def articles(n: int) -> list[dict[str, str]]:
-    return [
-        {"name": f"article-{i:02d}", "text": ARTICLE, "published_on": "2024-03-08"}
-        for i in range(n)
-    ]
-
-
 def dead_job(processed: int, attempts: int, total: int = 4) -> ImportJob:
-    """A job as a killed worker leaves it: running, heartbeat long gone."""
+    """A job as a killed worker leaves it: running, heartbeat long gone, its articles'
+    files in storage."""
     long_ago = timezone.now() - timedelta(seconds=settings.IMPORT_JOB_LEASE_SECONDS + 5)
-    return ImportJob.objects.create(
+    return stored_job(
+        {f"article-{i:02d}": ARTICLE for i in range(total)},
         status=ImportJob.Status.RUNNING,
-        total=total,
         processed=processed,
         rejected=processed,
         results=[f"article-{i:02d}: rejected" for i in range(processed)],
-        payload=articles(total),
         started_at=long_ago,
         heartbeat_at=long_ago,
         attempts=attempts,
@@ -58,7 +53,7 @@ def dead_job(processed: int, attempts: int, total: int = 4) -> ImportJob:
 
 @override_settings(TASKS=IMMEDIATE)
 def test_a_job_whose_worker_died_is_resumed_from_where_it_stopped(
-    editor_client, world, django_capture_on_commit_callbacks
+    editor_client, world, django_capture_on_commit_callbacks, media
 ):
     job = dead_job(processed=2, attempts=1)
     with django_capture_on_commit_callbacks(execute=True):
@@ -69,19 +64,20 @@ def test_a_job_whose_worker_died_is_resumed_from_where_it_stopped(
     assert job.status == ImportJob.Status.DONE
     assert (job.processed, job.drafts_created, job.attempts) == (4, 2, 2)
     assert "stopped at 2 of 4" in job.note and "resumed automatically" in job.note
+    assert job.payload == [] and stored_paths(media) == []
     page = editor_client.get(job.get_absolute_url()).content.decode()
     assert "resumed automatically" in page
 
 
 def test_a_job_whose_worker_died_twice_fails_with_a_retry_button(
-    editor_client, world, django_capture_on_commit_callbacks
+    editor_client, world, django_capture_on_commit_callbacks, media
 ):
     job = dead_job(processed=1, attempts=settings.IMPORT_JOB_MAX_ATTEMPTS)
     html = editor_client.get(job.get_absolute_url()).content.decode()
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED and job.is_finished
     assert "Its worker stopped" in html and "Retry from article 2 of 4" in html
-    assert job.payload  # kept for the retry
+    assert job.payload and len(stored_paths(media)) == 4  # kept for the retry
 
     with override_settings(TASKS=IMMEDIATE), django_capture_on_commit_callbacks(execute=True):
         response = editor_client.post(reverse("imports:job_retry", args=[job.pk]))
@@ -89,13 +85,13 @@ def test_a_job_whose_worker_died_twice_fails_with_a_retry_button(
     job.refresh_from_db()
     assert job.status == ImportJob.Status.DONE
     assert (job.processed, job.drafts_created, job.rejected) == (4, 3, 1)
-    assert job.payload == []
+    assert job.payload == [] and stored_paths(media) == []
     # Nothing to retry any more.
     editor_client.post(reverse("imports:job_retry", args=[job.pk]))
     assert ImportDraft.objects.filter(job=job).count() == 3
 
 
-def test_a_live_job_is_left_alone(editor_client, world):
+def test_a_live_job_is_left_alone(editor_client, world, media):
     job = dead_job(processed=1, attempts=1)
     ImportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
     editor_client.get(job.get_absolute_url())
@@ -103,7 +99,7 @@ def test_a_live_job_is_left_alone(editor_client, world):
     assert job.status == ImportJob.Status.RUNNING and not job.note
 
 
-def test_a_draft_made_just_before_the_kill_is_not_made_twice(world):
+def test_a_draft_made_just_before_the_kill_is_not_made_twice(world, media):
     job = dead_job(processed=1, attempts=1, total=2)
     # The worker made the second article's draft, then died before counting it.
     job_copy = ImportJob.objects.get(pk=job.pk)
@@ -120,7 +116,7 @@ def test_a_draft_made_just_before_the_kill_is_not_made_twice(world):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_heartbeat_beats_while_a_job_runs(world, settings):
+def test_the_heartbeat_beats_while_a_job_runs(world, settings, media):
     from imports.tasks import Heartbeat
 
     settings.IMPORT_JOB_HEARTBEAT_SECONDS = 0.05
@@ -137,15 +133,15 @@ POSTGRES = "postgresql" in settings.DATABASES["default"]["ENGINE"]
 
 @pytest.mark.skipif(not POSTGRES, reason="a worker process shares the database: PostgreSQL")
 @pytest.mark.django_db(transaction=True)
-def test_sigkill_of_the_worker_mid_job(editor_client, world):
-    """A real `db_worker`, killed with SIGKILL in the middle of a 48-article job; a new
-    worker is started; the job page notices the dead run within the lease and the
-    job is finished by the new worker, each article once."""
+def test_sigkill_of_the_worker_mid_job(editor_client, world, media):
+    """A real `db_worker`, killed with SIGKILL in the middle of a 48-article job whose
+    files are in storage; a new worker is started; the job page notices the dead run
+    within the lease and the job is finished by the new worker, each article once,
+    reading the files from the storage the upload wrote them to."""
     gold = sorted(Path(__file__).resolve().parents[1].glob("extraction_gold/*.txt"))
-    payload = [
-        {"name": f"{i:02d}-{path.stem}", "text": path.read_text(encoding="utf-8")}
-        for i, path in enumerate(gold * 4)
-    ]
+    texts = {
+        f"{i:02d}-{path.stem}": path.read_text(encoding="utf-8") for i, path in enumerate(gold * 4)
+    }
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     env = servers.server_env(
@@ -153,6 +149,8 @@ def test_sigkill_of_the_worker_mid_job(editor_client, world):
         DJANGO_SETTINGS_MODULE="config.settings",
         IMPORT_JOB_HEARTBEAT_SECONDS="0.5",
         IMPORT_JOB_LEASE_SECONDS="3",
+        # The workers share the test's storage, as web and worker share a volume.
+        MEDIA_ROOT=settings.MEDIA_ROOT,
     )
 
     def worker() -> subprocess.Popen:
@@ -167,7 +165,8 @@ def test_sigkill_of_the_worker_mid_job(editor_client, world):
     first = worker()
     second = None
     try:
-        job = ImportJob.objects.create(total=len(payload), payload=payload)
+        job = stored_job(texts)
+        assert len(stored_paths(media)) == len(texts)
         job.enqueue()
         deadline = time.monotonic() + 180
         while True:
@@ -195,9 +194,10 @@ def test_sigkill_of_the_worker_mid_job(editor_client, world):
                 process.terminate()
                 process.wait(15)
     assert job.status == ImportJob.Status.DONE, (job.status, job.error, job.note)
-    assert f"stopped at {killed_at} of {len(payload)}" in job.note
+    assert f"stopped at {killed_at} of {len(texts)}" in job.note
     assert "resumed automatically" in job.note
-    assert job.processed == job.total == len(payload)
+    assert job.processed == job.total == len(texts)
+    assert job.payload == [] and stored_paths(media) == []
     # Each article once: as many drafts as counted, no duplicate.
     assert job.drafts.count() == job.drafts_created
     assert job.attempts == 2

@@ -104,6 +104,24 @@ def test_list_htmx_returns_only_the_results(client):
     assert 'name="conflict"' not in html  # the form stays on the page
 
 
+def test_list_htmx_fragment_refreshes_the_filter_count_out_of_band(client):
+    # The "Filter" button sits outside #incident-results; without the out-of-band
+    # copy its "(N in use)" would keep the count of the page first loaded.
+    s = Scene()
+    place = s.incident.places.first()
+    html = assert_fragment(
+        client.get(f"/incidents/?place={place.slug}", headers=HX), "incident-results"
+    )
+    oob = re.search(r'<span id="filters-in-use"[^>]*>([^<]*)</span>', html)
+    assert oob and 'hx-swap-oob="true"' in oob.group(0) and oob.group(1) == "(1 in use)"
+    cleared = assert_fragment(client.get("/incidents/", headers=HX), "incident-results")
+    assert re.search(r'<span id="filters-in-use"[^>]*hx-swap-oob="true"></span>', cleared)
+    # The whole page has the label once, in the button, not marked out of band.
+    page = client.get(f"/incidents/?place={place.slug}").content.decode()
+    assert page.count('id="filters-in-use"') == 1 and "hx-swap-oob" not in page
+    assert "(1 in use)" in page
+
+
 def test_list_page_has_filter_form_wired_to_htmx(client):
     Scene()
     html = client.get("/incidents/").content.decode()

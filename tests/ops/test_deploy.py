@@ -65,6 +65,18 @@ def test_one_image_built_once_and_the_statement_timeout_only_on_web():
     assert "/backups" in s["migrate"]
 
 
+def test_web_and_worker_share_the_uploads_volume():
+    s = services()
+    for name in ("web", "worker"):
+        assert "- media:/app/data/media" in s[name], name
+    assert "\n  media:" in (ROOT / "docker-compose.yml").read_text().split("\nvolumes:\n")[-1]
+    # The settings' default MEDIA_ROOT (BASE_DIR is /app in the image) is where the
+    # volume is mounted. (Tests run with a MEDIA_ROOT of their own: read the source.)
+    assert 'BASE_DIR / "data" / "media"' in (ROOT / "config" / "settings.py").read_text()
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "chown parallax /app/data/media" in dockerfile
+
+
 def test_the_documented_restore_steps_include_everything_restore_needs():
     docs = (ROOT / "docs" / "scaling.md").read_text()
     steps = docs.split("### Restore", 1)[1].split("\n## ", 1)[0]

@@ -25,6 +25,7 @@ from incidents.models import (
     Statement,
 )
 from ops.bench import servers
+from ops.management.commands.bench import SEARCH_WORDS
 from ops.management.commands.generate_data import RARE_TERM, SLUG_PREFIX
 from tests.factories import World
 
@@ -115,6 +116,7 @@ def test_bench_command_reports_every_page():
         "trivial Django view",
         "incident list",
         "comparison page (largest incident)",
+        "comparison page (largest incident), its values cold",
         "statement page",
         "search, common term",
         "search, rare term",
@@ -123,6 +125,9 @@ def test_bench_command_reports_every_page():
     ]:
         assert f"| {name}" in report, name
     assert "placeholder view" not in report
+    # The search curve, two-word queries included (the middle of the curve).
+    for query in SEARCH_WORDS:
+        assert f"| {query} |" in report, query
 
 
 # --- database failure ---------------------------------------------------------------

@@ -247,6 +247,28 @@ def test_facets_count_matches_and_combine_with_the_query(client, world):
     assert hit_ids(by_actor) == [w.league_says.pk]
 
 
+def test_the_points_facet_lists_the_most_answered_points_then_by_label(client, world):
+    """More points than the facet shows, most of them answered once: the most answered
+    come first, ties by label, FACET_LIMIT of them (search.query.points_of)."""
+    from search.query import FACET_LIMIT
+
+    w = world
+    points = [f.point(w.incident, f"Point {n:02}") for n in range(FACET_LIMIT + 3)]
+    answers = [[points[5]], [points[5], points[9]], *[[p] for p in points]]
+    for n, answered in enumerate(answers):
+        s = f.statement(w.incident, w.north_mod, f"Report {n} from the ferry landing.")
+        for p in set(answered):
+            f.claim(s, p, "ferry landing")
+    # Point 05 is answered by three statements, point 09 by two, the others by one.
+    shown = facet(client.get(URL, {"q": "ferry"}), "point")
+    others = [f"Point {n:02}" for n in range(FACET_LIMIT + 3) if n not in (5, 9)]
+    assert list(shown.items()) == [
+        ("Point 05", 3),
+        ("Point 09", 2),
+        *[(label, 1) for label in others[: FACET_LIMIT - 2]],
+    ]
+
+
 # --- visibility --------------------------------------------------------------------------
 
 

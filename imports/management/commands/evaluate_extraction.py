@@ -4,6 +4,9 @@ Prints per-file and overall precision/recall/F1 for content spans (overlap and e
 speaker and party accuracy, and ends with the one summary line scripts parse:
 content_f1_overlap=... content_f1_exact=... party_accuracy=... speaker_accuracy=...
 statements=N (N = non-optional gold statements scored).
+
+`--split-conflict SLUG` also prints the figures for the articles whose gold names that
+conflict and for all the others (the issue's targets differ between the two groups).
 """
 
 import json
@@ -12,7 +15,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from imports.evaluation import evaluate_directory
+from imports.evaluation import Counts, evaluate_directory
 from imports.nlp import ModelUnavailable
 
 
@@ -28,6 +31,11 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--show-errors", action="store_true", help="List misses and spurious statements."
+        )
+        parser.add_argument(
+            "--split-conflict",
+            metavar="SLUG",
+            help='Also score the articles whose gold "conflict" is SLUG and the others apart.',
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -47,6 +55,8 @@ class Command(BaseCommand):
             if options["show_errors"]:
                 for miss in counts.misses:
                     self.stdout.write(f"    - {miss}")
+        if options["split_conflict"]:
+            self._split(directory, per_file, options["split_conflict"])
         self.stdout.write(f"overall: {len(per_file)} files")
         for line in total.detail_lines():
             self.stdout.write(line)
@@ -56,3 +66,12 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"predictions written to {options['predictions_out']}")
         self.stdout.write(total.summary_line())
+
+    def _split(self, directory: Path, per_file: dict[str, Counts], slug: str) -> None:
+        groups = {slug: Counts(), "other conflicts": Counts()}
+        for name, counts in per_file.items():
+            gold = json.loads((directory / f"{name}.gold.json").read_text(encoding="utf-8"))
+            key = slug if gold.get("conflict") == slug else "other conflicts"
+            groups[key].add(counts)
+        for key, counts in groups.items():
+            self.stdout.write(f"{key}: {counts.summary_line()}")

@@ -9,4 +9,4 @@ from config.settings import *  # noqa: F403
 
 ROOT_URLCONF = os.environ.get("BENCH_URLCONF", "ops.bench.urls")
 if os.environ.get("BENCH_BARE") == "1":
-    MIDDLEWARE: list[str] = []
+    MIDDLEWARE = []

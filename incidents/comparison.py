@@ -24,7 +24,7 @@ from accounts.models import audience
 from core.cache import remember
 
 from . import caching, dates, maps
-from .cards import statements_for
+from .cards import note_count, statements_for
 from .forms import TABS, IncidentViewForm
 from .maps import IncidentMap
 from .models import (
@@ -56,6 +56,18 @@ PLACING_FIELDS = (
     "issued_on",
     "issued_precision",
     "source",
+)
+# And what tells whether a card kept from an earlier request is still the same
+# (cards.card_digest): an edit then renders only the cards it changed.
+CARD_VERSION_FIELDS = (
+    "status",
+    "version",
+    "updated_at",
+    "actor__name",
+    "actor__role",
+    "actor__slug",
+    "source__publisher",
+    "source__title",
 )
 
 
@@ -178,7 +190,9 @@ class Comparison:
     """An incident's statements as the comparison page arranges them.
 
     `statements` holds every statement the visitor may see, with only the columns
-    that place it (PLACING_FIELDS), their speaker's and party's objects attached.
+    that place it (PLACING_FIELDS) and those that tell a card's version
+    (CARD_VERSION_FIELDS, the notes' count), their speaker's, source's and party's
+    objects attached.
     `claims` holds each statement's claims (by statement id), each as a GridClaim
     with its relations. `cards()` loads the full rows (text, source, note count) of
     just the statements shown: building all 300 of a large incident cost more than
@@ -237,10 +251,8 @@ class Comparison:
         return Source.objects.defer("archived_text").in_bulk(ids) if ids else {}
 
 
-def load_comparison(incident: Incident, user: Any, *, speakers: bool = False) -> Comparison:
+def load_comparison(incident: Incident, user: Any) -> Comparison:
     """Everything the comparison page arranges, in a fixed number of queries.
-    `speakers=True` also loads each statement's speaker (the sources tab names them
-    all; the other views only name the speakers of the cards shown).
 
     Kept per audience with remember() under the page's own scopes (whatever would
     make the page stale makes this stale too), so that the page's tabs, filters and
@@ -248,13 +260,13 @@ def load_comparison(incident: Incident, user: Any, *, speakers: bool = False) ->
     it back costs a tenth of loading it (docs/performance.md)."""
     who = audience(user).value
     return remember(
-        f"parallax:comparison:{incident.pk}:{who}:{int(speakers)}",
-        lambda: _load_comparison(incident, user, speakers=speakers),
+        f"parallax:comparison:{incident.pk}:{who}",
+        lambda: _load_comparison(incident, user),
         caching.incident_scopes(incident.pk, incident.conflict_id),
     )
 
 
-def _load_comparison(incident: Incident, user: Any, *, speakers: bool) -> Comparison:
+def _load_comparison(incident: Incident, user: Any) -> Comparison:
     # The conflict's sides (in order) and the third parties it records, in one query:
     # a statement's party is always one of them (Statement.clean).
     side_order = ConflictSide.objects.filter(
@@ -279,12 +291,14 @@ def _load_comparison(incident: Incident, user: Any, *, speakers: bool) -> Compar
         )
     )
     points = list(incident.points.order_by("order", "id"))
-    light = Statement.objects.visible_to(user).filter(incident=incident)
-    if speakers:
-        light = light.select_related("actor").only(*PLACING_FIELDS, "actor__name", "actor__slug")
-    else:
-        light = light.only(*PLACING_FIELDS)
-    statements = list(light.order_by("issued_on", "id"))
+    light = (
+        Statement.objects.visible_to(user)
+        .filter(incident=incident)
+        .select_related("actor", "source")
+        .only(*PLACING_FIELDS, *CARD_VERSION_FIELDS)
+        .annotate(note_count=note_count(user))
+    )
+    statements: list[Statement] = list(light.order_by("issued_on", "id"))
     # Data entered before a party was recorded for the conflict still shows.
     missing = {
         pid
@@ -480,7 +494,7 @@ class ComparisonPage:
     side_headers: list[tuple[Party, int]] = field(default_factory=list)
     timeline_page: Page[TimelineEntry] | None = None
     sources: list[SourceEntry] = field(default_factory=list)
-    # What the cards were arranged from: load_cards() reads their full rows from it.
+    # What the cards were arranged from: card_rows() reads their full rows from it.
     comparison: Comparison | None = None
 
     def context(self) -> dict[str, Any]:
@@ -501,30 +515,16 @@ class ComparisonPage:
             shown.extend((e.statement, None, e.side_class) for e in self.timeline_page)
         return shown
 
-    def load_cards(self, user: Any) -> None:
-        """Put the full rows (text, source, note count) of the cards shown in place of
-        the placing-only statements they were arranged with, in one query. Only the
-        cards need them, and the view skips this when it has the cards' HTML already
-        (incidents.views.comparison_cards)."""
-        if self.comparison is None:
-            return
-        cards = self.comparison.cards(user, {s.pk for s, _, _ in self.shown_cards()})
-        # Relation links name the other claim's party, which every loaded statement
-        # has; a card shows the full row.
-        for row in self.rows:
-            for cell in row.cells:
-                for c in cell.claims:
-                    c.statement = cards[c.statement_id]
-                cell.statements = [cards[s.pk] for s in cell.statements]
-        for group in self.reactions:
-            group.statements = [cards[s.pk] for s in group.statements]
-        for e in self.timeline_page or []:
-            e.statement = cards[e.statement.pk]
+    def card_rows(self, user: Any, ids: set[int]) -> dict[int, Statement]:
+        """The full rows (text, source, note count) of these cards' statements, in one
+        query: only the cards need them, and only those not kept from an earlier
+        request (incidents.views.comparison_cards)."""
+        return self.comparison.cards(user, ids) if self.comparison is not None else {}
 
 
 def build_page(incident: Incident, user: Any, query: Any) -> ComparisonPage:
     """The comparison page for this visitor and query string (tab, point, party, page)."""
-    data = load_comparison(incident, user, speakers=query.get("tab") == "sources")
+    data = load_comparison(incident, user)
     sides = data.sides
     all_statements = data.statements
 

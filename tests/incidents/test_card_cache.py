@@ -349,3 +349,31 @@ def test_an_opened_card_is_fresh_while_the_others_stay_kept(client, world):
     closed = client.get(world.url)
     assert "is-expanded" not in closed.content.decode()
     assert "to talk." in card_of(closed.content, key)
+
+
+@pytest.mark.parametrize("role", ["public", "analyst"])
+def test_a_cards_digest_is_the_same_from_the_pages_data_and_from_its_full_row(world, role):
+    """The page looks a card up by the digest of its placing-only row, and keeps it
+    under the digest of the full row it was rendered from: they must agree, or no
+    card would ever be found again."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from incidents.cards import card_digest
+    from incidents.comparison import load_comparison
+
+    user = AnonymousUser() if role == "public" else make_user("digest_analyst", "analyst")
+    bulletin = source("A bulletin", publisher="Harbour Post")
+    s = Statement.objects.get(pk=world.league_says.pk)
+    s.source, s.leaning, s.leaning_towards = bulletin, Statement.Leaning.SIDE, world.north
+    s.save_versioned(s.version)
+    data = load_comparison(world.incident, user)
+    full = data.cards(user, {s.pk for s in data.statements})
+    assert len(full) == (4 if role == "analyst" else 3)
+    for placed in data.statements:
+        for claim_ in [None, *data.claims_of(placed)]:
+            assert card_digest(placed, claim_, "side-0") == card_digest(
+                full[placed.pk], claim_, "side-0"
+            )
+        # The speaker's link and name, as the sources tab shows them.
+        assert placed.actor.get_absolute_url() == full[placed.pk].actor.get_absolute_url()
+        assert placed.actor.role == full[placed.pk].actor.role

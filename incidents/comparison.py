@@ -632,24 +632,25 @@ def _fill_grid(
         for group in reactions:
             group.hidden = max(0, len(group.statements) - CELL_LIMIT)
             group.statements = group.statements[:CELL_LIMIT]
+    located = located_claims(data)
     for row in rows:
         if row.point is not None:
-            row.location_map = maps.location_claims_map(row.point, located_claims(data, row.point))
+            row.location_map = maps.location_claims_map(row.point, located[row.point.pk])
     page.rows = rows
     page.reactions = reactions
     page.side_headers = [(p, data.order.index(p.pk) or 0) for p in shown_sides]
 
 
-def located_claims(data: Comparison, point: PointOfContention) -> list[tuple[Claim, Party, int]]:
-    """The sides' claims on this point that state a location, with the side and its
-    index (its colour), from every statement the visitor may see: the map shows them
-    all even when the grid's cells are cut short."""
-    found = []
+def located_claims(data: Comparison) -> dict[int, list[tuple[Claim, Party, int]]]:
+    """By point: the sides' claims that state a location, with the side and its index
+    (its colour), from every statement the visitor may see: a point's map shows them
+    all even when the grid's cells are cut short. One pass for all points."""
+    found: dict[int, list[tuple[Claim, Party, int]]] = defaultdict(list)
     for s in data.statements:
         index = data.order.index(s.party_id)
         if index is None:
             continue
         for c in data.claims_of(s):
-            if c.point_id == point.pk and c.claim.location_id:
-                found.append((c.claim, s.party, index))
+            if c.claim.location_id:
+                found[c.point_id].append((c.claim, s.party, index))
     return found

@@ -46,6 +46,10 @@ on every hit, so no two visitors share a CSRF secret. Every cached page has an E
 (generations + content + the visitor's CSRF cookie); a matching If-None-Match is
 answered 304 without rendering.
 
+Values that depend only on their input (memo(), memo_many(), memo_parts()) are kept
+under a digest of it and need no scope: the analysis caches of parsed texts, and the
+comparison page's cards, each under a digest of what it shows.
+
 Code that changes editorial rows without model signals (QuerySet.update(),
 bulk_create(), raw SQL) must call invalidate() or invalidate_all() itself;
 generate_data and restore do.

@@ -1,7 +1,9 @@
-"""The comparison page's data and statement cards, kept per audience with
-core.cache.remember() under the page's scopes (incidents.comparison.load_comparison,
+"""The comparison page's data, kept per audience with core.cache.remember() under the
+page's scopes (incidents.comparison.load_comparison), and its statement cards, each
+kept per audience and URL under a digest of what it shows (incidents.cards.card_digest,
 incidents.views.comparison_cards): the public never gets what an analyst sees, nobody
-but editors gets editors' tools, and every change the page shows reaches it at once."""
+but editors gets editors' tools, every change the page shows reaches it at once, and
+an edit renders only the cards it changed."""
 
 from __future__ import annotations
 

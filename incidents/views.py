@@ -30,7 +30,7 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import audience, can_edit
-from core.cache import depends_on, memo_parts, remember
+from core.cache import depends_on, memo_parts, remember, values_enabled
 from core.http import HtmxHttpRequest
 
 from . import caching, maps
@@ -184,7 +184,7 @@ def comparison_cards(
                 rendered[key] = (digest, html)
         return rendered
 
-    if context["can_edit"]:
+    if context["can_edit"] or not values_enabled():
         return {key: html for key, (_, html) in render(list(shown)).items()}
     digests = {
         key: card_digest(s, claim, side)

@@ -17,6 +17,7 @@ import hashlib
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -196,7 +197,8 @@ def comparison_cards(
     # string (all but ?card=, the opened card rendered apart), and where the site is
     # mounted.
     query = [(k, v) for k, values in request.GET.lists() if k != "card" for v in values]
-    where = repr((incident.slug, query, get_script_prefix(), get_urlconf()))
+    urlconf = get_urlconf() or settings.ROOT_URLCONF  # as models.fast_reverse reads it
+    where = repr((incident.slug, query, get_script_prefix(), urlconf))
     url = hashlib.sha256(where.encode()).hexdigest()[:32]
     cards = memo_parts(
         f"comparison-cards:{incident.pk}:{audience(user).value}:{url}", digests, render

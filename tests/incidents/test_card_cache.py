@@ -379,3 +379,15 @@ def test_a_cards_digest_is_the_same_from_the_pages_data_and_from_its_full_row(wo
         # The speaker's link and name, as the sources tab shows them.
         assert placed.actor.get_absolute_url() == full[placed.pk].actor.get_absolute_url()
         assert placed.actor.role == full[placed.pk].actor.role
+
+
+@cards_cached
+def test_cards_link_to_their_own_pages_query_string(client, world):
+    """A card's link pushes its page's URL with the card opened: the same card on
+    another query string is another card."""
+    league = keys(world)["league"]
+    plain = card_of(client.get(world.url).content, league)
+    filtered = card_of(client.get(world.url + "?party=league").content, league)
+    assert "party=league" in filtered
+    assert "party=league" not in plain
+    assert "party=league" not in card_of(client.get(world.url).content, league)

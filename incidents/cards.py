@@ -120,14 +120,16 @@ def card_digest(statement: Statement, claim: Any, side_class: str) -> str:
 
 @cache
 def _code_version() -> str:
-    """The card template and the template tags it uses, as deployed: a release that
-    changes how a card looks does not get cards rendered by the previous one."""
-    from . import dates
+    """The card template and the code it shows through (its tags, the models' labels
+    and links, the URLs), as deployed: a release that changes how a card looks does
+    not get cards rendered by the previous one."""
+    from . import dates, models, urls
     from .templatetags import cards as card_tags
     from .templatetags import dates as date_tags
 
     parts = [get_template(CARD_TEMPLATE).template.source.encode()]  # type: ignore[attr-defined]
-    parts += [Path(m.__file__ or "").read_bytes() for m in (card_tags, date_tags, dates)]
+    code = (card_tags, date_tags, dates, models, urls)
+    parts += [Path(m.__file__ or "").read_bytes() for m in code]
     return hashlib.blake2b(b"\0".join(parts), digest_size=8).hexdigest()
 
 

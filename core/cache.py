@@ -46,6 +46,10 @@ on every hit, so no two visitors share a CSRF secret. Every cached page has an E
 (generations + content + the visitor's CSRF cookie); a matching If-None-Match is
 answered 304 without rendering.
 
+Values that depend only on their input (memo(), memo_many(), memo_parts()) are kept
+under a digest of it and need no scope: the analysis caches of parsed texts, and the
+comparison page's cards, each under a digest of what it shows.
+
 Code that changes editorial rows without model signals (QuerySet.update(),
 bulk_create(), raw SQL) must call invalidate() or invalidate_all() itself;
 generate_data and restore do.
@@ -500,6 +504,40 @@ def memo_many(
             timeout=timeout or _ttl(),
         )
         out.update(fresh)
+    return out
+
+
+def memo_parts[T](
+    key: str,
+    digests: dict[T, str],
+    compute: Callable[[list[T]], dict[T, tuple[str | None, Any]]],
+) -> dict[T, Any]:
+    """memo() for the parts of one page (its statement cards): each part is kept under
+    a digest of everything it was built from (`digests`: part -> digest), all of them
+    in one entry under key, so reading them is one cache round trip, and a changed
+    part is the only one computed again. compute(parts) returns, for each part, the
+    digest of what it was actually built from (None: not to be kept) and its value:
+    a part built from newer rows than its expected digest is kept under its own. Only
+    the digests asked for are kept. Computed every time when values are switched off
+    (values_enabled())."""
+    if not values_enabled():
+        return {part: value for part, (_, value) in compute(list(digests)).items()}
+    full = VALUE_PREFIX + "parts:" + key
+    cache = store()
+    kept = cache.get(full)
+    if not isinstance(kept, dict):
+        kept = {}
+    out = {part: kept[d] for part, d in digests.items() if d in kept}
+    missing = [part for part in digests if part not in out]
+    if missing:
+        fresh = compute(missing)
+        wanted = set(digests.values())
+        keep = {d: v for d, v in kept.items() if d in wanted}
+        for part, (digest, value) in fresh.items():
+            out[part] = value
+            if digest is not None:
+                keep[digest] = value
+        cache.set(full, keep, timeout=_ttl())
     return out
 
 

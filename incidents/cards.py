@@ -4,11 +4,15 @@ pages and the search results all list them."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.template.loader import get_template
 
 from .models import Annotation, Claim, Source, Statement
 from .segments import Segment, segment_text
@@ -37,19 +41,11 @@ def statements_for(
     related = ["actor", "party", "leaning_towards", "source"] if joins else ["source"]
     if incident:
         related.append("incident")
-    note_count = (
-        Annotation.objects.visible_on_shown_statement(user)
-        .filter(statement=OuterRef("pk"))
-        .order_by()
-        .values("statement")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     qs = (
         Statement.objects.visible_to(user)
         .select_related(*related)
         .defer("source__archived_text")
-        .annotate(note_count=Coalesce(Subquery(note_count, output_field=IntegerField()), 0))
+        .annotate(note_count=note_count(user))
     )
     if notes:
         qs = qs.prefetch_related(
@@ -64,6 +60,77 @@ def statements_for(
             claim_qs = claim_qs.select_related("point")
         qs = qs.prefetch_related(Prefetch("claims", queryset=claim_qs))
     return qs
+
+
+def note_count(user: Any) -> Coalesce:
+    """How many notes the user may see on each statement of a query of statements
+    already limited to those the user may see (the number a card shows)."""
+    notes = (
+        Annotation.objects.visible_on_shown_statement(user)
+        .filter(statement=OuterRef("pk"))
+        .order_by()
+        .values("statement")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(notes, output_field=IntegerField()), 0)
+
+
+CARD_TEMPLATE = "incidents/_statement_card.html"
+
+
+def card_digest(statement: Statement, claim: Any, side_class: str) -> str:
+    """A digest of everything a closed card (CARD_TEMPLATE) shows that its page's URL
+    does not decide: two cards with the same digest, on pages with the same URL and
+    audience, are the same HTML (incidents.views.comparison_cards keeps cards by it).
+
+    It reads: the statement's row by its version (every write of a row bumps it,
+    models.VersionedModel; updated_at too, in case a row is ever restored), the
+    speaker's name, role and slug, the party's and the leaned-towards party's label
+    and slug, the source's publisher and title, the number of notes the audience may
+    see (`note_count`), and on a claim card the claim's words and each relation
+    shown with it (its kind and direction, the other claim's words and party). The
+    statement must come with these loaded (comparison.load_comparison and
+    Comparison.cards do)."""
+    s = statement
+    source = s.source if s.source_id else None
+    leaning = s.leaning_towards if s.leaning_towards_id else None
+    shown: list[Any] = [
+        side_class,
+        s.pk,
+        s.version,
+        s.updated_at,
+        s.status,
+        s.note_count,  # type: ignore[attr-defined]  # annotated by the query
+        (s.actor.pk, s.actor.name, s.actor.role, s.actor.slug),
+        (s.party.pk, s.party.label, s.party.slug),
+        (leaning.label, leaning.slug) if leaning else None,
+        (source.pk, source.publisher, source.title) if source else None,
+        _code_version(),
+    ]
+    if claim is not None:
+        shown.append((claim.pk, claim.quote))
+        shown.extend(
+            (link.kind, link.outgoing, link.other.pk, link.other.quote)
+            + (link.other.statement.party.label,)
+            for link in claim.relation_links
+        )
+    return hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+
+
+@cache
+def _code_version() -> str:
+    """The card template and the code it shows through (its tags, the models' labels
+    and links, the URLs), as deployed: a release that changes how a card looks does
+    not get cards rendered by the previous one."""
+    from . import dates, models, urls
+    from .templatetags import cards as card_tags
+    from .templatetags import dates as date_tags
+
+    parts = [get_template(CARD_TEMPLATE).template.source.encode()]  # type: ignore[attr-defined]
+    code = (card_tags, date_tags, dates, models, urls)
+    parts += [Path(m.__file__ or "").read_bytes() for m in code]
+    return hashlib.blake2b(b"\0".join(parts), digest_size=8).hexdigest()
 
 
 @dataclass

@@ -17,6 +17,7 @@ import hashlib
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -24,16 +25,17 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.context import make_context
 from django.template.loader import get_template, render_to_string
+from django.urls import get_script_prefix, get_urlconf
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.models import audience, can_edit
-from core.cache import depends_on, remember
+from core.cache import depends_on, memo_parts, remember, values_enabled
 from core.http import HtmxHttpRequest
 
 from . import caching, maps
-from .cards import expanded_card, open_card, statements_for
+from .cards import CARD_TEMPLATE, card_digest, expanded_card, open_card, statements_for
 from .comparison import ComparisonPage, build_page
 from .forms import IncidentFilterForm
 from .models import Actor, Conflict, ConflictSide, Incident, Party, Source, Statement
@@ -148,33 +150,62 @@ def comparison_cards(
     template's {% comparison_card %} puts them in place).
 
     Rendering the cards is most of the page's cost (docs/performance.md), so for the
-    public and for analysts they are rendered once per audience and URL (cards link
-    to the page's own query string) and kept with remember() under the page's own
-    scopes: whatever would make the page stale makes its cards stale too. When they
-    are cached, the full rows of the cards are not even loaded. Editors' cards carry
+    public and for analysts each card is kept (core.cache.memo_parts) under a digest
+    of what it shows (cards.card_digest: its statement's version, speaker, parties,
+    source, note count, claim and relations), all the cards of one URL and audience
+    together (cards link to the page's own query string). After an edit, only the
+    cards it changed are rendered, and only their full rows loaded. The card opened by
+    ?card= is rendered every time (open_card loads it fresh); editors' cards carry
     their tools (forms with the visitor's CSRF token): rendered every time."""
+    user = request.user
+    shown = {card_key(s, claim): (s, claim, side) for s, claim, side in page.shown_cards()}
+    opened = context.get("open_card")
+    open_key = opened.key if opened is not None else ""
+    card = get_template(CARD_TEMPLATE).template  # type: ignore[attr-defined]
+    cards_context = make_context(context, request)
 
-    def render_all() -> dict[str, str]:
-        page.load_cards(request.user)
-        card = get_template("incidents/_statement_card.html").template  # type: ignore[attr-defined]
-        cards_context = make_context(context, request)
-        rendered = {}
+    def render(keys: list[str]) -> dict[str, tuple[str | None, str]]:
+        # The opened card shows open_card's statement: no full row to load for it.
+        rows = page.card_rows(user, {shown[k][0].pk for k in keys if k != open_key})
+        rendered: dict[str, tuple[str | None, str]] = {}
         # One context for all cards: the context processors run once, not per card.
         with cards_context.bind_template(card):
-            for statement, claim, side_class in page.shown_cards():
+            for key in keys:
+                placed, claim, side_class = shown[key]
+                statement = placed if key == open_key else rows.get(placed.pk)
+                if statement is None:
+                    # Unpublished since the page's data was read: not shown.
+                    rendered[key] = (None, "")
+                    continue
                 with cards_context.push(statement=statement, claim=claim, side_class=side_class):
-                    rendered[card_key(statement, claim)] = card.render(cards_context)
+                    html = card.render(cards_context)
+                # Kept under the digest of the row it was rendered from, which may be
+                # newer than the page's data, never older.
+                digest = None if key == open_key else card_digest(statement, claim, side_class)
+                rendered[key] = (digest, html)
         return rendered
 
-    if context["can_edit"]:
-        return render_all()
+    if context["can_edit"] or not values_enabled():
+        return {key: html for key, (_, html) in render(list(shown)).items()}
+    digests = {
+        key: card_digest(s, claim, side)
+        for key, (s, claim, side) in shown.items()
+        if key != open_key
+    }
     incident = page.incident
-    url = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-    return remember(
-        f"parallax:comparison-cards:{incident.pk}:{audience(request.user).value}:{url}",
-        render_all,
-        caching.incident_scopes(incident.pk, incident.conflict_id),
+    # What the cards' links depend on besides the card: the page's URL and query
+    # string (all but ?card=, the opened card rendered apart), and where the site is
+    # mounted.
+    query = [(k, v) for k, values in request.GET.lists() if k != "card" for v in values]
+    urlconf = get_urlconf() or settings.ROOT_URLCONF  # as models.fast_reverse reads it
+    where = repr((incident.slug, query, get_script_prefix(), urlconf))
+    url = hashlib.sha256(where.encode()).hexdigest()[:32]
+    cards = memo_parts(
+        f"comparison-cards:{incident.pk}:{audience(user).value}:{url}", digests, render
     )
+    if open_key in shown:
+        cards[open_key] = render([open_key])[open_key][1]
+    return cards
 
 
 # --- statement, actor, party and source pages -----------------------------------------

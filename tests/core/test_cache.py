@@ -20,6 +20,7 @@ from core.cache import (
     generation_key,
     invalidate,
     invalidate_all,
+    memo_parts,
     public_page,
     read_generations,
     remember,
@@ -234,6 +235,49 @@ def test_values_can_stay_cached_while_pages_are_not(transactional_db, fresh_cach
     settings.VALUE_CACHE = True
     assert remember("test:on", compute) == 3
     assert remember("test:on", compute) == 3
+
+
+@cache_on
+def test_memo_parts_computes_only_the_parts_whose_digest_changed(transactional_db, fresh_cache):
+    asked: list[list[str]] = []
+    wanted: dict[str, str] = {}
+
+    def compute(parts):
+        asked.append(sorted(parts))
+        # "b" is built from newer input than asked for (kept under its own digest);
+        # "c" is never to be kept.
+        built = {**wanted, "b": "b2-newer", "c": None}
+        return {p: (built[p], f"{p}:{built[p]}") for p in parts}
+
+    def parts(**digests):
+        wanted.clear()
+        wanted.update(digests)
+        return memo_parts("test:page", digests, compute)
+
+    first = parts(a="a1", b="b1", c="c1")
+    assert first == {"a": "a:a1", "b": "b:b2-newer", "c": "c:None"}
+    assert parts(a="a1", b="b1", c="c1") == first
+    assert asked == [["a", "b", "c"], ["b", "c"]]
+    assert parts(a="a1", b="b2-newer") == {"a": "a:a1", "b": "b:b2-newer"}
+    assert len(asked) == 2
+    # A changed digest is computed again; digests no longer asked for are dropped.
+    assert parts(a="a2") == {"a": "a:a2"}
+    assert parts(a="a1") == {"a": "a:a1"}
+    assert asked[2:] == [["a"], ["a"]]
+
+
+@cache_on
+def test_memo_parts_computes_everything_when_values_are_off(transactional_db, fresh_cache):
+    asked = []
+
+    def compute(parts):
+        asked.append(parts)
+        return {p: ("d", p) for p in parts}
+
+    with override_settings(PUBLIC_PAGE_CACHE=False, VALUE_CACHE=False):
+        memo_parts("test:off", {"a": "d"}, compute)
+        memo_parts("test:off", {"a": "d"}, compute)
+    assert asked == [["a"], ["a"]]
 
 
 # --- across processes ---------------------------------------------------------------

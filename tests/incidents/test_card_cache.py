@@ -1,7 +1,9 @@
-"""The comparison page's data and statement cards, kept per audience with
-core.cache.remember() under the page's scopes (incidents.comparison.load_comparison,
+"""The comparison page's data, kept per audience with core.cache.remember() under the
+page's scopes (incidents.comparison.load_comparison), and its statement cards, each
+kept per audience and URL under a digest of what it shows (incidents.cards.card_digest,
 incidents.views.comparison_cards): the public never gets what an analyst sees, nobody
-but editors gets editors' tools, and every change the page shows reaches it at once."""
+but editors gets editors' tools, every change the page shows reaches it at once, and
+an edit renders only the cards it changed."""
 
 from __future__ import annotations
 
@@ -12,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.cache import store
-from incidents.models import Statement
+from incidents.models import Annotation, Claim, ClaimRelation, Statement
 from tests.conftest import make_user
-from tests.factories import World, annotation, claim, statement
+from tests.factories import World, annotation, claim, source, statement
 
 CARD = "incidents/_statement_card.html"
 # The page cache stays off, as on a page-cache miss (and in manage.py bench's
@@ -156,3 +158,236 @@ def test_an_unpublished_related_incident_leaves_the_page_at_once(client, world):
     assert b"Boats held at the estuary" in client.get(world.url).content
     other.unpublish()
     assert b"Boats held at the estuary" not in client.get(world.url).content
+
+
+# --- each card kept by what it shows (cards.card_digest): an edit renders only the
+# cards it changed, and every kind of change shows at once ---------------------------
+
+
+def cards_rendered(response) -> int:
+    return [t.name for t in response.templates].count(CARD)
+
+
+def card_of(content: bytes, key: str) -> str:
+    """The HTML of the card with this id on the page."""
+    text = content.decode()
+    start = text.rindex("<article", 0, text.index(f'id="{key}"'))
+    return text[start : text.index("</article>", start)]
+
+
+def is_cache_query(sql: str) -> bool:
+    return "parallax_cache" in sql or sql.startswith(("BEGIN", "COMMIT"))
+
+
+def keys(world) -> dict[str, str]:
+    north_claim = Claim.objects.get(statement=world.north_says)
+    return {
+        "north": f"claim-{north_claim.pk}",
+        "south": f"statement-{world.south_says.pk}",
+        "league": f"statement-{world.league_says.pk}",
+    }
+
+
+@cards_cached
+def test_an_edit_renders_only_the_card_it_changed(client, world):
+    assert cards_rendered(client.get(world.url)) == 3
+    assert cards_rendered(client.get(world.url)) == 0
+    s = Statement.objects.get(pk=world.league_says.pk)
+    s.text = "We call on both governments to talk."
+    s.save_versioned(s.version)
+    response = client.get(world.url)
+    assert cards_rendered(response) == 1
+    assert "to talk." in card_of(response.content, keys(world)["league"])
+    # A change a closed card does not show still renders it again (a new version).
+    s.translation_note = "Translated by the League."
+    s.save_versioned(s.version)
+    assert cards_rendered(client.get(world.url)) == 1
+    assert cards_rendered(client.get(world.url)) == 0
+
+
+@cards_cached
+def test_after_an_edit_only_the_changed_cards_rows_are_loaded(client, world):
+    client.get(world.url)
+    s = Statement.objects.get(pk=world.south_says.pk)
+    s.text = "An armed group crossed the river at night to lay mines."
+    s.save_versioned(s.version)
+    with CaptureQueriesContext(connection) as edited:
+        client.get(world.url)
+    with override_settings(VALUE_CACHE=False), CaptureQueriesContext(connection) as uncached:
+        client.get(world.url)
+    card_rows = [q["sql"] for q in edited.captured_queries if "note_count" in q["sql"]]
+    # The page's data, then the one card's full row (by its id alone).
+    assert len(card_rows) == 2
+    assert str(world.south_says.pk) in card_rows[1]
+    assert str(world.league_says.pk) not in card_rows[1]
+    # The cache's reads and writes (in their own transactions) aside, the same
+    # queries as with nothing cached.
+    own = [q["sql"] for q in edited.captured_queries if not is_cache_query(q["sql"])]
+    assert len(own) == len(uncached.captured_queries)
+
+
+@cards_cached
+def test_a_speakers_new_name_and_role_show_on_their_cards_at_once(client, world):
+    client.get(world.url)
+    world.north_mod.name = "Northland Army Command"
+    world.north_mod.role = "joint staff"
+    world.north_mod.save()
+    response = client.get(world.url)
+    assert cards_rendered(response) == 1  # only the north's card names that speaker
+    card = card_of(response.content, keys(world)["north"])
+    assert "Northland Army Command" in card and "joint staff" in card
+    assert "Northland Defence Ministry" not in response.content.decode()
+
+
+@cards_cached
+def test_a_partys_new_label_shows_on_its_cards_and_the_leaning_at_once(client, world):
+    s = Statement.objects.get(pk=world.league_says.pk)
+    s.leaning, s.leaning_towards = Statement.Leaning.SIDE, world.south
+    s.save_versioned(s.version)
+    # The north's card names the south's account it is denied by.
+    mines = claim(world.south_says, world.point, "lay mines")
+    north = Claim.objects.get(statement=world.north_says)
+    ClaimRelation.objects.create(from_claim=mines, to_claim=north, kind="denies")
+    client.get(world.url)
+    world.south.short_name = "the Southern Republic"
+    world.south.save()
+    content = client.get(world.url).content
+    assert "the Southern Republic</a>" in card_of(content, f"claim-{mines.pk}")
+    assert "Leans towards the Southern Republic" in card_of(content, keys(world)["league"])
+    assert "the Southern Republic’s account" in card_of(content, f"claim-{north.pk}")
+
+
+@cards_cached
+def test_a_sources_new_publisher_shows_on_the_cards_quoting_it(client, world):
+    bulletin = source("A bulletin", publisher="Harbour Post")
+    s = Statement.objects.get(pk=world.league_says.pk)
+    s.source = bulletin
+    s.save_versioned(s.version)
+    assert "Source: Harbour Post" in card_of(client.get(world.url).content, keys(world)["league"])
+    bulletin.publisher = "Harbour Gazette"
+    bulletin.save()
+    response = client.get(world.url)
+    assert cards_rendered(response) == 1
+    assert "Source: Harbour Gazette" in card_of(response.content, keys(world)["league"])
+
+
+@cards_cached
+def test_a_claim_relation_shows_on_both_cards_at_once_and_leaves_them(client, world):
+    mines = claim(world.south_says, world.point, "lay mines")
+    north_claim = Claim.objects.get(statement=world.north_says)
+    client.get(world.url)
+    relation = ClaimRelation.objects.create(
+        from_claim=mines, to_claim=north_claim, kind=ClaimRelation.Kind.DENIES
+    )
+    response = client.get(world.url)
+    assert cards_rendered(response) == 2
+    north, south = (
+        card_of(response.content, f"claim-{north_claim.pk}"),
+        card_of(response.content, f"claim-{mines.pk}"),
+    )
+    assert "Southland’s account</a> denies this" in north
+    assert "Denies <a" in south and "Northland’s account" in south
+    relation.delete()
+    response = client.get(world.url)
+    assert cards_rendered(response) == 2
+    assert "denies" not in response.content.decode().lower()
+
+
+@cards_cached
+def test_a_notes_visibility_shows_on_the_public_card_at_once(client, world):
+    north = keys(world)["north"]
+    assert "note" not in card_of(client.get(world.url).content, north)
+    note = Annotation.objects.get(statement=world.north_says)
+    note.visibility = Annotation.Visibility.PUBLIC
+    note.save()
+    assert "1 note" in card_of(client.get(world.url).content, north)
+    note.visibility = Annotation.Visibility.INTERNAL
+    note.save()
+    assert "note" not in card_of(client.get(world.url).content, north)
+
+
+@cards_cached
+def test_a_withdrawal_shows_on_the_card_at_once(client, world):
+    client.get(world.url)
+    Statement.objects.get(pk=world.south_says.pk).withdraw("The ministry retracted it.")
+    response = client.get(world.url)
+    assert cards_rendered(response) == 1
+    card = card_of(response.content, keys(world)["south"])
+    assert "is-withdrawn" in card and "The ministry retracted it." in card
+
+
+@cards_cached
+def test_the_public_never_gets_an_analysts_card_of_the_same_statement(client, world):
+    """The same statement's card differs by audience (the internal note counted, the
+    unverified-quote warning): each audience keeps its own."""
+    north = keys(world)["north"]
+    analyst = signed_in("analyst")
+    assert "1 note" in card_of(analyst.get(world.url).content, north)
+    public = client.get(world.url)
+    assert cards_rendered(public) == 3
+    assert "note" not in card_of(public.content, north)
+    assert "1 note" in card_of(analyst.get(world.url).content, north)
+    # An edit after both have seen it: each gets its own new card.
+    s = Statement.objects.get(pk=world.north_says.pk)
+    s.translation_note = "Checked."
+    s.save_versioned(s.version)
+    assert "note" not in card_of(client.get(world.url).content, north)
+    assert "1 note" in card_of(analyst.get(world.url).content, north)
+
+
+@cards_cached
+def test_an_opened_card_is_fresh_while_the_others_stay_kept(client, world):
+    key = keys(world)["league"]
+    client.get(world.url + f"?card={key}")
+    s = Statement.objects.get(pk=world.league_says.pk)
+    s.text = "We call on both governments to talk."
+    s.save_versioned(s.version)
+    opened = client.get(world.url + f"?card={key}")
+    assert "to talk." in card_of(opened.content, key) and "is-expanded" in card_of(
+        opened.content, key
+    )
+    # The two other cards were kept from the first request.
+    assert cards_rendered(opened) == 2  # the opened card and the card it includes
+    closed = client.get(world.url)
+    assert "is-expanded" not in closed.content.decode()
+    assert "to talk." in card_of(closed.content, key)
+
+
+@pytest.mark.parametrize("role", ["public", "analyst"])
+def test_a_cards_digest_is_the_same_from_the_pages_data_and_from_its_full_row(world, role):
+    """The page looks a card up by the digest of its placing-only row, and keeps it
+    under the digest of the full row it was rendered from: they must agree, or no
+    card would ever be found again."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from incidents.cards import card_digest
+    from incidents.comparison import load_comparison
+
+    user = AnonymousUser() if role == "public" else make_user("digest_analyst", "analyst")
+    bulletin = source("A bulletin", publisher="Harbour Post")
+    s = Statement.objects.get(pk=world.league_says.pk)
+    s.source, s.leaning, s.leaning_towards = bulletin, Statement.Leaning.SIDE, world.north
+    s.save_versioned(s.version)
+    data = load_comparison(world.incident, user)
+    full = data.cards(user, {s.pk for s in data.statements})
+    assert len(full) == (4 if role == "analyst" else 3)
+    for placed in data.statements:
+        for claim_ in [None, *data.claims_of(placed)]:
+            assert card_digest(placed, claim_, "side-0") == card_digest(
+                full[placed.pk], claim_, "side-0"
+            )
+        # The speaker's link and name, as the sources tab shows them.
+        assert placed.actor.get_absolute_url() == full[placed.pk].actor.get_absolute_url()
+        assert placed.actor.role == full[placed.pk].actor.role
+
+
+@cards_cached
+def test_cards_link_to_their_own_pages_query_string(client, world):
+    """A card's link pushes its page's URL with the card opened: the same card on
+    another query string is another card."""
+    league = keys(world)["league"]
+    plain = card_of(client.get(world.url).content, league)
+    filtered = card_of(client.get(world.url + "?party=league").content, league)
+    assert "party=league" in filtered
+    assert "party=league" not in plain
+    assert "party=league" not in card_of(client.get(world.url).content, league)

@@ -117,6 +117,7 @@ def test_bench_command_reports_every_page():
         "incident list",
         "comparison page (largest incident)",
         "comparison page (largest incident), its values cold",
+        "comparison page (largest incident), after one statement edit",
         "statement page",
         "search, common term",
         "search, rare term",

@@ -16,7 +16,9 @@ middleware) timed just before them in the same run.
 "Uncached" means the page cache is off; remember()'s values (the list's filter
 choices and map, the comparison page's data and cards) stay on and warm, as on a
 page-cache miss in a deployment. The comparison page is also measured with them off
-(COLD_COMPARISON): what the first request after a change to its incident costs.
+(COLD_COMPARISON: nothing cached, every card rendered), and right after one
+statement of it is edited (EDITED_COMPARISON: an editor at work; each timed request
+follows its own edit, which makes the page's data stale and changes one card).
 
 Search is timed at several word frequencies (SEARCH_WORDS, with their number of
 visible matches), uncached.
@@ -65,12 +67,14 @@ SEARCH_TARGET_MS = 60
 BENCH_CACHE = "bench"
 
 COLD_COMPARISON = "comparison page (largest incident), its values cold"
+EDITED_COMPARISON = "comparison page (largest incident), after one statement edit"
 
 # name -> (p95 target in ms, query-count target or None)
 TARGETS: dict[str, tuple[float, int | None]] = {
     "incident list": (25, None),
     "comparison page (largest incident)": (60, 12),
     COLD_COMPARISON: (60, 12),
+    EDITED_COMPARISON: (60, None),
     "statement page": (25, None),
     f"search, common term ({COMMON_TERM})": (60, None),
     f"search, rare term ({RARE_TERM})": (60, None),
@@ -179,6 +183,8 @@ class Command(BaseCommand):
             # cold too, everything loaded and rendered on every request.
             with override_settings(PUBLIC_PAGE_CACHE=False, VALUE_CACHE=False):
                 results.insert(2, self.measure(COLD_COMPARISON, pages[1][1]))
+            with override_settings(PUBLIC_PAGE_CACHE=False, VALUE_CACHE=True):
+                results.insert(3, self.measure_after_edit(largest, pages[1][1]))
             # Cache hits with each backend, each after its own timing of the bare view
             # (the machine's load drifts during a run).
             bare_for: dict[str, Result] = {}
@@ -188,8 +194,9 @@ class Command(BaseCommand):
                     with override_settings(CACHES=caches, MIDDLEWARE=[], PUBLIC_PAGE_CACHE=False):
                         bare_for[label] = self.measure("bare", reverse("bench_trivial"))
                     with override_settings(CACHES=caches, PUBLIC_PAGE_CACHE=True):
+                        # The cold and edited comparison rows share the URL above them.
                         for r in results:
-                            if r.name != COLD_COMPARISON:  # the same URL as the row above it
+                            if r.name not in (COLD_COMPARISON, EDITED_COMPARISON):
                                 self.measure_cached(r, label)
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         header = (
@@ -280,6 +287,50 @@ class Command(BaseCommand):
                 yield found
 
         return backends()
+
+    def measure_after_edit(self, incident: Incident, url: str) -> Result:
+        """The comparison page requested right after an editor saved one of its
+        statements (a new translation note: a new version of a card the page shows),
+        each timed request after its own edit; the edit itself is not timed. The
+        note is put back at the end."""
+        from django.contrib.auth.models import AnonymousUser
+        from django.http import QueryDict
+
+        from incidents.comparison import build_page
+
+        result = Result(EDITED_COMPARISON, url)
+        shown = build_page(incident, AnonymousUser(), QueryDict()).shown_cards()
+        if not shown:
+            result.note = "no card shown"
+            return result
+        statement = Statement.objects.get(pk=shown[0][0].pk)
+        original = statement.translation_note
+        client = Client()
+
+        def edit(i: int) -> None:
+            statement.translation_note = f"Benchmark edit {i}."
+            statement.save_versioned(statement.version, fields=["translation_note"])
+
+        try:
+            for i in range(self.warmup):
+                edit(i)
+                client.get(url)
+            edit(self.warmup)
+            with CaptureQueriesContext(connection) as ctx:
+                response = client.get(url)
+                body = response_bytes(response)
+            result.queries = len(ctx.captured_queries)
+            result.size, result.status = len(body), response.status_code
+            for i in range(self.n):
+                edit(self.warmup + 1 + i)
+                start, cpu = time.perf_counter(), time.process_time()
+                response_bytes(client.get(url))
+                result.times.append((time.perf_counter() - start) * 1000)
+                result.cpu_times.append((time.process_time() - cpu) * 1000)
+        finally:
+            statement.translation_note = original
+            statement.save_versioned(statement.version, fields=["translation_note"])
+        return result
 
     def measure_cached(self, result: Result, backend: str = "database") -> None:
         if not result.url or result.note:

@@ -25,9 +25,11 @@ from collections.abc import Iterable
 from .backends import _WORD, ParsedQuery
 
 PREFIX = 3
-# What the stemmers remove whatever the rest of the word (no condition on the
-# letters left), so that what is left can be shorter than PREFIX letters.
+# What the stemmers can remove after one or two letters (inflections, whatever the
+# letters left; "-ness", "-ful", "-ly"... after a vowel and a consonant, "oneness" →
+# "on"), so that what is left is shorter than PREFIX letters.
 _SHORT_SUFFIXES = {"", "s", "e", "es", "ed", "eds", "ing", "ings", "ie", "ies", "ied"}
+_SHORT_SUFFIXES |= {"edli", "ingli", "li", "eli", "ful", "eful", "ness", "eness", "ative"}
 # After a doubled last letter of the stem, which the stemmers undouble ("adding").
 _DOUBLED_SUFFIXES = {"ed", "ing", "ings"}
 

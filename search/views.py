@@ -9,7 +9,7 @@ from core.cache import depends_on
 from core.http import HtmxHttpRequest
 from incidents import caching
 
-from .backends import parse_query
+from .backends import get_backend, parse_query
 from .forms import SearchForm
 from .query import run_search
 
@@ -23,7 +23,11 @@ def results(request: HtmxHttpRequest) -> HttpResponse:
     values = form.values()
     # Results of any conflict, with their incidents' titles and speakers' names; for
     # words, only the statements with words of the same keys (search.terms).
-    depends_on(*caching.search_scopes(parse_query(str(values.get("q", "")))))
+    if get_backend().whole_words:
+        depends_on(*caching.search_scopes(parse_query(str(values.get("q", "")))))
+    else:
+        # "fire" finds "ceasefire": any word may change what any search finds.
+        depends_on(*caching.text_scopes())
     outcome = run_search(request.user, values)
     template = "search/results.html"
     if request.htmx and not request.htmx.boosted:

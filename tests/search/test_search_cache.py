@@ -186,3 +186,17 @@ def test_every_match_of_the_real_search_shares_a_key_with_the_word_searched():
             assert word_keys(found) & word_keys(searched), (searched, found)
     # The stemmers did bring different words together.
     assert checked > len(VOCABULARY)
+
+
+@cache_on
+def test_without_a_full_text_index_every_edit_makes_every_search_stale(client, world, monkeypatch):
+    # The fallback for SQLite without FTS5 finds words inside words ("fire" in
+    # "ceasefire"): no key can say which searches an edit changes.
+    from search import backends, views
+
+    monkeypatch.setattr(views, "get_backend", backends.SqliteLikeBackend)
+    urls = {"unrelated": search_url(q="armed"), "fire": search_url(q="fire")}
+    cold = cold_after(
+        client, urls, lambda: edit_text(world.north_says.pk, "Our patrol saw a ceasefire.")
+    )
+    assert cold == set(urls)

@@ -13,6 +13,9 @@ word's first three letters, lowercased, accents folded, y read as i ("ceasefires
 three letters ("is" → "i", "added" → "ad", "dying" → "dy"/"die") also gets a key of
 that stem ("dyed", "dying" and "dy": "di").
 
+tests/search/test_search_cache.py checks this against both stemmers over ~49,000
+English words, and against the real search.
+
 Three letters: an edit of a statement of 50 words makes stale the searches for words
 sharing one of ~40 beginnings, not every search.
 """
@@ -30,6 +33,7 @@ PREFIX = 3
 # "on"), so that what is left is shorter than PREFIX letters.
 _SHORT_SUFFIXES = {"", "s", "e", "es", "ed", "eds", "ing", "ings", "ie", "ies", "ied"}
 _SHORT_SUFFIXES |= {"edli", "ingli", "li", "eli", "ful", "eful", "ness", "eness", "ative"}
+_SHORT_SUFFIXES |= {"ee", "ees", "eed", "fulli", "efulli", "fulness", "efulness"}
 # After a doubled last letter of the stem, which the stemmers undouble ("adding").
 _DOUBLED_SUFFIXES = {"ed", "ing", "ings"}
 

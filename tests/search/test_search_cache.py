@@ -166,7 +166,8 @@ gently gentle ugly agreed agree agreeing news bias atlas café cafe naïve naive
 proceed succeed running ran run runs seize seized seizure mine mines mining minister
 ministry fly flies flying flew argue argued arguing argument operate operation
 operational organise organised organisation organization
-one oneness on ace aces acing up upness
+one oneness on ace aces acing up upness use using usefulness aw aws awfully age
+aging agee
 """
 VOCABULARY = _WORDS.split()
 
@@ -200,3 +201,47 @@ def test_without_a_full_text_index_every_edit_makes_every_search_stale(client, w
         client, urls, lambda: edit_text(world.north_says.pk, "Our patrol saw a ceasefire.")
     )
     assert cold == set(urls)
+
+
+def _same_stem_pairs_without_a_key(stems: dict[str, str]) -> list[tuple[str, str, str]]:
+    groups: dict[str, list[str]] = {}
+    for word, stem in stems.items():
+        groups.setdefault(stem, []).append(word)
+    return [
+        (stem, a, b)
+        for stem, words in groups.items()
+        for i, a in enumerate(words)
+        for b in words[i + 1 :]
+        if not word_keys(a) & word_keys(b)
+    ]
+
+
+@pytest.mark.django_db
+def test_words_of_one_stem_share_a_key_across_an_english_vocabulary():
+    """The ~49,000 lowercase words of spaCy's English model's strings, stemmed by
+    SQLite's FTS5 tokenizer as search migration 0002 configures it and, on
+    PostgreSQL, by its english configuration: every two words of one stem share a
+    key."""
+    import sqlite3
+
+    from imports.nlp import get_nlp
+
+    strings = get_nlp().vocab.strings
+    words = sorted({s.lower() for s in strings if s.isalpha() and len(s) <= 20})
+    assert len(words) > 10_000
+    fts = sqlite3.connect(":memory:")
+    fts.execute(
+        "CREATE VIRTUAL TABLE t USING fts5(x, tokenize='porter unicode61 remove_diacritics 2')"
+    )
+    fts.executemany("INSERT INTO t(rowid, x) VALUES (?, ?)", list(enumerate(words, 1)))
+    fts.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+    porter = {words[doc - 1]: term for term, doc in fts.execute("SELECT term, doc FROM v")}
+    assert _same_stem_pairs_without_a_key(porter) == []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT w, strip(to_tsvector('english', w))::text FROM unnest(%s::text[]) w",
+                [words],
+            )
+            english = {w: stem for w, stem in cursor.fetchall() if stem}
+        assert _same_stem_pairs_without_a_key(english) == []

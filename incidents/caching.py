@@ -32,7 +32,7 @@ shows no words of statements), and so do the other incidents' pages and searches
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.apps import apps
@@ -105,17 +105,17 @@ def text_scopes(conflict_pks: Iterable[int] | None = None) -> list[str]:
     return [*list_scopes(pks), *(words(pk) for pk in pks)]
 
 
-def search_scopes(query: Any, conflict_pks: Iterable[int] | None = None) -> list[str]:
-    """A search page: for a query with words (search.backends.ParsedQuery), the
-    searches for its words' keys and what matches besides words; without words (a
-    list by filters, showing the statements' words), every word of the conflicts."""
-    from search import terms
-
-    keys = terms.query_keys(query) if query.is_searchable else set()
-    if not keys:
+def search_scopes(
+    word_scopes: Iterable[str], conflict_pks: Iterable[int] | None = None
+) -> list[str]:
+    """A search page: for a query with words, the scopes of its words (search.terms)
+    and what matches besides words; without words (a list by filters, showing the
+    statements' words), every word of the conflicts."""
+    word_scopes = list(word_scopes)
+    if not word_scopes:
         return text_scopes(conflict_pks)
     pks = conflict_ids() if conflict_pks is None else list(conflict_pks)
-    return [*list_scopes(pks), *(matches(pk) for pk in pks), *terms.scopes(keys)]
+    return [*list_scopes(pks), *(matches(pk) for pk in pks), *word_scopes]
 
 
 def _names_of_every_conflict() -> list[str]:
@@ -205,12 +205,16 @@ def _statement_rows(statement: Any, before: dict[str, Any] | None) -> list[dict[
     return [now] if before is None else [before, now]
 
 
-def _found_by(statement_pk: int) -> str:
-    """The names a statement is found by besides its words (its search row's)."""
-    from search.models import StatementSearch
+WordsEdit = Callable[[Any, list[str]], Iterable[str]]
+# The scopes of the searches an edit of a statement's words changes, given the statement
+# and its old and new texts: search.terms.edit_scopes, registered by the search app
+# (SearchConfig.ready; the domain does not import the apps built on it). Without it,
+# every search of the conflict.
+_words_edit: list[WordsEdit] = []
 
-    row = StatementSearch.objects.filter(statement=statement_pk).values_list("meta", flat=True)
-    return row.first() or ""
+
+def follow_words_edits(scopes_of: WordsEdit) -> None:
+    _words_edit[:] = [scopes_of]
 
 
 def _statement_footprint(statement: Any, before: Any, event: str) -> set[str]:
@@ -230,16 +234,12 @@ def _statement_footprint(statement: Any, before: Any, event: str) -> set[str]:
     if event != "save" or len(rows) == 1 or changed - WORDS_ONLY:
         scopes |= {listing(row["incident__conflict_id"]) for row in rows}
         scopes |= {matches(row["incident__conflict_id"]) for row in rows}
+    elif _words_edit:
+        # Only its words (or what shows with them) changed: only the searches that can
+        # find it, before or after.
+        scopes.update(_words_edit[0](statement, [row["text"] for row in rows]))
     else:
-        # Only its words (or what shows with them) changed: the searches that can find
-        # it, before or after, are those for a word of its old or new text, or of the
-        # names it is found by (the page then shows its words too).
-        from search import terms
-
-        found = terms.text_keys(_found_by(statement.pk))
-        for row in rows:
-            found |= terms.text_keys(row["text"])
-        scopes.update(terms.scopes(found))
+        scopes |= {matches(row["incident__conflict_id"]) for row in rows}
     return scopes
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 from .backends import _WORD, ParsedQuery
 
@@ -86,3 +87,17 @@ def scope(key: str) -> str:
 
 def scopes(keys: Iterable[str]) -> list[str]:
     return sorted(scope(k) for k in keys)
+
+
+def edit_scopes(statement: Any, texts: list[str]) -> set[str]:
+    """The searches an edit of a statement's words (incidents.caching.WORDS_ONLY)
+    changes: those for a word of its old or new text, or of the names it is found by
+    (such a page shows its words too). Registered with
+    incidents.caching.follow_words_edits by SearchConfig.ready."""
+    from .models import StatementSearch
+
+    names = StatementSearch.objects.filter(statement=statement.pk).values_list("meta", flat=True)
+    keys = text_keys(names.first() or "")
+    for text in texts:
+        keys |= text_keys(text)
+    return {scope(k) for k in keys}

@@ -9,6 +9,7 @@ from core.cache import depends_on
 from core.http import HtmxHttpRequest
 from incidents import caching
 
+from . import terms
 from .backends import get_backend, parse_query
 from .forms import SearchForm
 from .query import run_search
@@ -24,7 +25,10 @@ def results(request: HtmxHttpRequest) -> HttpResponse:
     # Results of any conflict, with their incidents' titles and speakers' names; for
     # words, only the statements with words of the same keys (search.terms).
     if get_backend().whole_words:
-        depends_on(*caching.search_scopes(parse_query(str(values.get("q", "")))))
+        query = parse_query(str(values.get("q", "")))
+        # Without a word to find (filters alone), the page lists statements' words.
+        keys = terms.query_keys(query) if query.is_searchable else set()
+        depends_on(*caching.search_scopes(terms.scopes(keys)))
     else:
         # "fire" finds "ceasefire": any word may change what any search finds.
         depends_on(*caching.text_scopes())

@@ -64,6 +64,7 @@ def test_an_edit_makes_stale_only_the_searches_for_its_words(client, world):
         "unrelated": search_url(q="armed"),
         "unrelated phrase": search_url(q='"show restraint"'),
         "filters only": search_url(conflict=world.conflict.slug),
+        "filters and an excluded word": search_url(q="-armed", conflict=world.conflict.slug),
     }
     cold = cold_after(
         client,

@@ -13,19 +13,26 @@ Scopes:
                    places, statuses; statements' status, party, date, leaning... (the
                    list page, the analysis pages, the API lists).
     text:<pk>      the words of the conflict's published accounts (search, terms).
+    match:<pk>     what a search for words finds of the conflict's statements besides
+                   their words (speakers, parties, sources, titles, statuses): as
+                   text:<pk>, but not bumped by an edit of a statement's words.
+    term:<key>     the searches for words of that key (search.terms): bumped by an
+                   edit of a statement's words for the keys of its old and new words
+                   and of the names it is found by.
     actor:<pk>, party:<pk>, source:<pk>
                    the page of that row and the statements it lists.
 Changes of the conflicts' structure (conflicts, sides, parties, places) make
 everything stale (core.cache.SITE): they are rare and show everywhere.
 
 So an edit of a statement's words makes stale its incident's pages, its speaker's,
-party's and source's pages and the searches of its conflict; the incident list stays
-cached (it shows no words of statements), and so do the other incidents' pages.
+party's and source's pages and the searches for words it had, has or is found by
+(searches by filters alone follow text:<pk>); the incident list stays cached (it
+shows no words of statements), and so do the other incidents' pages and searches.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.apps import apps
@@ -49,6 +56,10 @@ def listing(pk: int | None) -> str:
 
 def words(pk: int | None) -> str:
     return f"text:{pk}"
+
+
+def matches(pk: int | None) -> str:
+    return f"match:{pk}"
 
 
 def actor(pk: int | None) -> str:
@@ -92,6 +103,19 @@ def text_scopes(conflict_pks: Iterable[int] | None = None) -> list[str]:
     """Pages that show or search the words of statements (search, terms)."""
     pks = conflict_ids() if conflict_pks is None else list(conflict_pks)
     return [*list_scopes(pks), *(words(pk) for pk in pks)]
+
+
+def search_scopes(
+    word_scopes: Iterable[str], conflict_pks: Iterable[int] | None = None
+) -> list[str]:
+    """A search page: for a query with words, the scopes of its words (search.terms)
+    and what matches besides words; without words (a list by filters, showing the
+    statements' words), every word of the conflicts."""
+    word_scopes = list(word_scopes)
+    if not word_scopes:
+        return text_scopes(conflict_pks)
+    pks = conflict_ids() if conflict_pks is None else list(conflict_pks)
+    return [*list_scopes(pks), *(matches(pk) for pk in pks), *word_scopes]
 
 
 def _names_of_every_conflict() -> list[str]:
@@ -181,6 +205,18 @@ def _statement_rows(statement: Any, before: dict[str, Any] | None) -> list[dict[
     return [now] if before is None else [before, now]
 
 
+WordsEdit = Callable[[Any, list[str]], Iterable[str]]
+# The scopes of the searches an edit of a statement's words changes, given the statement
+# and its old and new texts: search.terms.edit_scopes, registered by the search app
+# (SearchConfig.ready; the domain does not import the apps built on it). Without it,
+# every search of the conflict.
+_words_edit: list[WordsEdit] = []
+
+
+def follow_words_edits(scopes_of: WordsEdit) -> None:
+    _words_edit[:] = [scopes_of]
+
+
 def _statement_footprint(statement: Any, before: Any, event: str) -> set[str]:
     rows = _statement_rows(statement, before)
     scopes: set[str] = set()
@@ -197,6 +233,13 @@ def _statement_footprint(statement: Any, before: Any, event: str) -> set[str]:
     changed = {f for f in STATEMENT_ROW if len(rows) == 2 and rows[0][f] != rows[1][f]}
     if event != "save" or len(rows) == 1 or changed - WORDS_ONLY:
         scopes |= {listing(row["incident__conflict_id"]) for row in rows}
+        scopes |= {matches(row["incident__conflict_id"]) for row in rows}
+    elif _words_edit:
+        # Only its words (or what shows with them) changed: only the searches that can
+        # find it, before or after.
+        scopes.update(_words_edit[0](statement, [row["text"] for row in rows]))
+    else:
+        scopes |= {matches(row["incident__conflict_id"]) for row in rows}
     return scopes
 
 
@@ -212,6 +255,7 @@ def _incident_footprint(instance: Any, before: Any, event: str) -> set[str]:
     conflicts = {instance.conflict_id, before} - {None}
     scopes = {incident(instance.pk)}
     scopes |= {listing(c) for c in conflicts} | {words(c) for c in conflicts}
+    scopes |= {matches(c) for c in conflicts}
     if event in ("save", "link"):
         # Its title, date and status show on the pages of its speakers, their parties
         # and the sources quoted (a delete deletes the statements, which say so).
@@ -292,6 +336,7 @@ def _actor_footprint(instance: Any, before: Any, event: str) -> set[str]:
     if event != "create":
         conflicts = _conflicts_citing(actor=instance.pk)
         scopes |= {conflict(c) for c in conflicts} | {words(c) for c in conflicts}
+        scopes |= {matches(c) for c in conflicts}
     return scopes
 
 
@@ -300,6 +345,7 @@ def _source_footprint(instance: Any, before: Any, event: str) -> set[str]:
     if event != "create":
         conflicts = _conflicts_citing(source=instance.pk)
         scopes |= {conflict(c) for c in conflicts} | {words(c) for c in conflicts}
+        scopes |= {matches(c) for c in conflicts}
     return scopes
 
 

@@ -176,6 +176,9 @@ class Hit:
 
 class SearchBackend:
     name = "base"
+    # Finds a word by its stem, never inside another word: the page cache can then
+    # follow the words searched (search.terms).
+    whole_words = True
 
     def matching_ids(self, query: ParsedQuery) -> RawSQL:
         """A subquery of the ids of statements matching `query`, for `pk__in=`."""
@@ -317,6 +320,7 @@ class SqliteLikeBackend(SearchBackend):
     """For SQLite builds without FTS5: every word as a substring, unranked."""
 
     name = "sqlite-like"
+    whole_words = False
 
     def _where(self, query: ParsedQuery) -> tuple[str, list[str]]:
         doc = "(body || ' ' || meta)"

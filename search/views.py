@@ -9,6 +9,8 @@ from core.cache import depends_on
 from core.http import HtmxHttpRequest
 from incidents import caching
 
+from . import terms
+from .backends import get_backend, parse_query
 from .forms import SearchForm
 from .query import run_search
 
@@ -19,9 +21,18 @@ def results(request: HtmxHttpRequest) -> HttpResponse:
     """The search page; for htmx (the live header box, facet and page links) only the
     #search-results region."""
     form = SearchForm(request.GET)
-    # Results of any conflict, with their incidents' titles and speakers' names.
-    depends_on(*caching.text_scopes())
-    outcome = run_search(request.user, form.values())
+    values = form.values()
+    # Results of any conflict, with their incidents' titles and speakers' names; for
+    # words, only the statements with words of the same keys (search.terms).
+    if get_backend().whole_words:
+        query = parse_query(str(values.get("q", "")))
+        # Without a word to find (filters alone), the page lists statements' words.
+        keys = terms.query_keys(query) if query.is_searchable else set()
+        depends_on(*caching.search_scopes(terms.scopes(keys)))
+    else:
+        # "fire" finds "ceasefire": any word may change what any search finds.
+        depends_on(*caching.text_scopes())
+    outcome = run_search(request.user, values)
     template = "search/results.html"
     if request.htmx and not request.htmx.boosted:
         template += "#search-results"

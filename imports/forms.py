@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from incidents.models import Conflict, Incident, Party, Source, Statement
 
 from . import uploads
-from .models import Article, ImportDraft, ImportRejected, article_meta
+from .models import Article, ImportDraft, ImportRejected, NamedParty, article_meta
 from .nlp import ModelUnavailable
 from .pipeline import analyse_article, draft_from
 from .proposals import POINTS
@@ -389,12 +389,11 @@ class SaveForm(forms.Form):
             (p.slug, f"{p.name} (new party)" if p.is_new else p.name) for p in named
         ]
         if not self.is_bound and "conflict" not in self.initial:
-            self._suggest_conflict(draft)
+            self._suggest_conflict(draft.suggested_sides(named))
 
-    def _suggest_conflict(self, draft: ImportDraft) -> None:
+    def _suggest_conflict(self, pair: list[NamedParty]) -> None:
         """Preselect the conflict whose sides are the article's two main parties, or
         propose a new one made of them."""
-        pair = draft.suggested_sides()
         if not pair:
             return
         slugs = {p.slug for p in pair}

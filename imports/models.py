@@ -448,11 +448,11 @@ class ImportDraft(models.Model):
                 found[slug] = NamedParty(slug, new["name"], kind, is_new=True)
         return list(found.values())
 
-    def suggested_sides(self) -> list[NamedParty]:
+    def suggested_sides(self, named: list[NamedParty] | None = None) -> list[NamedParty]:
         """The two parties most likely to be the conflict's sides: the states with the
         most proposals (earlier first on a tie), or any parties when fewer than two
         states speak. Only a suggestion: the editor confirms or changes it."""
-        named = self.named_parties()
+        named = self.named_parties() if named is None else named
         states = [p for p in named if p.kind == Party.Kind.STATE]
         pool = states if len(states) >= 2 else named
         ranked = sorted(pool, key=lambda p: (-p.proposals, named.index(p)))[:2]

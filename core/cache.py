@@ -61,6 +61,7 @@ import contextvars
 import hashlib
 import logging
 import os
+import pickle  # noqa: S403 (values this process stored itself)
 import re
 import threading
 import time
@@ -103,7 +104,9 @@ PAGE_PREFIX = "parallax:page2:"
 # A page's bytes, under their digest: never change, so each worker keeps the ones it
 # serves in memory (_Bodies) and a hit reads only the small entry and its generations.
 BODY_PREFIX = "parallax:body:"
-VALUE_PREFIX = "parallax:value:"
+# "value2": remember()'s entries hold their value pickled apart; workers of the
+# previous version keep their own "value:" keys.
+VALUE_PREFIX = "parallax:value2:"
 CSRF_PLACEHOLDER = b"__PARALLAX_CSRF_TOKEN__"
 # Pages larger than this (big exports) are not worth a cache row.
 MAX_CACHED_BYTES = 2_000_000
@@ -454,9 +457,9 @@ def remember(key: str, compute: Callable[[], Any], scopes: Iterable[str] = ()) -
         return compute()
     key = VALUE_PREFIX + key
     entry, found = _lookup(key)
-    if entry is not None:
+    if entry is not None and "pickled" in entry:
         depends_on(*entry["scopes"])
-        return entry["value"]
+        return pickle.loads(entry["pickled"])  # noqa: S301
     given = tuple(scopes)
 
     def run() -> Any:
@@ -468,7 +471,12 @@ def remember(key: str, compute: Callable[[], Any], scopes: Iterable[str] = ()) -
     _learned.learn(key, scopes)
     generations = build.generations()
     if generations is not None:
-        entry = {"scopes": scopes, "generations": generations, "value": value}
+        # The value is pickled apart from its scopes and generations, so that reading
+        # a stale entry (the usual read right after a change) costs the bytes' copy,
+        # not the unpickling of a value thrown away: the comparison page's data is
+        # ~3,000 model objects.
+        pickled = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        entry = {"scopes": scopes, "generations": generations, "pickled": pickled}
         store().set(key, entry, timeout=_ttl())
     return value
 
@@ -513,31 +521,30 @@ def memo_parts[T](
     compute: Callable[[list[T]], dict[T, tuple[str | None, Any]]],
 ) -> dict[T, Any]:
     """memo() for the parts of one page (its statement cards): each part is kept under
-    a digest of everything it was built from (`digests`: part -> digest), all of them
-    in one entry under key, so reading them is one cache round trip, and a changed
-    part is the only one computed again. compute(parts) returns, for each part, the
-    digest of what it was actually built from (None: not to be kept) and its value:
-    a part built from newer rows than its expected digest is kept under its own. Only
-    the digests asked for are kept. Computed every time when values are switched off
-    (values_enabled())."""
+    `key` and a digest of everything it was built from (`digests`: part -> digest),
+    each in an entry of its own, all read in one cache round trip; a changed part is
+    the only one computed again, and the only one written (an editor's change to one
+    card of a 300-statement page writes that card, not the page's 160 KiB of cards).
+    compute(parts) returns, for each part, the digest of what it was actually built
+    from (None: not to be kept) and its value: a part built from newer rows than its
+    expected digest is kept under its own. A part no longer asked for is left to
+    expire. Computed every time when values are switched off (values_enabled())."""
     if not values_enabled():
         return {part: value for part, (_, value) in compute(list(digests)).items()}
-    full = VALUE_PREFIX + "parts:" + key
+    prefix = f"{VALUE_PREFIX}part:{key}:"
     cache = store()
-    kept = cache.get(full)
-    if not isinstance(kept, dict):
-        kept = {}
-    out = {part: kept[d] for part, d in digests.items() if d in kept}
+    found = cache.get_many([prefix + d for d in set(digests.values())])
+    out = {part: found[prefix + d] for part, d in digests.items() if prefix + d in found}
     missing = [part for part in digests if part not in out]
     if missing:
         fresh = compute(missing)
-        wanted = set(digests.values())
-        keep = {d: v for d, v in kept.items() if d in wanted}
+        keep = {}
         for part, (digest, value) in fresh.items():
             out[part] = value
             if digest is not None:
-                keep[digest] = value
-        cache.set(full, keep, timeout=_ttl())
+                keep[prefix + digest] = value
+        if keep:
+            cache.set_many(keep, timeout=_ttl())
     return out
 
 

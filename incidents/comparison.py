@@ -35,6 +35,7 @@ from .models import (
     ConflictSide,
     Incident,
     Party,
+    Place,
     PlaceName,
     PointOfContention,
     Source,
@@ -63,9 +64,13 @@ PLACING_FIELDS = (
 # (cards.card_digest): an edit then renders only the cards it changed.
 CARD_VERSION_FIELDS = ("status", "version", "updated_at")
 # The speaker's and the source's columns a card shows, read with the statements and
-# made into one object per speaker and per source (_load_comparison).
+# made into one object per speaker and per source (_placed_statements).
 SPEAKER_FIELDS = ("name", "role", "slug")
+STATEMENT_COLUMNS = (*PLACING_FIELDS, *CARD_VERSION_FIELDS, "note_count")
 SOURCE_FIELDS = ("publisher", "title")
+# What the grid, its cards and the points' maps read of a claim and of its place.
+CLAIM_FIELDS = ("id", "statement_id", "point_id", "quote", "location_name", "location_id")
+PLACE_FIELDS = ("name", "slug", "kind", "latitude", "longitude", "area_code")
 
 
 @dataclass
@@ -232,16 +237,17 @@ class Comparison:
         sources: dict[int, Source] = {}
         for s in found.values():
             self.attach(s)
-            s.actor = actors.setdefault(s.actor_id, s.actor)
+            _join(s, "actor", actors.setdefault(s.actor_id, s.actor))
             if s.source is not None:
-                s.source = sources.setdefault(s.source.pk, s.source)
+                _join(s, "source", sources.setdefault(s.source.pk, s.source))
         return found
 
     def attach(self, s: Statement) -> None:
         # The parties already loaded stand in for the joins this page leaves out.
-        s.party = self.parties[s.party_id]
-        s.leaning_towards = self.parties.get(s.leaning_towards_id) if s.leaning_towards_id else None
-        s.incident = self.incident
+        _join(s, "party", self.parties[s.party_id])
+        leaning = self.parties.get(s.leaning_towards_id) if s.leaning_towards_id else None
+        _join(s, "leaning_towards", leaning)
+        _join(s, "incident", self.incident)
 
     def sources(self) -> dict[int, Source]:
         ids = {s.source_id for s in self.statements if s.source_id}
@@ -251,19 +257,56 @@ class Comparison:
 def load_comparison(incident: Incident, user: Any) -> Comparison:
     """Everything the comparison page arranges, in a fixed number of queries.
 
-    Kept per audience with remember() under the page's own scopes (whatever would
-    make the page stale makes this stale too), so that the page's tabs, filters and
-    partials, and analysts, whom the page cache never serves, read it once: reading
-    it back costs a tenth of loading it (docs/performance.md)."""
+    What it reads is kept per audience with remember() under the page's own scopes
+    (whatever would make the page stale makes this stale too), so that the page's
+    tabs, filters and partials, and analysts, whom the page cache never serves, read
+    it once (docs/performance.md). It is kept as plain rows (ComparisonRows) and made
+    into objects on each request: pickling the ~1,500 objects cost more than
+    building them, and an editor's every change writes it again."""
     who = audience(user).value
-    return remember(
-        f"parallax:comparison:{incident.pk}:{who}",
-        lambda: _load_comparison(incident, user),
+    rows = remember(
+        f"parallax:comparison-rows:{incident.pk}:{who}",
+        lambda: _read_comparison(incident, user),
         caching.incident_scopes(incident.pk, incident.conflict_id),
     )
+    return rows.assemble(incident)
 
 
-def _load_comparison(incident: Incident, user: Any) -> Comparison:
+@dataclass
+class ComparisonRows:
+    """What the comparison page reads for one audience: the conflict's parties, the
+    incident's places, points and related incidents (a few objects each), and its
+    statements, claims and claim relations as plain rows."""
+
+    db: str
+    parties: dict[int, Party]
+    order: SideOrder
+    places: list[Any]
+    points: list[PointOfContention]
+    related: list[Incident]
+    statements: list[dict[str, Any]]
+    claims: list[dict[str, Any]]
+    relations: list[tuple[int, int, str]]
+
+    def assemble(self, incident: Incident) -> Comparison:
+        # Fresh objects on each call: the page filters and attaches to them.
+        statements = _placed_statements(self.statements, self.db)
+        comparison = Comparison(
+            incident=incident,
+            order=self.order,
+            places=self.places,
+            points=list(self.points),
+            statements=statements,
+            claims=_grid_claims(self, statements),
+            related=self.related,
+            parties=self.parties,
+        )
+        for s in statements:
+            comparison.attach(s)
+        return comparison
+
+
+def _read_comparison(incident: Incident, user: Any) -> ComparisonRows:
     # The conflict's sides (in order) and the third parties it records, in one query:
     # a statement's party is always one of them (Statement.clean).
     side_order = ConflictSide.objects.filter(
@@ -297,12 +340,12 @@ def _load_comparison(incident: Incident, user: Any) -> Comparison:
         .order_by("issued_on", "id")
         .values(*PLACING_FIELDS, *CARD_VERSION_FIELDS, "note_count", *speaker, *cited)
     )
-    statements = _placed_statements(light, light.db)
+    statements = list(light)
     # Data entered before a party was recorded for the conflict still shows.
     missing = {
         pid
         for s in statements
-        for pid in (s.party_id, s.leaning_towards_id)
+        for pid in (s["party_id"], s["leaning_towards_id"])
         if pid and pid not in parties
     }
     if missing:
@@ -310,43 +353,60 @@ def _load_comparison(incident: Incident, user: Any) -> Comparison:
     related = list(
         Incident.objects.visible_to(user).filter(related=incident).order_by("-date_start")
     )
-    comparison = Comparison(
-        incident=incident,
+    # Only what the grid, its cards and maps read of a claim, with its place's columns.
+    located = {f"place_{f}": F(f"location__{f}") for f in PLACE_FIELDS}
+    claims = (
+        Claim.objects.filter(statement__incident=incident)
+        .order_by("start", "id")
+        .values(*CLAIM_FIELDS, **located)
+    )
+    relations = (
+        ClaimRelation.objects.filter(from_claim__point__incident=incident)
+        .order_by("id")
+        .values_list("from_claim_id", "to_claim_id", "kind")
+    )
+    return ComparisonRows(
+        db=light.db,
+        parties=parties,
         order=order,
         places=places,
         points=points,
-        statements=statements,
-        claims=_grid_claims(incident, statements, points),
         related=related,
-        parties=parties,
+        statements=statements,
+        claims=list(claims),
+        relations=list(relations),
     )
-    for s in statements:
-        comparison.attach(s)
-    return comparison
 
 
 def _placed_statements(rows: Iterable[dict[str, Any]], db: str) -> list[Statement]:
     """The statements of these rows (their placing and version columns, their
     speaker's and source's columns), with one object per speaker and per source
-    shared by their statements: select_related() built (and the cache pickled) one of
-    each per statement, 600 objects for the 300 statements of a large incident
-    instead of a few dozen."""
+    shared by their statements: select_related() built one of each per statement,
+    600 objects for the 300 statements of a large incident instead of a few dozen."""
     actors: dict[int, Actor] = {}
     sources: dict[int, Source] = {}
     statements = []
     for row in rows:
-        speaker = {f: row.pop(f"speaker_{f}") for f in SPEAKER_FIELDS}
-        cited = {f: row.pop(f"source_{f}") for f in SOURCE_FIELDS}
-        s = _partial(Statement, db, row)
+        s = _partial(Statement, db, {f: row[f] for f in STATEMENT_COLUMNS})
         if s.actor_id not in actors:
+            speaker = {f: row[f"speaker_{f}"] for f in SPEAKER_FIELDS}
             actors[s.actor_id] = _partial(Actor, db, {"id": s.actor_id, **speaker})
-        s.actor = actors[s.actor_id]
+        _join(s, "actor", actors[s.actor_id])
         if s.source_id is not None:
             if s.source_id not in sources:
+                cited = {f: row[f"source_{f}"] for f in SOURCE_FIELDS}
                 sources[s.source_id] = _partial(Source, db, {"id": s.source_id, **cited})
-            s.source = sources[s.source_id]
+            _join(s, "source", sources[s.source_id])
         statements.append(s)
     return statements
+
+
+def _join(obj: Model, name: str, related: Model | None) -> None:
+    """obj.<name> = related, for an object whose <name>_id already holds related's id
+    (or None): straight into Django's cache of the object's related rows, without the
+    descriptor's checks of type and database router, which for the ~1,500 links of a
+    large incident cost more than building the objects."""
+    obj._meta.get_field(name).set_cached_value(obj, related)  # type: ignore[union-attr]
 
 
 def _partial[M: Model](model: type[M], db: str, columns: dict[str, Any]) -> M:
@@ -361,41 +421,42 @@ def _partial[M: Model](model: type[M], db: str, columns: dict[str, Any]) -> M:
     return obj
 
 
-def _grid_claims(
-    incident: Incident, statements: list[Statement], points: list[PointOfContention]
-) -> dict[int, list[GridClaim]]:
+def _grid_claims(rows: ComparisonRows, statements: list[Statement]) -> dict[int, list[GridClaim]]:
     """The incident's claims of visible statements, by statement, with their relations
-    (contradicts, denies...) to other visible claims, in two plain queries: a
+    (contradicts, denies...) to other visible claims, from two plain queries' rows: a
     prefetch over 300 statement ids cost three times as much (docs/performance.md).
     A relation is shown only when both of its claims belong to statements the
-    visitor may see, so a draft's claim never shows through."""
+    visitor may see, so a draft's claim never shows through. Each place is one
+    object, however many claims name it."""
     by_id = {s.pk: s for s in statements}
-    points_by_id = {p.pk: p for p in points}
+    points_by_id = {p.pk: p for p in rows.points}
     claims: dict[int, list[GridClaim]] = {s.pk: [] for s in statements}
     by_claim: dict[int, GridClaim] = {}
-    # Only what the grid, its cards and maps read of a claim.
-    found = (
-        Claim.objects.filter(statement__incident=incident)
-        .select_related("location")
-        .only("statement", "point", "quote", "location_name", "location")
-    )
-    for c in found.order_by("start", "id"):
-        owner = by_id.get(c.statement_id)
+    places: dict[int, Place] = {}
+    for row in rows.claims:
+        owner = by_id.get(row["statement_id"])
         if owner is None:
             continue
+        c = _partial(Claim, rows.db, {f: row[f] for f in CLAIM_FIELDS})
+        place = None
+        if c.location_id is not None:
+            place = places.get(c.location_id)
+            if place is None:
+                columns = {f: row[f"place_{f}"] for f in PLACE_FIELDS}
+                place = places[c.location_id] = _partial(
+                    Place, rows.db, {"id": c.location_id, **columns}
+                )
+        _join(c, "location", place)
         if c.point_id in points_by_id:
-            c.point = points_by_id[c.point_id]
+            _join(c, "point", points_by_id[c.point_id])
         gc = GridClaim(claim=c, statement=owner)
         claims[owner.pk].append(gc)
         by_claim[c.pk] = gc
-    relations = ClaimRelation.objects.filter(from_claim__point__incident=incident).only(
-        "from_claim_id", "to_claim_id", "kind"
-    )
-    for r in relations.order_by("id"):
-        a, b = by_claim.get(r.from_claim_id), by_claim.get(r.to_claim_id)
+    for from_id, to_id, kind in rows.relations:
+        a, b = by_claim.get(from_id), by_claim.get(to_id)
         if a is None or b is None:
             continue
-        label = r.get_kind_display()
+        label = str(ClaimRelation.Kind(kind).label)
         a.relation_links.append(RelationLink(kind=label, other=b, outgoing=True))
         b.relation_links.append(RelationLink(kind=label, other=a, outgoing=False))
     return claims

@@ -260,10 +260,45 @@ def test_memo_parts_computes_only_the_parts_whose_digest_changed(transactional_d
     assert asked == [["a", "b", "c"], ["b", "c"]]
     assert parts(a="a1", b="b2-newer") == {"a": "a:a1", "b": "b:b2-newer"}
     assert len(asked) == 2
-    # A changed digest is computed again; digests no longer asked for are dropped.
+    # A changed digest is computed again; a part kept under another digest stays
+    # until it expires (a change undone finds it again).
     assert parts(a="a2") == {"a": "a:a2"}
     assert parts(a="a1") == {"a": "a:a1"}
-    assert asked[2:] == [["a"], ["a"]]
+    assert asked[2:] == [["a"]]
+
+
+@cache_on
+def test_memo_parts_writes_only_the_parts_computed(transactional_db, fresh_cache, monkeypatch):
+    from core import cache as page_cache
+
+    written: list[list[str]] = []
+    real_store = page_cache.store
+
+    class Recording:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def get_many(self, keys):
+            return self.inner.get_many(keys)
+
+        def set_many(self, values, timeout=None):
+            written.append(sorted(values))
+            return self.inner.set_many(values, timeout=timeout)
+
+    monkeypatch.setattr(page_cache, "store", lambda: Recording(real_store()))
+
+    def compute(parts):
+        return {p: (digests[p], f"html of {p}") for p in parts}
+
+    digests = {f"card-{n}": f"v1-{n}" for n in range(50)}
+    memo_parts("test:written", dict(digests), compute)
+    assert len(written) == 1 and len(written[0]) == 50
+    digests["card-7"] = "v2-7"
+    assert memo_parts("test:written", dict(digests), compute)["card-7"] == "html of card-7"
+    # One card changed: one card written, the other 49 only read.
+    assert len(written) == 2 and len(written[1]) == 1 and written[1][0].endswith(":v2-7")
+    memo_parts("test:written", dict(digests), compute)
+    assert len(written) == 2
 
 
 @cache_on

@@ -25,7 +25,6 @@ def statements_for(
     claims: bool = False,
     notes: bool = False,
     incident: bool = True,
-    joins: bool = True,
 ) -> QuerySet[Statement]:
     """Statements the user may see, with everything a statement card shows.
 
@@ -35,10 +34,7 @@ def statements_for(
     The source's archived text is deferred: cards only link to the source, and one
     article quoted by fifty statements would otherwise be fetched fifty times.
     """
-    # `joins=False` leaves the speakers, parties and sources out: a page showing
-    # hundreds of statements by a few dozen speakers attaches them itself (see
-    # incidents.comparison), building each once instead of once per row.
-    related = ["actor", "party", "leaning_towards", "source"] if joins else ["source"]
+    related = ["actor", "party", "leaning_towards", "source"]
     if incident:
         related.append("incident")
     qs = (
@@ -90,8 +86,7 @@ def card_digest(statement: Statement, claim: Any, side_class: str) -> str:
     and slug, the source's publisher and title, the number of notes the audience may
     see (`note_count`), and on a claim card the claim's words and each relation
     shown with it (its kind and direction, the other claim's words and party). The
-    statement must come with these loaded (comparison.load_comparison and
-    Comparison.cards do)."""
+    statement must come with these loaded (comparison.load_comparison's do)."""
     s = statement
     source = s.source if s.source_id else None
     leaning = s.leaning_towards if s.leaning_towards_id else None

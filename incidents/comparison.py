@@ -25,7 +25,7 @@ from accounts.models import audience
 from core.cache import remember
 
 from . import caching, dates, maps
-from .cards import note_count, statements_for
+from .cards import note_count
 from .forms import TABS, IncidentViewForm
 from .maps import IncidentMap
 from .models import (
@@ -63,10 +63,13 @@ PLACING_FIELDS = (
 # And what tells whether a card kept from an earlier request is still the same
 # (cards.card_digest): an edit then renders only the cards it changed.
 CARD_VERSION_FIELDS = ("status", "version", "updated_at")
+# And the rest of what a closed card shows (templates/incidents/_statement_card.html,
+# with the editors' tools): the cards are rendered from these same objects.
+CARD_FIELDS = ("statement_type", "kind", "leaning", "quote_verified", "withdrawn_reason", "text")
 # The speaker's and the source's columns a card shows, read with the statements and
 # made into one object per speaker and per source (_placed_statements).
 SPEAKER_FIELDS = ("name", "role", "slug")
-STATEMENT_COLUMNS = (*PLACING_FIELDS, *CARD_VERSION_FIELDS, "note_count")
+STATEMENT_COLUMNS = (*PLACING_FIELDS, *CARD_VERSION_FIELDS, *CARD_FIELDS, "note_count")
 SOURCE_FIELDS = ("publisher", "title")
 # What the grid, its cards and the points' maps read of a claim and of its place.
 CLAIM_FIELDS = ("id", "statement_id", "point_id", "quote", "location_name", "location_id")
@@ -192,13 +195,11 @@ class Comparison:
     """An incident's statements as the comparison page arranges them.
 
     `statements` holds every statement the visitor may see, with only the columns
-    that place it (PLACING_FIELDS) and those that tell a card's version
-    (CARD_VERSION_FIELDS, the notes' count), their speaker's, source's and party's
-    objects attached.
+    that place it (PLACING_FIELDS), tell a card's version (CARD_VERSION_FIELDS, the
+    notes' count) and a closed card shows (CARD_FIELDS), their speaker's, source's
+    and party's objects attached: the cards are rendered from them.
     `claims` holds each statement's claims (by statement id), each as a GridClaim
-    with its relations. `cards()` loads the full rows (text, source, note count) of
-    just the statements shown: building all 300 of a large incident cost more than
-    everything else on the page together (docs/performance.md).
+    with its relations.
 
     It holds what one audience may see (accounts.audience), never a user: it is kept
     in the shared cache (load_comparison).
@@ -219,28 +220,6 @@ class Comparison:
 
     def claims_of(self, statement: Statement) -> list[GridClaim]:
         return self.claims.get(statement.pk, [])
-
-    def cards(self, user: Any, ids: set[int]) -> dict[int, Statement]:
-        """The statements with these ids, with everything a card shows to `user`, in
-        one query."""
-        if not ids:
-            return {}
-        found = (
-            statements_for(user, incident=False, joins=False)
-            .select_related("actor")
-            .filter(incident=self.incident)
-            .in_bulk(ids)
-        )
-        # One object per speaker and per source, so that each link to them is built
-        # once however many cards show them (fast_reverse).
-        actors: dict[int, Actor] = {}
-        sources: dict[int, Source] = {}
-        for s in found.values():
-            self.attach(s)
-            _join(s, "actor", actors.setdefault(s.actor_id, s.actor))
-            if s.source is not None:
-                _join(s, "source", sources.setdefault(s.source.pk, s.source))
-        return found
 
     def attach(self, s: Statement) -> None:
         # The parties already loaded stand in for the joins this page leaves out.
@@ -338,7 +317,7 @@ def _read_comparison(incident: Incident, user: Any) -> ComparisonRows:
         .filter(incident=incident)
         .annotate(note_count=note_count(user), **speaker, **cited)
         .order_by("issued_on", "id")
-        .values(*PLACING_FIELDS, *CARD_VERSION_FIELDS, "note_count", *speaker, *cited)
+        .values(*STATEMENT_COLUMNS, *speaker, *cited)
     )
     statements = list(light)
     # Data entered before a party was recorded for the conflict still shows.
@@ -595,8 +574,6 @@ class ComparisonPage:
     side_headers: list[tuple[Party, int]] = field(default_factory=list)
     timeline_page: Page[TimelineEntry] | None = None
     sources: list[SourceEntry] = field(default_factory=list)
-    # What the cards were arranged from: card_rows() reads their full rows from it.
-    comparison: Comparison | None = None
 
     def context(self) -> dict[str, Any]:
         # Shallow on purpose: dataclasses.asdict would deep-copy the model objects.
@@ -615,12 +592,6 @@ class ComparisonPage:
         if self.timeline_page is not None:
             shown.extend((e.statement, None, e.side_class) for e in self.timeline_page)
         return shown
-
-    def card_rows(self, user: Any, ids: set[int]) -> dict[int, Statement]:
-        """The full rows (text, source, note count) of these cards' statements, in one
-        query: only the cards need them, and only those not kept from an earlier
-        request (incidents.views.comparison_cards)."""
-        return self.comparison.cards(user, ids) if self.comparison is not None else {}
 
 
 def build_page(incident: Incident, user: Any, query: Any) -> ComparisonPage:
@@ -668,7 +639,6 @@ def build_page(incident: Incident, user: Any, query: Any) -> ComparisonPage:
         third_party_shown=third_party_shown,
         statement_count=len(all_statements),
         sources_count=len({s.source_id for s in all_statements if s.source_id}),
-        comparison=data,
     )
     if tab == "grid":
         _fill_grid(page, data, statements, point_filtered=bool(point_id))

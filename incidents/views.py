@@ -152,9 +152,10 @@ def comparison_cards(
     Rendering the cards is most of the page's cost (docs/performance.md), so for the
     public and for analysts each card is kept (core.cache.memo_parts) under a digest
     of what it shows (cards.card_digest: its statement's version, speaker, parties,
-    source, note count, claim and relations), all the cards of one URL and audience
-    together (cards link to the page's own query string). After an edit, only the
-    cards it changed are rendered, and only their full rows loaded. The card opened by
+    source, note count, claim and relations) and the page's URL and audience (cards
+    link to the page's own query string), all read in one round trip. After an edit,
+    only the cards it changed are rendered. They are rendered from the page's data
+    (comparison.CARD_FIELDS), which its digests are made from. The card opened by
     ?card= is rendered every time (open_card loads it fresh); editors' cards carry
     their tools (forms with the visitor's CSRF token): rendered every time."""
     user = request.user
@@ -163,35 +164,23 @@ def comparison_cards(
     open_key = opened.key if opened is not None else ""
     card = get_template(CARD_TEMPLATE).template  # type: ignore[attr-defined]
     cards_context = make_context(context, request)
+    # Editors' cards carry their tools (forms with the visitor's CSRF token): never kept.
+    keep = not context["can_edit"] and values_enabled()
+    digests = {key: card_digest(*shown[key]) for key in shown if key != open_key} if keep else {}
 
     def render(keys: list[str]) -> dict[str, tuple[str | None, str]]:
-        # The opened card shows open_card's statement: no full row to load for it.
-        rows = page.card_rows(user, {shown[k][0].pk for k in keys if k != open_key})
         rendered: dict[str, tuple[str | None, str]] = {}
         # One context for all cards: the context processors run once, not per card.
         with cards_context.bind_template(card):
             for key in keys:
-                placed, claim, side_class = shown[key]
-                statement = placed if key == open_key else rows.get(placed.pk)
-                if statement is None:
-                    # Unpublished since the page's data was read: not shown.
-                    rendered[key] = (None, "")
-                    continue
+                statement, claim, side_class = shown[key]
                 with cards_context.push(statement=statement, claim=claim, side_class=side_class):
                     html = card.render(cards_context)
-                # Kept under the digest of the row it was rendered from, which may be
-                # newer than the page's data, never older.
-                digest = None if key == open_key else card_digest(statement, claim, side_class)
-                rendered[key] = (digest, html)
+                rendered[key] = (digests.get(key), html)
         return rendered
 
-    if context["can_edit"] or not values_enabled():
+    if not keep:
         return {key: html for key, (_, html) in render(list(shown)).items()}
-    digests = {
-        key: card_digest(s, claim, side)
-        for key, (s, claim, side) in shown.items()
-        if key != open_key
-    }
     incident = page.incident
     # What the cards' links depend on besides the card: the page's URL and query
     # string (all but ?card=, the opened card rendered apart), and where the site is

@@ -206,20 +206,21 @@ def test_an_edit_renders_only_the_card_it_changed(client, world):
 
 
 @cards_cached
-def test_after_an_edit_only_the_changed_cards_rows_are_loaded(client, world):
+def test_after_an_edit_the_cards_come_from_the_pages_data_alone(client, world):
     client.get(world.url)
     s = Statement.objects.get(pk=world.south_says.pk)
     s.text = "An armed group crossed the river at night to lay mines."
     s.save_versioned(s.version)
     with CaptureQueriesContext(connection) as edited:
-        client.get(world.url)
+        response = client.get(world.url)
     with override_settings(VALUE_CACHE=False), CaptureQueriesContext(connection) as uncached:
         client.get(world.url)
-    card_rows = [q["sql"] for q in edited.captured_queries if "note_count" in q["sql"]]
-    # The page's data, then the one card's full row (by its id alone).
-    assert len(card_rows) == 2
-    assert str(world.south_says.pk) in card_rows[1]
-    assert str(world.league_says.pk) not in card_rows[1]
+    statement_rows = [q["sql"] for q in edited.captured_queries if "note_count" in q["sql"]]
+    # The page's data is read once: the changed card is rendered from it, with the
+    # new words, and no statement row is read for it apart.
+    assert len(statement_rows) == 1
+    assert cards_rendered(response) == 1
+    assert "at night to lay mines." in response.content.decode()
     # The cache's reads and writes (in their own transactions) aside, the same
     # queries as with nothing cached.
     own = [q["sql"] for q in edited.captured_queries if not is_cache_query(q["sql"])]
@@ -356,14 +357,14 @@ def test_an_opened_card_is_fresh_while_the_others_stay_kept(client, world):
 
 
 @pytest.mark.parametrize("role", ["public", "analyst"])
-def test_a_cards_digest_is_the_same_from_the_pages_data_and_from_its_full_row(world, role):
-    """The page looks a card up by the digest of its placing-only row, and keeps it
-    under the digest of the full row it was rendered from: they must agree, or no
-    card would ever be found again."""
+def test_the_pages_data_holds_what_its_cards_show(world, role):
+    """The cards are rendered from the page's data (comparison.CARD_FIELDS): each of
+    its statements must show on a card exactly as its full row does, or the digest
+    it is kept under would not say what it shows."""
     from django.contrib.auth.models import AnonymousUser
 
-    from incidents.cards import card_digest
-    from incidents.comparison import load_comparison
+    from incidents.cards import card_digest, statements_for
+    from incidents.comparison import CARD_FIELDS, load_comparison
 
     user = AnonymousUser() if role == "public" else make_user("digest_analyst", "analyst")
     bulletin = source("A bulletin", publisher="Harbour Post")
@@ -371,16 +372,18 @@ def test_a_cards_digest_is_the_same_from_the_pages_data_and_from_its_full_row(wo
     s.source, s.leaning, s.leaning_towards = bulletin, Statement.Leaning.SIDE, world.north
     s.save_versioned(s.version)
     data = load_comparison(world.incident, user)
-    full = data.cards(user, {s.pk for s in data.statements})
+    full = statements_for(user).in_bulk([s.pk for s in data.statements])
     assert len(full) == (4 if role == "analyst" else 3)
     for placed in data.statements:
+        row = full[placed.pk]
         for claim_ in [None, *data.claims_of(placed)]:
-            assert card_digest(placed, claim_, "side-0") == card_digest(
-                full[placed.pk], claim_, "side-0"
-            )
-        # The speaker's link and name, as the sources tab shows them.
-        assert placed.actor.get_absolute_url() == full[placed.pk].actor.get_absolute_url()
-        assert placed.actor.role == full[placed.pk].actor.role
+            assert card_digest(placed, claim_, "side-0") == card_digest(row, claim_, "side-0")
+        for name in CARD_FIELDS:
+            assert getattr(placed, name) == getattr(row, name)
+        # Nothing a card reads is left to load one row at a time.
+        assert not {*CARD_FIELDS, "status", "issued_on"} & placed.get_deferred_fields()
+        assert placed.actor.get_absolute_url() == row.actor.get_absolute_url()
+        assert placed.actor.role == row.actor.role
 
 
 @cards_cached

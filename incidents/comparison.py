@@ -11,6 +11,7 @@ model instances.
 
 from __future__ import annotations
 
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -244,7 +245,7 @@ def load_comparison(incident: Incident, user: Any) -> Comparison:
     building them, and an editor's every change writes it again."""
     who = audience(user).value
     rows = remember(
-        f"parallax:comparison-rows:{incident.pk}:{who}",
+        f"parallax:comparison-rows:{ROWS_SHAPE}:{incident.pk}:{who}",
         lambda: _read_comparison(incident, user),
         caching.incident_scopes(incident.pk, incident.conflict_id),
     )
@@ -283,6 +284,22 @@ class ComparisonRows:
         for s in statements:
             comparison.attach(s)
         return comparison
+
+
+# Part of the cache key of the rows (load_comparison): a release that reads other
+# columns, or keeps other fields, never reads rows kept by the one before.
+ROWS_SHAPE = zlib.crc32(
+    repr(
+        (
+            STATEMENT_COLUMNS,
+            SPEAKER_FIELDS,
+            SOURCE_FIELDS,
+            CLAIM_FIELDS,
+            PLACE_FIELDS,
+            list(ComparisonRows.__dataclass_fields__),
+        )
+    ).encode()
+)
 
 
 def _read_comparison(incident: Incident, user: Any) -> ComparisonRows:

@@ -132,7 +132,7 @@ def incident_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     context = {**page.context(), "can_edit": can_edit(user)}
     # Opening a card pushes this page's URL with ?card=KEY (the card's id): the same
     # URL, reloaded or shared, shows that card open in place.
-    context["cards_open_here"] = True
+    context["card_url_head"], context["card_url_tail"] = card_url_parts(request, incident)
     open_key = valid_card_key(request.GET.get("card"))
     if open_key:
         context["open_card"] = open_card(incident, user, open_key)
@@ -141,6 +141,20 @@ def incident_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if wants_fragment(request):
         template += "#incident-view"
     return render(request, template, context)
+
+
+def card_url_parts(request: HtmxHttpRequest, incident: Incident) -> tuple[str, str]:
+    """This page's URL with ?card= set, as the text before and after the card's id:
+    what {% querystring card=key %} gives, worked out once for the page's cards
+    rather than once for each of its hundreds of cards."""
+    query = request.GET.copy()
+    query["card"] = CARD_PLACEHOLDER
+    head, _, tail = f"{incident.get_absolute_url()}?{query.urlencode()}".partition(CARD_PLACEHOLDER)
+    return head, tail
+
+
+# Stands for a card's id in card_url_parts (letters only: not changed by urlencode).
+CARD_PLACEHOLDER = "CARDKEYPLACEHOLDER"
 
 
 def comparison_cards(

@@ -633,3 +633,24 @@ def test_empty_states_render(client):
     html = client.get(f"/incidents/{bare.slug}/").content.decode()
     assert "0 statements, no source recorded" in html
     assert "No third-party reaction has been recorded" in html
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?tab=timeline", "?party=north&card=claim-1&tab=grid", "?q=a+b%26c&page=2"]
+)
+def test_an_opened_cards_pushed_url_is_the_pages_with_the_card_set(rf, query):
+    """The cards' pushed URL is worked out once per page (card_url_parts): it must be
+    what {% querystring card=key %} gives for every query string."""
+    from django.template import RequestContext, Template
+    from django.utils.html import escape
+
+    from incidents.views import card_url_parts
+
+    s = Scene()
+    request = rf.get(f"/incidents/{s.incident.slug}/{query}")
+    head, tail = card_url_parts(request, s.incident)
+    expected = Template("{{ url }}{% querystring card=key %}").render(
+        RequestContext(request, {"url": s.incident.get_absolute_url(), "key": "claim-42"})
+    )
+    # Both are escaped the same way where the card template prints them.
+    assert escape(head + "claim-42" + tail) == expected

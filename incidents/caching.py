@@ -243,17 +243,26 @@ def _statement_footprint(statement: Any, before: Any, event: str) -> set[str]:
     return scopes
 
 
-def _incident_before(instance: Any) -> int | None:
+def _incident_before(instance: Any) -> dict[str, Any] | None:
+    """Its conflict, and the incidents whose pages list it as related: a delete
+    removes those links without m2m signals, so they are read before it."""
     if instance.pk is None:
         return None
     from .models import Incident
 
-    return Incident.objects.filter(pk=instance.pk).values_list("conflict_id", flat=True).first()
+    conflict_pk = (
+        Incident.objects.filter(pk=instance.pk).values_list("conflict_id", flat=True).first()
+    )
+    related = Incident.objects.filter(related=instance.pk).values_list("pk", flat=True)
+    return {"conflict": conflict_pk, "related": list(related)}
 
 
 def _incident_footprint(instance: Any, before: Any, event: str) -> set[str]:
-    conflicts = {instance.conflict_id, before} - {None}
+    conflicts = {instance.conflict_id, before["conflict"] if before else None} - {None}
     scopes = {incident(instance.pk)}
+    if before:
+        # Its title and status show on the comparison pages of its related incidents.
+        scopes |= {incident(pk) for pk in before["related"]}
     scopes |= {listing(c) for c in conflicts} | {words(c) for c in conflicts}
     scopes |= {matches(c) for c in conflicts}
     if event in ("save", "link"):

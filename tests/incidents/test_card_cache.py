@@ -160,6 +160,19 @@ def test_an_unpublished_related_incident_leaves_the_page_at_once(client, world):
     assert b"Boats held at the estuary" not in client.get(world.url).content
 
 
+@cards_cached
+def test_a_deleted_related_incident_leaves_the_page_at_once(client, world):
+    from tests.factories import incident
+
+    other = incident(world.conflict, "Boats held at the estuary")
+    world.incident.related.add(other)
+    assert b"Boats held at the estuary" in client.get(world.url).content
+    # A delete removes the link without m2m signals: the deleted row says whose
+    # pages named it.
+    other.delete()
+    assert b"Boats held at the estuary" not in client.get(world.url).content
+
+
 # --- each card kept by what it shows (cards.card_digest): an edit renders only the
 # cards it changed, and every kind of change shows at once ---------------------------
 

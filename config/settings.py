@@ -269,7 +269,8 @@ if os.environ.get("REDIS_URL"):
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            # Django's, each write one statement (core/dbcache.py).
+            "BACKEND": "core.dbcache.DatabaseCache",
             "LOCATION": "parallax_cache",
             # Room for the anonymous pages of a busy day (core.cache).
             "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "20000"))},

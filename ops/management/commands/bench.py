@@ -268,7 +268,7 @@ class Command(BaseCommand):
         from ops.bench.servers import ThrowawayRedis
 
         database = {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "core.dbcache.DatabaseCache",
             "LOCATION": "parallax_cache",
             "KEY_PREFIX": "parallax-bench",
         }

@@ -100,3 +100,25 @@ def test_expiry_is_stored_as_djangos_database_cache_stores_it(cache, settings):
 
         expires = parse_datetime(expires)
     assert abs(expires.timestamp() - (time.time() + 60)) < 5
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL compresses long values itself"
+)
+def test_createcachetable_stores_values_uncompressed_on_postgresql():
+    from django.core.management import call_command
+
+    def storage() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT attstorage FROM pg_attribute"
+                " WHERE attrelid = 'parallax_cache'::regclass AND attname = 'value'"
+            )
+            return cursor.fetchone()[0]
+
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE parallax_cache ALTER COLUMN value SET STORAGE EXTENDED")
+    assert storage() == "x"
+    # On a table that already exists (a deployment's second run) as on a new one.
+    call_command("createcachetable", verbosity=0)
+    assert storage() == "e"

@@ -101,11 +101,12 @@ GENERATION_PREFIX = "parallax:zgen:"
 # "page2": entries name their body instead of holding it; workers of the previous
 # version (during a rolling deploy) keep reading and writing their own "page:" keys.
 PAGE_PREFIX = "parallax:page2:"
-# A page's bytes, under their digest: never change, so each worker keeps the ones it
-# serves in memory (_Bodies) and a hit reads only the small entry and its generations.
+# A page's bytes (or remember()'s pickled value), under their digest: never change, so
+# each worker keeps the ones it serves in memory (_Bodies) and a hit reads only the
+# small entry and its generations.
 BODY_PREFIX = "parallax:body:"
-# "value2": remember()'s entries hold their value pickled apart; workers of the
-# previous version keep their own "value:" keys.
+# "value2": remember()'s entries name their value's body (kept as a page's is);
+# workers of the previous version keep their own "value:" keys.
 VALUE_PREFIX = "parallax:value2:"
 CSRF_PLACEHOLDER = b"__PARALLAX_CSRF_TOKEN__"
 # Pages larger than this (big exports) are not worth a cache row.
@@ -457,9 +458,11 @@ def remember(key: str, compute: Callable[[], Any], scopes: Iterable[str] = ()) -
         return compute()
     key = VALUE_PREFIX + key
     entry, found = _lookup(key)
-    if entry is not None and "pickled" in entry:
-        depends_on(*entry["scopes"])
-        return pickle.loads(entry["pickled"])  # noqa: S301
+    if entry is not None and "body" in entry:
+        pickled = _page_body(entry)
+        if pickled is not None:
+            depends_on(*entry["scopes"])
+            return pickle.loads(pickled)  # noqa: S301 (pickled by remember() below)
     given = tuple(scopes)
 
     def run() -> Any:
@@ -471,13 +474,15 @@ def remember(key: str, compute: Callable[[], Any], scopes: Iterable[str] = ()) -
     _learned.learn(key, scopes)
     generations = build.generations()
     if generations is not None:
-        # The value is pickled apart from its scopes and generations, so that reading
-        # a stale entry (the usual read right after a change) costs the bytes' copy,
-        # not the unpickling of a value thrown away: the comparison page's data is
-        # ~3,000 model objects.
+        # Kept as a page's body is: the pickled value under its digest, in this
+        # worker's memory too, and the entry names it. A read finds the value in
+        # memory (the comparison page's data is ~200 KB), and the read right after a
+        # change, which finds the entry stale, reads only the entry.
         pickled = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
-        entry = {"scopes": scopes, "generations": generations, "pickled": pickled}
-        store().set(key, entry, timeout=_ttl())
+        body = hashlib.blake2b(pickled, digest_size=20).hexdigest()
+        entry = {"scopes": scopes, "generations": generations, "body": body}
+        _bodies.put(body, pickled)
+        store().set_many({BODY_PREFIX + body: pickled, key: entry}, timeout=_ttl())
     return value
 
 

@@ -221,6 +221,54 @@ def test_remember_follows_its_scopes(transactional_db, fresh_cache):
     assert remember("test:value", compute, scopes=["incident:1"]) == 2
 
 
+@cache_on
+def test_remembered_values_are_read_from_the_workers_memory(
+    transactional_db, fresh_cache, monkeypatch
+):
+    """remember() keeps its pickled value as a page's body: under its digest, in the
+    worker's memory too. A read fetches only the entry and its generations; the read
+    right after a change (a stale entry) does not fetch the old value either."""
+    from core import cache as page_cache
+
+    asked: list[list[str]] = []
+    real_store = page_cache.store
+
+    class Recording:
+        def __init__(self, inner):
+            self.inner = inner
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+        def get_many(self, keys):
+            asked.append(list(keys))
+            return self.inner.get_many(keys)
+
+        def get(self, key, default=None):
+            asked.append([key])
+            return self.inner.get(key, default)
+
+    monkeypatch.setattr(page_cache, "store", lambda: Recording(real_store()))
+    big = {"rows": ["words " * 50] * 400}
+
+    def fetched_bodies() -> list[str]:
+        return [k for keys in asked for k in keys if k.startswith(page_cache.BODY_PREFIX)]
+
+    assert remember("test:big", lambda: big, scopes=["incident:1"]) == big
+    asked.clear()
+    assert remember("test:big", lambda: None, scopes=["incident:1"]) == big
+    assert fetched_bodies() == []
+    # Another worker (nothing in memory) reads the value once from the shared cache.
+    page_cache._bodies.clear()
+    assert remember("test:big", lambda: None, scopes=["incident:1"]) == big
+    assert len(fetched_bodies()) == 1
+    asked.clear()
+    bump_now(["incident:1"])
+    asked.clear()
+    assert remember("test:big", lambda: {"rows": []}, scopes=["incident:1"]) == {"rows": []}
+    assert fetched_bodies() == []
+
+
 def test_values_can_stay_cached_while_pages_are_not(transactional_db, fresh_cache, settings):
     """The benchmark's uncached figures: pages off, remember()'s values on."""
     settings.PUBLIC_PAGE_CACHE = False

@@ -409,6 +409,12 @@ class _Bodies:
 _bodies = _Bodies()
 
 
+def clear_all() -> None:
+    """Empty the shared cache and this worker's memory of bodies and parts (tests)."""
+    store().clear()
+    _bodies.clear()
+
+
 def _page_body(entry: dict[str, Any]) -> bytes | None:
     """The bytes of a cached page: from this worker's memory, else from the shared
     cache (a second round trip, once per page and worker while it stays in memory)."""
@@ -523,31 +529,44 @@ def memo_many(
 def memo_parts[T](
     key: str,
     digests: dict[T, str],
-    compute: Callable[[list[T]], dict[T, tuple[str | None, Any]]],
-) -> dict[T, Any]:
-    """memo() for the parts of one page (its statement cards): each part is kept under
-    `key` and a digest of everything it was built from (`digests`: part -> digest),
-    each in an entry of its own, all read in one cache round trip; a changed part is
-    the only one computed again, and the only one written (an editor's change to one
-    card of a 300-statement page writes that card, not the page's 160 KiB of cards).
+    compute: Callable[[list[T]], dict[T, tuple[str | None, str]]],
+) -> dict[T, str]:
+    """memo() for the parts of one page (its statement cards' HTML): each part is kept
+    under `key` and a digest of everything it was built from (`digests`: part ->
+    digest), each in an entry of its own; a changed part is the only one computed
+    again, and the only one written (an editor's change to one card of a
+    300-statement page writes that card, not the page's 160 KiB of cards). A part
+    never changes under its digest, so the worker keeps those it read or wrote in
+    memory, as page bodies are (_Bodies), and reads the others in one round trip.
     compute(parts) returns, for each part, the digest of what it was actually built
-    from (None: not to be kept) and its value: a part built from newer rows than its
+    from (None: not to be kept) and its text: a part built from newer rows than its
     expected digest is kept under its own. A part no longer asked for is left to
     expire. Computed every time when values are switched off (values_enabled())."""
     if not values_enabled():
-        return {part: value for part, (_, value) in compute(list(digests)).items()}
+        return {part: text for part, (_, text) in compute(list(digests)).items()}
     prefix = f"{VALUE_PREFIX}part:{key}:"
+    out: dict[T, str] = {}
+    for part, digest in digests.items():
+        kept = _bodies.get(prefix + digest)
+        if kept is not None:
+            out[part] = kept.decode()
+    unread = {prefix + d for part, d in digests.items() if part not in out}
     cache = store()
-    found = cache.get_many([prefix + d for d in set(digests.values())])
-    out = {part: found[prefix + d] for part, d in digests.items() if prefix + d in found}
+    found = cache.get_many(list(unread)) if unread else {}
+    for part, digest in digests.items():
+        value = found.get(prefix + digest)
+        if part not in out and isinstance(value, str):
+            out[part] = value
+            _bodies.put(prefix + digest, value.encode())
     missing = [part for part in digests if part not in out]
     if missing:
         fresh = compute(missing)
         keep = {}
-        for part, (digest, value) in fresh.items():
-            out[part] = value
-            if digest is not None:
-                keep[prefix + digest] = value
+        for part, (built, text) in fresh.items():
+            out[part] = text
+            if built is not None:
+                keep[prefix + built] = text
+                _bodies.put(prefix + built, text.encode())
         if keep:
             cache.set_many(keep, timeout=_ttl())
     return out

@@ -17,6 +17,7 @@ from core.cache import (
     CACHE_HEADER,
     SITE,
     bump_now,
+    clear_all,
     generation_key,
     invalidate,
     invalidate_all,
@@ -50,9 +51,9 @@ def probe(pk: int) -> str:
 @pytest.fixture
 def fresh_cache():
     # The cache table is not emptied between transactional tests.
-    store().clear()
+    clear_all()
     yield
-    store().clear()
+    clear_all()
 
 
 @pytest.fixture
@@ -320,13 +321,18 @@ def test_memo_parts_writes_only_the_parts_computed(transactional_db, fresh_cache
     from core import cache as page_cache
 
     written: list[list[str]] = []
+    read: list[list[str]] = []
     real_store = page_cache.store
 
     class Recording:
         def __init__(self, inner):
             self.inner = inner
 
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
         def get_many(self, keys):
+            read.append(sorted(keys))
             return self.inner.get_many(keys)
 
         def set_many(self, values, timeout=None):
@@ -345,8 +351,15 @@ def test_memo_parts_writes_only_the_parts_computed(transactional_db, fresh_cache
     assert memo_parts("test:written", dict(digests), compute)["card-7"] == "html of card-7"
     # One card changed: one card written, the other 49 only read.
     assert len(written) == 2 and len(written[1]) == 1 and written[1][0].endswith(":v2-7")
+    read.clear()
     memo_parts("test:written", dict(digests), compute)
     assert len(written) == 2
+    # Parts never change under their digest: this worker keeps them in memory and
+    # reads nothing; another worker reads them all in one round trip.
+    assert read == []
+    page_cache._bodies.clear()
+    assert memo_parts("test:written", dict(digests), compute)["card-3"] == "html of card-3"
+    assert len(read) == 1 and len(read[0]) == 50 and len(written) == 2
 
 
 @cache_on

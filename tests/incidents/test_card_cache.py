@@ -13,7 +13,7 @@ from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from core.cache import store
+from core.cache import clear_all
 from incidents.models import Annotation, Claim, ClaimRelation, Statement
 from tests.conftest import make_user
 from tests.factories import World, annotation, claim, source, statement
@@ -29,14 +29,14 @@ cards_cached = override_settings(
 @pytest.fixture
 def world(transactional_db):
     # Transactional: generations are bumped when a transaction commits.
-    store().clear()
+    clear_all()
     w = World()
     claim(w.north_says, w.point, "repairing a bridge")
     w.draft = statement(w.incident, w.south_mfa, "Mines were found on the far bank.", False)
     annotation(w.north_says, "seized", body="Only the ministry says so.", public=False)
     w.url = reverse("incidents:detail", args=[w.incident.slug])
     yield w
-    store().clear()
+    clear_all()
 
 
 def signed_in(role: str) -> Client:

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 
-from core.cache import CACHE_HEADER, store
+from core.cache import CACHE_HEADER, clear_all
 from incidents.models import Statement
 from search.backends import parse_query
 from search.query import run_search
@@ -27,9 +27,9 @@ cache_on = override_settings(PUBLIC_PAGE_CACHE=True, PUBLIC_PAGE_CACHE_CLOCK_SKE
 def world(transactional_db):
     # Transactional: invalidation happens when a transaction commits. The cache table
     # is not emptied between transactional tests.
-    store().clear()
+    clear_all()
     yield World()
-    store().clear()
+    clear_all()
 
 
 def search_url(**params: str) -> str:

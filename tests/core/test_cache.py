@@ -191,15 +191,16 @@ def test_invalidation_waits_for_the_commit(transactional_db, fresh_cache):
 def test_a_lost_bump_is_noticed_and_retried(transactional_db, fresh_cache, monkeypatch):
     """The database cache ignores a failed write (a lock timeout): the bump reads its
     write back and retries."""
-    cache = store()
-    real = cache.set_many
+    from core import cache as page_cache
+
+    real = page_cache._write_generations
     calls = []
 
-    def flaky(data, timeout=None):
-        calls.append(data)
-        return real({} if len(calls) == 1 else data, timeout=timeout)
+    def flaky(cache, tokens):
+        calls.append(tokens)
+        return real(cache, {} if len(calls) == 1 else tokens)
 
-    monkeypatch.setattr(cache, "set_many", flaky)
+    monkeypatch.setattr(page_cache, "_write_generations", flaky)
     before = read_generations(["incident:9"])["incident:9"]
     bump_now(["incident:9"])
     assert len(calls) == 2

@@ -2,6 +2,7 @@
 in the database (fill it with generate_data first; `make bench` does everything).
 
     python manage.py bench [--requests 40] [--output bench-results/latest.md] [--explain]
+                           [--only hits]
 
 For each page: p50 and p95 over repeated anonymous requests through the full
 middleware stack (django.test.Client), the SQL query count, the response size, and
@@ -124,6 +125,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--explain", action="store_true", help="EXPLAIN ANALYZE each page's slowest query."
         )
+        parser.add_argument(
+            "--only",
+            choices=["hits"],
+            help="Only this table: hits = the cache hits against a bare Django view.",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         # Measure the process as config/wsgi.py sets it up for gunicorn workers.
@@ -169,22 +175,30 @@ class Command(BaseCommand):
             PUBLIC_PAGE_CACHE_ALIAS=BENCH_CACHE,
             ROOT_URLCONF="ops.bench.urls",
         )
+        only_hits = opts["only"] == "hits"
         with isolated:
-            with override_settings(MIDDLEWARE=[], PUBLIC_PAGE_CACHE=False):
-                bare = self.measure("bare Django view (no middleware)", reverse("bench_trivial"))
-            # Uncached pages, as on a page-cache miss: remember()'s values (filter
-            # choices, the list map, the comparison page's data and cards) stay cached,
-            # as they are in a deployment.
-            with override_settings(PUBLIC_PAGE_CACHE=False, VALUE_CACHE=True):
-                trivial = self.measure("trivial Django view", reverse("bench_trivial"))
-                results = [self.measure(name, url, explain=opts["explain"]) for name, url in pages]
-                curve = self.search_curve()
-            # The comparison page right after a change to its incident: its values
-            # cold too, everything loaded and rendered on every request.
-            with override_settings(PUBLIC_PAGE_CACHE=False, VALUE_CACHE=False):
-                results.insert(2, self.measure(COLD_COMPARISON, pages[1][1]))
-            with override_settings(PUBLIC_PAGE_CACHE=False, VALUE_CACHE=True):
-                results.insert(3, self.measure_after_edit(largest, pages[1][1]))
+            if only_hits:
+                results = [Result(name, url, note="" if url else "no URL") for name, url in pages]
+            else:
+                with override_settings(MIDDLEWARE=[], PUBLIC_PAGE_CACHE=False):
+                    bare = self.measure(
+                        "bare Django view (no middleware)", reverse("bench_trivial")
+                    )
+                # Uncached pages, as on a page-cache miss: remember()'s values (filter
+                # choices, the list map, the comparison page's data and cards) stay
+                # cached, as they are in a deployment.
+                with override_settings(PUBLIC_PAGE_CACHE=False, VALUE_CACHE=True):
+                    trivial = self.measure("trivial Django view", reverse("bench_trivial"))
+                    results = [
+                        self.measure(name, url, explain=opts["explain"]) for name, url in pages
+                    ]
+                    curve = self.search_curve()
+                # The comparison page right after a change to its incident: its values
+                # cold too, everything loaded and rendered on every request.
+                with override_settings(PUBLIC_PAGE_CACHE=False, VALUE_CACHE=False):
+                    results.insert(2, self.measure(COLD_COMPARISON, pages[1][1]))
+                with override_settings(PUBLIC_PAGE_CACHE=False, VALUE_CACHE=True):
+                    results.insert(3, self.measure_after_edit(largest, pages[1][1]))
             # Cache hits with each backend, each after its own timing of the bare view
             # (the machine's load drifts during a run).
             bare_for: dict[str, Result] = {}
@@ -206,8 +220,11 @@ class Command(BaseCommand):
             f"annotations. Database: {connection.vendor}. {self.n} requests per page "
             f"after {self.warmup} warm-up requests."
         )
-        table = self.table(trivial, results, bare) + "\n\n" + self.hits_table(results, bare_for)
-        table += "\n\n" + self.curve_table(curve)
+        if only_hits:
+            table = self.hits_table(results, bare_for)
+        else:
+            table = self.table(trivial, results, bare) + "\n\n" + self.hits_table(results, bare_for)
+            table += "\n\n" + self.curve_table(curve)
         self.stdout.write(header + "\n\n" + table)
         if opts["output"]:
             path = Path(opts["output"])

@@ -805,24 +805,34 @@ def _strip_csrf(request: HttpRequest, content: bytes) -> tuple[bytes, bool]:
     return content, found
 
 
-_CSRF_INDEX = {c: i for i, c in enumerate(CSRF_ALLOWED_CHARS)}
-# Random bytes below this are an even draw among the token's characters.
-_CSRF_EVEN = 256 - 256 % len(CSRF_ALLOWED_CHARS)
+_CSRF_N = len(CSRF_ALLOWED_CHARS)
+_CSRF_ALPHABET = CSRF_ALLOWED_CHARS.encode("ascii")
+# Byte tables for bytes.translate: a random byte to an index of the alphabet (bytes
+# from _CSRF_EVEN up are dropped, so that every index is an even draw), a character
+# of the alphabet to its index, and an index, or the sum of two (< 2 * _CSRF_N), to
+# its character.
+_CSRF_EVEN = 256 - 256 % _CSRF_N
+_CSRF_DRAW = bytes(b % _CSRF_N for b in range(256))
+_CSRF_UNEVEN = bytes(range(_CSRF_EVEN, 256))
+_CSRF_TO_INDEX = bytes(_CSRF_ALPHABET.index(b) if b in _CSRF_ALPHABET else 255 for b in range(256))
+_CSRF_TO_CHAR = bytes(_CSRF_ALPHABET[b % _CSRF_N] if b < 2 * _CSRF_N else 0 for b in range(256))
 
 
 def _masked_token(secret: str) -> str:
     """The visitor's CSRF secret, masked as django.middleware.csrf.get_token does (a
-    new random mask each time, so the page differs on every request), with the mask
-    drawn from os.urandom in one call instead of 32 calls of the secrets module."""
-    draws = [b % len(CSRF_ALLOWED_CHARS) for b in os.urandom(64) if b < _CSRF_EVEN]
-    if len(draws) < CSRF_SECRET_LENGTH or any(c not in _CSRF_INDEX for c in secret):
+    new random mask each time, so the page differs on every request): the mask from
+    one os.urandom call instead of 32 calls of the secrets module, and the adding of
+    mask and secret, character by character modulo the alphabet, done on all 32 at
+    once (as big integers: no sum of two reaches a byte's limit, so none carries)."""
+    mask = os.urandom(2 * CSRF_SECRET_LENGTH).translate(_CSRF_DRAW, _CSRF_UNEVEN)
+    mask = mask[:CSRF_SECRET_LENGTH]
+    indexes = secret.encode("ascii", "replace").translate(_CSRF_TO_INDEX)
+    if len(mask) < CSRF_SECRET_LENGTH or len(indexes) != CSRF_SECRET_LENGTH or 255 in indexes:
+        # Too few even draws (about never), or not a secret of the usual form.
         return str(_mask_cipher_secret(secret))
-    mask = draws[:CSRF_SECRET_LENGTH]
-    n = len(CSRF_ALLOWED_CHARS)
-    cipher = "".join(
-        CSRF_ALLOWED_CHARS[(_CSRF_INDEX[c] + m) % n] for c, m in zip(secret, mask, strict=True)
-    )
-    return "".join(CSRF_ALLOWED_CHARS[m] for m in mask) + cipher
+    sums = int.from_bytes(indexes) + int.from_bytes(mask)
+    cipher = sums.to_bytes(CSRF_SECRET_LENGTH).translate(_CSRF_TO_CHAR)
+    return (mask.translate(_CSRF_TO_CHAR) + cipher).decode("ascii")
 
 
 def _csrf_token(request: HttpRequest) -> str:

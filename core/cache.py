@@ -46,6 +46,12 @@ on every hit, so no two visitors share a CSRF secret. Every cached page has an E
 (generations + content + the visitor's CSRF cookie); a matching If-None-Match is
 answered 304 without rendering.
 
+Hits are answered first thing (CachedPageMiddleware, right after the health check),
+without the rest of the site's middleware: a page is stored on its way out of that
+middleware, with the headers the whole chain gave it (security headers, Content-
+Security-Policy, X-Frame-Options, Vary), and every hit sends them as they are. A page
+that used the request's CSP nonce is never stored.
+
 Values that depend only on their input (memo(), memo_many(), memo_parts()) are kept
 under a digest of it and need no scope: the analysis caches of parsed texts, and the
 comparison page's cards, each under a digest of what it shows.

@@ -223,7 +223,7 @@ def _write_generations(cache: BaseCache, tokens: dict[str, str]) -> None:
         pickled = base64.b64encode(pickle.dumps(tokens[name], cache.pickle_protocol)).decode()
         rows.append([cache.make_and_validate_key(name), pickled, expires])
     key, value, expires_col = quote("cache_key"), quote("value"), quote("expires")
-    table = quote(cache._table)
+    table = quote(cache._table)  # type: ignore[attr-defined]
     try:
         # A savepoint inside a transaction, so that a failure does not break it.
         with transaction.atomic(using=alias), connection.cursor() as cursor:
@@ -250,7 +250,8 @@ def _read_many(cache: BaseCache, keys: list[str]) -> dict[str, Any]:
     if isinstance(cache, DatabaseCache):
         made = {cache.make_key(k): k for k in keys}
         connection = connections[router.db_for_read(cache.cache_model_class)]
-        sql = _select_sql(connection.vendor, connection.ops.quote_name, cache._table, len(made))
+        table: str = cache._table  # type: ignore[attr-defined]
+        sql = _select_sql(connection.vendor, connection.ops.quote_name, table, len(made))
         params = [*made, connection.ops.adapt_datetimefield_value(timezone.now())]
         if (
             connection.vendor == "postgresql"
@@ -983,7 +984,8 @@ class CachedPageMiddleware:
         response = self.get_response(request)
         rendered = request.__dict__.pop("_parallax_rendered", None)
         if rendered is not None:
-            response = _store(request, response, *rendered, final=True)
+            rendered_key, generations, scopes = rendered
+            response = _store(request, response, rendered_key, generations, scopes, final=True)
         return response
 
     def _passes(self, request: HttpRequest) -> bool:

@@ -286,7 +286,6 @@ _SELECTS: dict[tuple[str, str, int], str] = {}
 def _select_sql(vendor: str, quote: Callable[[str], str], table: str, n: int) -> str:
     sql = _SELECTS.get((vendor, table, n))
     if sql is None:
-        key = quote("cache_key")
         key, marks = quote("cache_key"), ", ".join(["%s"] * n)
         # Only quoted names and placeholders go into the text.
         sql = f"SELECT {key}, {quote('value')} FROM {quote(table)} WHERE {key} IN ({marks})"  # noqa: S608

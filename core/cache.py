@@ -76,7 +76,6 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 
@@ -86,14 +85,7 @@ from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
-from django.db import (
-    DatabaseError,
-    InterfaceError,
-    OperationalError,
-    connections,
-    router,
-    transaction,
-)
+from django.db import InterfaceError, OperationalError, connections, router, transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
@@ -190,54 +182,14 @@ def bump_now(scopes: Iterable[str]) -> None:
     wanted = {generation_key(s): new_generation() for s in {*scopes, ANY}}
     cache = store()
     for attempt in range(4):
-        _write_generations(cache, wanted)
+        # One statement with the database cache (core.dbcache), one MSET with Redis.
+        cache.set_many(wanted, timeout=None)
         found = _read_many(cache, list(wanted))
         wanted = {k: v for k, v in wanted.items() if found.get(k) != v}
         if not wanted:
             return
         time.sleep(0.05 * 2**attempt)
     logger.error("Could not invalidate cached pages for %s", sorted(wanted))
-
-
-def _write_generations(cache: BaseCache, tokens: dict[str, str]) -> None:
-    """cache.set_many(tokens, timeout=None) in one statement with the database cache,
-    whose set_many writes each key on its own (a count, a select and an update or an
-    insert, in a transaction of its own): an editor's save bumps dozens of scopes.
-    Redis's set_many is already one round trip (MSET). A failed write is logged and
-    left to bump_now's read-back, as the database cache does with its own."""
-    if not tokens:
-        return
-    if not isinstance(cache, DatabaseCache):
-        cache.set_many(tokens, timeout=None)
-        return
-    alias = router.db_for_write(cache.cache_model_class)
-    connection = connections[alias]
-    quote = connection.ops.quote_name
-    # Never expires, as set(timeout=None) writes it.
-    expires = connection.ops.adapt_datetimefield_value(
-        datetime.max.replace(microsecond=0, tzinfo=UTC if settings.USE_TZ else None)
-    )
-    rows: list[list[Any]] = []
-    # In key order: two bumps that share scopes lock their rows in the same order.
-    for name in sorted(tokens):
-        pickled = base64.b64encode(pickle.dumps(tokens[name], cache.pickle_protocol)).decode()
-        rows.append([cache.make_and_validate_key(name), pickled, expires])
-    key, value, expires_col = quote("cache_key"), quote("value"), quote("expires")
-    table = quote(cache._table)  # type: ignore[attr-defined]
-    try:
-        # A savepoint inside a transaction, so that a failure does not break it.
-        with transaction.atomic(using=alias), connection.cursor() as cursor:
-            # At most 300 rows a statement: SQLite limits the parameters of one.
-            for start in range(0, len(rows), 300):
-                chunk = rows[start : start + 300]
-                # Only quoted names and placeholders go into the text.
-                values = ", ".join(["(%s, %s, %s)"] * len(chunk))
-                sql = f"INSERT INTO {table} ({key}, {value}, {expires_col}) VALUES {values}"  # noqa: S608
-                sql += f" ON CONFLICT ({key}) DO UPDATE SET {value} = EXCLUDED.{value}"
-                sql += f", {expires_col} = EXCLUDED.{expires_col}"
-                cursor.execute(sql, [param for row in chunk for param in row])
-    except DatabaseError as exc:
-        logger.warning("Writing %d cache generations failed: %s", len(tokens), exc)
 
 
 def _read_many(cache: BaseCache, keys: list[str]) -> dict[str, Any]:

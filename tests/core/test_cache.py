@@ -202,16 +202,15 @@ def test_invalidation_waits_for_the_commit(transactional_db, fresh_cache):
 def test_a_lost_bump_is_noticed_and_retried(transactional_db, fresh_cache, monkeypatch):
     """The database cache ignores a failed write (a lock timeout): the bump reads its
     write back and retries."""
-    from core import cache as page_cache
-
-    real = page_cache._write_generations
+    cache = store()
+    real = cache.set_many
     calls = []
 
-    def flaky(cache, tokens):
-        calls.append(tokens)
-        return real(cache, {} if len(calls) == 1 else tokens)
+    def flaky(data, timeout=None):
+        calls.append(data)
+        return real({} if len(calls) == 1 else data, timeout=timeout)
 
-    monkeypatch.setattr(page_cache, "_write_generations", flaky)
+    monkeypatch.setattr(cache, "set_many", flaky)
     before = read_generations(["incident:9"])["incident:9"]
     bump_now(["incident:9"])
     assert len(calls) == 2
@@ -971,8 +970,9 @@ def test_a_failed_cache_read_on_a_hit_is_the_sites_503(world, monkeypatch):
 
 
 def test_a_save_writes_its_generations_in_one_statement(transactional_db, fresh_cache):
-    """An editor's save bumps many scopes: with the database cache, one upsert for
-    all of them and one read back (Django's set_many: 4-5 queries a key)."""
+    """An editor's save bumps many scopes: with the database cache (core.dbcache),
+    one upsert for all of them and one read back (Django's set_many: 4-5 queries a
+    key)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -994,3 +994,20 @@ def test_a_bump_of_many_scopes_writes_them_all(transactional_db, fresh_cache):
     bump_now(scopes)
     after = read_generations(scopes)
     assert all(after[s] not in ("", before[s]) for s in scopes)
+
+
+@cache_on
+def test_the_token_of_a_hit_passes_the_csrf_check(world):
+    """A form posted from a page served from the cache (the token in its hx-headers)
+    passes CsrfViewMiddleware, for a first and for a returning visitor."""
+    url = reverse("cached_detail", args=[world.incident.slug])
+    Client().get(url)  # rendered and stored
+    visitor = Client(enforce_csrf_checks=True)
+    login = reverse("accounts:login")
+    form = {"username": "nobody", "password": "wrong-password"}
+    assert visitor.post(login, form).status_code == 403  # no token, no cookie
+    for _ in range(2):  # first visit (new cookie), then returning
+        hit = visitor.get(url)
+        assert hit[CACHE_HEADER] == "hit"
+        posted = visitor.post(login, form, headers={"X-CSRFToken": csrf_token_in(hit.content)})
+        assert posted.status_code == 200  # the sign-in form again, not CSRF's 403

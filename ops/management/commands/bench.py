@@ -12,7 +12,8 @@ so that figures from different machines can be compared. The page cache
 the view is wrapped with public_page. A second table times the hits with each cache
 backend (the database cache, and Redis: REDIS_URL's or a throwaway redis-server when
 one is installed) against a bare Django view (the trivial view without any
-middleware) timed just before them in the same run.
+middleware) timed just before them in the same run, with the hits' own CPU time;
+`--only hits` prints that table alone.
 
 "Uncached" means the page cache is off; remember()'s values (the list's filter
 choices and map, the comparison page's data and cards) stay on and warm, as on a

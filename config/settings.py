@@ -75,6 +75,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # /healthz for container health checks, before host checks and redirects.
     "core.middleware.HealthCheckMiddleware",
+    # Cache hits of anonymous pages are answered here, before the rest is run: what it
+    # would add to the page was stored with it, what it would refuse is passed on
+    # (core.cache).
+    "core.cache.CachedPageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Django's own Content Security Policy (SECURE_CSP below).
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -86,9 +90,6 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    # Cache hits of anonymous pages are answered here, before sessions, users and
-    # messages are touched (core.cache).
-    "core.cache.CachedPageMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Answers to signed-in visitors (who may see drafts) are never shared-cached.
     "core.middleware.PrivateForSignedInMiddleware",

@@ -34,8 +34,19 @@ from tests.factories import World, statement
 
 # This module is also the URLconf of its tests: the probe of ops.bench.urls and the real
 # comparison page wrapped with public_page.
+
+
+def nonce_page(request):
+    """A page with this request's CSP nonce in it (none of the site's pages has one)."""
+    from django.http import HttpResponse
+    from django.middleware.csp import get_nonce
+
+    return HttpResponse(f"<script nonce='{get_nonce(request)}'></script>")
+
+
 urlpatterns = [
     path("cached/<slug:slug>/", public_page(incident_detail), name="cached_detail"),
+    path("nonce/", public_page(nonce_page), name="nonce_page"),
     path("", include("ops.bench.urls")),
 ]
 # One machine: no clock skew to allow for (core.cache: scopes first named while rendering).
@@ -830,3 +841,173 @@ def test_the_redis_backend_keeps_one_client():
         assert cache._cache.get_client() is client
         assert cache._cache.get_client(write=True) is client  # one server: one pool
         cache.close()
+
+
+# --- hits answered first thing (CachedPageMiddleware right after the health check) -----
+
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+)
+
+
+def returning_visitor() -> Client:
+    from django.middleware.csrf import _get_new_csrf_string  # type: ignore[attr-defined]
+
+    visitor = Client()
+    visitor.cookies[settings.CSRF_COOKIE_NAME] = _get_new_csrf_string()
+    return visitor
+
+
+@cache_on
+@override_settings(SECURE_HSTS_SECONDS=3600)
+def test_a_hit_has_the_headers_of_the_page_rendered(world):
+    """Every header the site's middleware put on the page rendered is on its hits,
+    which no longer pass through that middleware (HTTPS: with HSTS)."""
+    url = reverse("cached_detail", args=[world.incident.slug])
+    for secure in (False, True):
+        store().clear()
+        visitor = returning_visitor()
+        miss = visitor.get(url, secure=secure)
+        hit = visitor.get(url, secure=secure)
+        assert (miss[CACHE_HEADER], hit[CACHE_HEADER]) == ("miss", "hit")
+        assert not hasattr(hit.wsgi_request, "session")  # answered before SessionMiddleware
+        for name in SECURITY_HEADERS:
+            assert miss[name]
+        assert ("Strict-Transport-Security" in hit) is secure
+        # All of them, with the same values (the ETag too: the same visitor).
+        assert {k: v for k, v in hit.items() if k != CACHE_HEADER} == {
+            k: v for k, v in miss.items() if k != CACHE_HEADER
+        }
+        assert len(hit.content) == len(miss.content) == int(hit["Content-Length"])
+
+
+@cache_on
+def test_a_first_visitor_gets_a_csrf_cookie_from_a_hit(world):
+    url = reverse("cached_detail", args=[world.incident.slug])
+    returning_visitor().get(url)
+    newcomer = Client()
+    hit = newcomer.get(url)
+    assert hit[CACHE_HEADER] == "hit"
+    secret = hit.cookies[settings.CSRF_COOKIE_NAME].value
+    assert _unmask_cipher_token(csrf_token_in(hit.content)) == secret
+    assert "Cookie" in hit["Vary"]
+
+
+@cache_on
+def test_head_requests_are_hits_with_the_headers_of_get(world):
+    url = reverse("cached_detail", args=[world.incident.slug])
+    visitor = returning_visitor()
+    page = visitor.get(url)
+    head = visitor.head(url)
+    assert head.status_code == 200 and head[CACHE_HEADER] == "hit"
+    assert head.content == b""
+    assert head["Content-Length"] == page["Content-Length"]
+    assert head["Content-Security-Policy"] == page["Content-Security-Policy"]
+
+
+@cache_on
+def test_a_hit_still_refuses_a_host_not_allowed(world):
+    url = probe(world.north_says.pk)
+    visitor = returning_visitor()
+    visitor.get(url)
+    assert visitor.get(url)[CACHE_HEADER] == "hit"
+    refused = visitor.get(url, headers={"Host": "elsewhere.example"})
+    assert refused.status_code == 400
+    assert "Content-Security-Policy" in refused  # the 400 of the whole chain
+
+
+@cache_on
+@override_settings(SECURE_SSL_REDIRECT=True)
+def test_a_hit_over_plain_http_is_still_redirected(world):
+    url = probe(world.north_says.pk)
+    visitor = returning_visitor()
+    visitor.get(url, secure=True)
+    assert visitor.get(url, secure=True)[CACHE_HEADER] == "hit"
+    redirected = visitor.get(url)
+    assert redirected.status_code == 301
+    assert redirected["Location"].startswith("https://")
+
+
+@cache_on
+def test_a_page_with_a_csp_nonce_is_never_stored(world):
+    from django.utils.csp import CSP
+
+    policy = {**settings.SECURE_CSP, "script-src": [CSP.SELF, CSP.NONCE]}
+    with override_settings(SECURE_CSP=policy):
+        visitor = returning_visitor()
+        pages = [visitor.get(reverse("nonce_page")) for _ in range(3)]
+    nonces = set()
+    for page in pages:
+        assert page.status_code == 200 and page.get(CACHE_HEADER) != "hit"
+        nonce = page.content.decode().split("nonce='")[1].split("'")[0]
+        assert f"'nonce-{nonce}'" in page["Content-Security-Policy"]
+        nonces.add(nonce)
+    assert len(nonces) == 3
+
+
+@cache_on
+def test_a_failed_cache_read_on_a_hit_is_the_sites_503(world, monkeypatch):
+    """The hit's read fails (the database went away): answered by the whole chain,
+    where DatabaseUnavailableMiddleware turns the same failure into a 503."""
+    from django.db import OperationalError
+
+    from core import cache as page_cache
+
+    url = probe(world.north_says.pk)
+    visitor = returning_visitor()
+    visitor.get(url)
+    assert visitor.get(url)[CACHE_HEADER] == "hit"
+
+    def down(cache, keys):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(page_cache, "_read_many", down)
+    assert visitor.get(url).status_code == 503
+
+
+def test_a_save_writes_its_generations_in_one_statement(transactional_db, fresh_cache):
+    """An editor's save bumps many scopes: with the database cache (core.dbcache),
+    one upsert for all of them and one read back (Django's set_many: 4-5 queries a
+    key)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    w = World()
+    table = store()._table  # type: ignore[attr-defined]
+    s = Statement.objects.get(pk=w.north_says.pk)
+    with CaptureQueriesContext(connection) as ctx:
+        s.text = "Our patrol was mending a footbridge."
+        s.save()
+    on_cache = [q["sql"] for q in ctx.captured_queries if table in q["sql"]]
+    writes = [q for q in on_cache if q.startswith("INSERT")]
+    assert len(writes) == 1 and len(on_cache) == 2, on_cache
+    assert writes[0].count("),") >= 3  # several scopes in that one statement
+
+
+def test_a_bump_of_many_scopes_writes_them_all(transactional_db, fresh_cache):
+    scopes = [f"incident:{i}" for i in range(700)]  # more than one statement's rows
+    before = read_generations(scopes)
+    bump_now(scopes)
+    after = read_generations(scopes)
+    assert all(after[s] not in ("", before[s]) for s in scopes)
+
+
+@cache_on
+def test_the_token_of_a_hit_passes_the_csrf_check(world):
+    """A form posted from a page served from the cache (the token in its hx-headers)
+    passes CsrfViewMiddleware, for a first and for a returning visitor."""
+    url = reverse("cached_detail", args=[world.incident.slug])
+    Client().get(url)  # rendered and stored
+    visitor = Client(enforce_csrf_checks=True)
+    login = reverse("accounts:login")
+    form = {"username": "nobody", "password": "wrong-password"}
+    assert visitor.post(login, form).status_code == 403  # no token, no cookie
+    for _ in range(2):  # first visit (new cookie), then returning
+        hit = visitor.get(url)
+        assert hit[CACHE_HEADER] == "hit"
+        posted = visitor.post(login, form, headers={"X-CSRFToken": csrf_token_in(hit.content)})
+        assert posted.status_code == 200  # the sign-in form again, not CSRF's 403

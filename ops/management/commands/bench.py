@@ -2,6 +2,7 @@
 in the database (fill it with generate_data first; `make bench` does everything).
 
     python manage.py bench [--requests 40] [--output bench-results/latest.md] [--explain]
+                           [--only hits]
 
 For each page: p50 and p95 over repeated anonymous requests through the full
 middleware stack (django.test.Client), the SQL query count, the response size, and
@@ -11,7 +12,8 @@ so that figures from different machines can be compared. The page cache
 the view is wrapped with public_page. A second table times the hits with each cache
 backend (the database cache, and Redis: REDIS_URL's or a throwaway redis-server when
 one is installed) against a bare Django view (the trivial view without any
-middleware) timed just before them in the same run.
+middleware) timed just before them in the same run, with the hits' own CPU time;
+`--only hits` prints that table alone.
 
 "Uncached" means the page cache is off; remember()'s values (the list's filter
 choices and map, the comparison page's data and cards) stay on and warm, as on a
@@ -95,6 +97,8 @@ class Result:
     cached_times: list[float] = field(default_factory=list)
     # Cache hits per cache backend ("database", "Redis"): cached_times is the first.
     hits: dict[str, list[float]] = field(default_factory=dict)
+    # The same hits' CPU time in this process, per backend.
+    hit_cpu: dict[str, list[float]] = field(default_factory=dict)
     # CPU time of this process per request: the app's own work, not counting time
     # spent waiting for the database or for a CPU taken by other processes.
     cpu_times: list[float] = field(default_factory=list)
@@ -123,6 +127,11 @@ class Command(BaseCommand):
         parser.add_argument("--output", default="", help="Also write a Markdown table here.")
         parser.add_argument(
             "--explain", action="store_true", help="EXPLAIN ANALYZE each page's slowest query."
+        )
+        parser.add_argument(
+            "--only",
+            choices=["hits"],
+            help="Only this table: hits = the cache hits against a bare Django view.",
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -169,22 +178,30 @@ class Command(BaseCommand):
             PUBLIC_PAGE_CACHE_ALIAS=BENCH_CACHE,
             ROOT_URLCONF="ops.bench.urls",
         )
+        only_hits = opts["only"] == "hits"
         with isolated:
-            with override_settings(MIDDLEWARE=[], PUBLIC_PAGE_CACHE=False):
-                bare = self.measure("bare Django view (no middleware)", reverse("bench_trivial"))
-            # Uncached pages, as on a page-cache miss: remember()'s values (filter
-            # choices, the list map, the comparison page's data and cards) stay cached,
-            # as they are in a deployment.
-            with override_settings(PUBLIC_PAGE_CACHE=False, VALUE_CACHE=True):
-                trivial = self.measure("trivial Django view", reverse("bench_trivial"))
-                results = [self.measure(name, url, explain=opts["explain"]) for name, url in pages]
-                curve = self.search_curve()
-            # The comparison page right after a change to its incident: its values
-            # cold too, everything loaded and rendered on every request.
-            with override_settings(PUBLIC_PAGE_CACHE=False, VALUE_CACHE=False):
-                results.insert(2, self.measure(COLD_COMPARISON, pages[1][1]))
-            with override_settings(PUBLIC_PAGE_CACHE=False, VALUE_CACHE=True):
-                results.insert(3, self.measure_after_edit(largest, pages[1][1]))
+            if only_hits:
+                results = [Result(name, url, note="" if url else "no URL") for name, url in pages]
+            else:
+                with override_settings(MIDDLEWARE=[], PUBLIC_PAGE_CACHE=False):
+                    bare = self.measure(
+                        "bare Django view (no middleware)", reverse("bench_trivial")
+                    )
+                # Uncached pages, as on a page-cache miss: remember()'s values (filter
+                # choices, the list map, the comparison page's data and cards) stay
+                # cached, as they are in a deployment.
+                with override_settings(PUBLIC_PAGE_CACHE=False, VALUE_CACHE=True):
+                    trivial = self.measure("trivial Django view", reverse("bench_trivial"))
+                    results = [
+                        self.measure(name, url, explain=opts["explain"]) for name, url in pages
+                    ]
+                    curve = self.search_curve()
+                # The comparison page right after a change to its incident: its values
+                # cold too, everything loaded and rendered on every request.
+                with override_settings(PUBLIC_PAGE_CACHE=False, VALUE_CACHE=False):
+                    results.insert(2, self.measure(COLD_COMPARISON, pages[1][1]))
+                with override_settings(PUBLIC_PAGE_CACHE=False, VALUE_CACHE=True):
+                    results.insert(3, self.measure_after_edit(largest, pages[1][1]))
             # Cache hits with each backend, each after its own timing of the bare view
             # (the machine's load drifts during a run).
             bare_for: dict[str, Result] = {}
@@ -206,8 +223,11 @@ class Command(BaseCommand):
             f"annotations. Database: {connection.vendor}. {self.n} requests per page "
             f"after {self.warmup} warm-up requests."
         )
-        table = self.table(trivial, results, bare) + "\n\n" + self.hits_table(results, bare_for)
-        table += "\n\n" + self.curve_table(curve)
+        if only_hits:
+            table = self.hits_table(results, bare_for)
+        else:
+            table = self.table(trivial, results, bare) + "\n\n" + self.hits_table(results, bare_for)
+            table += "\n\n" + self.curve_table(curve)
         self.stdout.write(header + "\n\n" + table)
         if opts["output"]:
             path = Path(opts["output"])
@@ -343,11 +363,13 @@ class Command(BaseCommand):
         for _ in range(self.warmup):
             response_bytes(client.get(result.url))
         times = result.hits.setdefault(backend, [])
+        cpu_times = result.hit_cpu.setdefault(backend, [])
         for _ in range(self.n):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             response = client.get(result.url)
             response_bytes(response)
             times.append((time.perf_counter() - start) * 1000)
+            cpu_times.append((time.process_time() - cpu) * 1000)
         if not result.cached_times:
             result.cached_times = times
 
@@ -356,16 +378,19 @@ class Command(BaseCommand):
         with the same backend: bare p50 / hit p50 (issue 15's targets: ≥ 0.3 with the
         database cache, ≥ 0.6 with Redis)."""
         labels = list(bare_for)
-        head = " | ".join(f"{b} cache hit p50 / p95 ms | × bare" for b in labels)
+        head = " | ".join(f"{b} cache hit p50 / p95 ms | × bare | CPU ms" for b in labels)
         rows = [
             "Cache hits against a bare Django view (its p50 / the hit's p50; targets "
-            "≥ 0.3× with the database cache, ≥ 0.6× with Redis):",
+            "≥ 0.3× with the database cache, ≥ 0.6× with Redis; CPU: p50 of this "
+            "process's own time):",
             "",
             f"| page | {head} |",
-            "|---|" + "--:|--:|" * len(labels),
+            "|---|" + "--:|--:|--:|" * len(labels),
             "| bare Django view (no middleware), p50 / p95 ms | "
             + " | ".join(
-                f"{bare_for[b].pct(50):.3f} / {bare_for[b].pct(95):.3f} | 1" for b in labels
+                f"{bare_for[b].pct(50):.3f} / {bare_for[b].pct(95):.3f} | 1 | "
+                f"{bare_for[b].pct(50, bare_for[b].cpu_times):.3f}"
+                for b in labels
             )
             + " |",
         ]
@@ -376,10 +401,13 @@ class Command(BaseCommand):
             for b in labels:
                 times = r.hits.get(b, [])
                 if not times:
-                    cells.append("| ")
+                    cells.append("| | ")
                     continue
                 ratio = bare_for[b].pct(50) / r.pct(50, times)
-                cells.append(f"{r.pct(50, times):.3f} / {r.pct(95, times):.3f} | {ratio:.2f}")
+                cpu = r.pct(50, r.hit_cpu.get(b, []))
+                cells.append(
+                    f"{r.pct(50, times):.3f} / {r.pct(95, times):.3f} | {ratio:.2f} | {cpu:.3f}"
+                )
             rows.append(f"| {r.name} | " + " | ".join(cells) + " |")
         if "Redis" not in labels:
             rows.append("")

@@ -65,6 +65,7 @@ from __future__ import annotations
 
 import base64
 import contextvars
+import functools
 import hashlib
 import logging
 import os
@@ -77,17 +78,21 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import BaseCache, caches
 from django.core.cache.backends.db import DatabaseCache
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.core.signals import setting_changed
 from django.db import InterfaceError, OperationalError, connections, router, transaction
 from django.db.models import Model
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.middleware.common import CommonMiddleware
 from django.middleware.csrf import (  # type: ignore[attr-defined]
@@ -730,9 +735,54 @@ def is_cacheable_request(request: HttpRequest) -> bool:
     return "HTTP_AUTHORIZATION" not in request.META
 
 
+# Settings that shape a stored page's headers (the middleware chain and what it adds).
+_HEADER_SETTINGS = (
+    "MIDDLEWARE",
+    "SECURE_CSP",
+    "SECURE_CSP_REPORT_ONLY",
+    "SECURE_CONTENT_TYPE_NOSNIFF",
+    "SECURE_CROSS_ORIGIN_OPENER_POLICY",
+    "SECURE_REFERRER_POLICY",
+    "X_FRAME_OPTIONS",
+    "STATIC_URL",
+)
+
+
+@functools.cache
+def release() -> str:
+    """A digest of what this process renders pages with: the project's code,
+    templates and static files, and the settings that shape a page's headers. Part of
+    every page's key, so that after a deploy no worker serves a page (or headers, or
+    links to static files) rendered by the previous release, and a worker of the
+    previous release none rendered by the new one. Worked out once per process (and
+    again when a test changes settings)."""
+    digest = hashlib.blake2b(digest_size=8)
+    base = Path(settings.BASE_DIR)
+    roots = {Path(app.path) for app in apps.get_app_configs()}
+    engines: list[dict[str, Any]] = settings.TEMPLATES
+    roots |= {Path(d) for engine in engines for d in engine.get("DIRS", [])}
+    roots |= {Path(d) for d in getattr(settings, "STATICFILES_DIRS", [])}
+    for root in sorted(r for r in roots if r.is_relative_to(base)):
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".py", ".html", ".css", ".js", ".svg") and path.is_file():
+                digest.update(str(path.relative_to(base)).encode())
+                digest.update(path.read_bytes())
+    digest.update(repr([getattr(settings, name, None) for name in _HEADER_SETTINGS]).encode())
+    return digest.hexdigest()
+
+
+@receiver(setting_changed)
+def _settings_changed(**kwargs: Any) -> None:
+    release.cache_clear()
+
+
 def page_key(request: HttpRequest) -> str:
     meta = request.META
     parts = [
+        release(),
+        # Validated before any hit (CachedPageMiddleware._passes); a page may name them.
+        request.scheme or "",
+        meta.get("HTTP_HOST") or meta.get("SERVER_NAME", ""),
         "GET" if request.method == "HEAD" else str(request.method),
         request.get_full_path(),
         meta.get("HTTP_HX_REQUEST", ""),

@@ -91,6 +91,49 @@ def test_anonymous_page_is_cached_until_an_edit(client, world):
 
 
 @cache_on
+def test_a_new_release_never_serves_the_previous_ones_pages(client, world, monkeypatch):
+    import functools
+
+    from core import cache as page_cache
+
+    url = probe(world.north_says.pk)
+    client.get(url)
+    assert client.get(url)[CACHE_HEADER] == "hit"
+    # The same page after a deploy (other code, templates or headers): rendered anew.
+    monkeypatch.setattr(page_cache, "release", functools.cache(lambda: "next-release"))
+    assert client.get(url)[CACHE_HEADER] == "miss"
+    assert client.get(url)[CACHE_HEADER] == "hit"
+
+
+def test_the_release_follows_the_code_and_the_header_settings(settings, tmp_path):
+    from core.cache import release
+
+    first = release()
+    assert release() == first  # worked out once
+    settings.X_FRAME_OPTIONS = "SAMEORIGIN"
+    assert release() != first
+    settings.X_FRAME_OPTIONS = "DENY"
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], tmp_path]}
+    ]
+    settings.BASE_DIR = tmp_path.parent
+    before = release()
+    (tmp_path / "page.html").write_text("<p>a new template</p>")
+    settings.X_FRAME_OPTIONS = "DENY"  # any settings change works it out again
+    assert release() != before
+
+
+@cache_on
+def test_each_host_and_scheme_has_its_own_pages(client, world, settings):
+    settings.ALLOWED_HOSTS = ["parallax.example", "mirror.example"]
+    url = probe(world.north_says.pk)
+    assert client.get(url, HTTP_HOST="parallax.example")[CACHE_HEADER] == "miss"
+    assert client.get(url, HTTP_HOST="parallax.example")[CACHE_HEADER] == "hit"
+    assert client.get(url, HTTP_HOST="mirror.example")[CACHE_HEADER] == "miss"
+    assert client.get(url, HTTP_HOST="parallax.example", secure=True)[CACHE_HEADER] == "miss"
+
+
+@cache_on
 def test_publishing_is_visible_at_once(client, world):
     draft = statement(world.incident, world.south_mfa, "A drone was seen.", published=False)
     url = probe(draft.pk)
@@ -455,6 +498,11 @@ def site_database():
                     os.unlink(p)
 
 
+# The two servers stand for two workers behind one site: the same Host reaches both (a
+# page's key includes its host).
+ONE_SITE = {"Host": "localhost"}
+
+
 def test_an_edit_is_visible_at_once_on_another_worker_process(site_database):
     env = site_database
     pk, draft = map(int, servers.run_python(env, SEED).split()[-2:])
@@ -462,22 +510,22 @@ def test_an_edit_is_visible_at_once_on_another_worker_process(site_database):
         url_a = f"{worker_a}/__bench__/probe/{pk}/"
         url_b = f"{worker_b}/__bench__/probe/{pk}/"
         draft_b = f"{worker_b}/__bench__/probe/{draft}/"
-        first = servers.fetch(url_a)
+        first = servers.fetch(url_a, ONE_SITE)
         assert first.headers[CACHE_HEADER.lower()] == "miss"
         assert "Original words" in first.body
         # Worker B serves the page from the shared cache filled by worker A.
-        cached = servers.fetch(url_b)
+        cached = servers.fetch(url_b, ONE_SITE)
         assert cached.headers[CACHE_HEADER.lower()] == "hit"
         assert "Original words" in cached.body
-        assert servers.fetch(draft_b).status == 404
+        assert servers.fetch(draft_b, ONE_SITE).status == 404
 
         # An editor's edit and publish, saved by a third process (another worker).
         servers.run_python(env, EDIT_AND_PUBLISH.format(pk=pk, draft=draft))
         for url in (url_b, url_a):
-            after = servers.fetch(url)
+            after = servers.fetch(url, ONE_SITE)
             assert "Corrected words" in after.body, url
             assert "Original words" not in after.body
-        assert "A later statement." in servers.fetch(draft_b).body
+        assert "A later statement." in servers.fetch(draft_b, ONE_SITE).body
 
 
 LONG_EDIT = """
@@ -529,8 +577,8 @@ def test_a_long_transaction_neither_blocks_saves_nor_leaves_a_stale_page(site_da
     with servers.gunicorns(env, 2) as (worker_a, worker_b):
         url_a = f"{worker_a}/__bench__/probe/{pk}/"
         url_b = f"{worker_b}/__bench__/probe/{pk}/"
-        assert "Original words" in servers.fetch(url_a).body
-        assert servers.fetch(url_b).headers[CACHE_HEADER.lower()] == "hit"
+        assert "Original words" in servers.fetch(url_a, ONE_SITE).body
+        assert servers.fetch(url_b, ONE_SITE).headers[CACHE_HEADER.lower()] == "hit"
         editor = subprocess.Popen(  # noqa: S603
             [servers.PYTHON, "-c", "import django; django.setup()\n" + LONG_EDIT.format(pk=pk)],
             cwd=servers.ROOT,
@@ -545,7 +593,7 @@ def test_a_long_transaction_neither_blocks_saves_nor_leaves_a_stale_page(site_da
             # While it is open: readers get the committed words, and a page rendered
             # now (a new key: refilled from the old state) is cached...
             for url in (url_a, url_b, url_a + "?refill=1", url_b + "?refill=1"):
-                assert "Original words" in servers.fetch(url).body
+                assert "Original words" in servers.fetch(url, ONE_SITE).body
             # ...and another editor's save does not queue behind the open transaction.
             # (Seeded unpublished; only its save is timed.)
             took = float(servers.run_python(env, QUICK_EDIT.format(pk=other), timeout=30))
@@ -559,7 +607,7 @@ def test_a_long_transaction_neither_blocks_saves_nor_leaves_a_stale_page(site_da
             editor.wait(timeout=30)
         # At once after the commit, on both workers, refilled pages included.
         for url in (url_a, url_b, url_a + "?refill=1", url_b + "?refill=1"):
-            body = servers.fetch(url).body
+            body = servers.fetch(url, ONE_SITE).body
             assert "Words corrected in a long transaction." in body, url
             assert "Original words" not in body
 

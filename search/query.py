@@ -28,6 +28,7 @@ from django.utils.text import Truncator
 from incidents.filters import filter_statements
 from incidents.models import Claim, Incident, PointOfContention, Statement
 
+from . import title_index
 from .backends import Hit, ParsedQuery, get_backend, parse_query
 
 PAGE_SIZE = 20
@@ -203,7 +204,11 @@ def run_search(user: Any, params: dict[str, Any]) -> SearchOutcome:
 
 def title_matches(query: ParsedQuery, field: str = "title") -> Q:
     """Incidents whose title has the words (whole words, any case): how a title is
-    searched (the search page's list of incidents, the API's incident filter)."""
+    searched (the search page's list of incidents, the API's incident filter).
+
+    `field` is the path to an incident's title, ending in "title". The regular
+    expressions decide; the title index (search.title_index) only spares trying them
+    on titles that cannot match."""
     # A word boundary in each database's regular expressions.
     edge = r"\y" if connection.vendor == "postgresql" else r"\b"
 
@@ -212,6 +217,10 @@ def title_matches(query: ParsedQuery, field: str = "title") -> Q:
         return Q(**{f"{field}__iregex": edge + r"\W+".join(term.words) + edge})
 
     found = Q()
+    candidates = title_index.title_candidates(query)
+    if candidates is not None:
+        # First, so that SQLite tries the expressions on the candidates only.
+        found &= Q(**{field.removesuffix("title") + "pk__in": candidates})
     for group in query.groups:
         either = Q()
         for term in group:

@@ -135,7 +135,7 @@ def fts_words(query: ParsedQuery) -> str | None:
     its terms, the query every group looked up. Excluded words narrow nothing."""
     groups = []
     for group in query.groups:
-        terms = []
+        terms: list[str] = []
         for term in group:
             usable = [w for w in term.words if w.isascii() and len(w) >= MIN_CHARS]
             if not usable:

@@ -150,9 +150,9 @@ def test_the_index_narrows_the_titles_tried(titled):
         assert set(found) == {"Tıger battalion redeploys", "Tiger battalion moves", TITLES[9]}
     else:
         assert title_index.title_candidates(parse_query("kestrel")) is None
-        sql, params = (
-            Incident.objects.filter(title_matches(parse_query("kestrel"))).query.sql_with_params()
-        )
+        sql, params = Incident.objects.filter(
+            title_matches(parse_query("kestrel"))
+        ).query.sql_with_params()
         with connection.cursor() as cursor:
             # On a table this small a sequential scan is cheaper: forbid it to see that
             # the index can answer the expression.

@@ -173,7 +173,12 @@ def run_search(user: Any, params: dict[str, Any]) -> SearchOutcome:
         return outcome
 
     if query.is_searchable:
-        compiled = candidates.order_by().values("pk").query.sql_with_params()
+        if candidates is visible and match_ids is not None:
+            # No filter: the candidates are the listed visible matches themselves,
+            # ranked without looking each up in the statements again.
+            compiled = (match_ids.sql, tuple(match_ids.params))
+        else:
+            compiled = candidates.order_by().values("pk").query.sql_with_params()
         hits = backend.ranked(query, compiled, PAGE_SIZE, offset)
     else:
         ids = candidates.order_by("-issued_on", "-pk").values_list("pk", flat=True)

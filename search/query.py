@@ -13,12 +13,13 @@ incident). Each hit says where its words were found.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import ExtractYear
 from django.utils.html import escape
@@ -26,7 +27,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from incidents.filters import filter_statements
-from incidents.models import Claim, Incident, PointOfContention, Statement
+from incidents.models import Actor, Claim, Conflict, Incident, Party, PointOfContention, Statement
 
 from . import title_index
 from .backends import Hit, ParsedQuery, get_backend, parse_query
@@ -144,15 +145,19 @@ def run_search(user: Any, params: dict[str, Any]) -> SearchOutcome:
         # most MATCH_CAP + 1 visible matching ids, and when there are more, work on the
         # first MATCH_CAP and tell the reader to narrow down. The ids come from the
         # full-text index alone, then are checked for visibility by primary key.
+        # Without a filter the same rows bring what the facets count (FacetRow): the
+        # statements and incidents are looked up once, not again for the facets.
+        fields = FacetRow.FIELDS if not has_filter else ("pk",)
         from_index = visible.filter(pk__in=backend.first_ids(query, INDEX_READ)).order_by()
-        first_ids = list(from_index.values_list("pk", flat=True)[: MATCH_CAP + 1])
-        if len(first_ids) <= MATCH_CAP and backend.has_more(query, INDEX_READ):
+        rows = list(from_index.values_list(*fields)[: MATCH_CAP + 1])
+        if len(rows) <= MATCH_CAP and backend.has_more(query, INDEX_READ):
             # Most of the index's first matches are hidden from this visitor: all of them.
             matching = visible.filter(pk__in=backend.matching_ids(query)).order_by()
-            first_ids = list(matching.values_list("pk", flat=True)[: MATCH_CAP + 1])
-        if len(first_ids) > MATCH_CAP:
+            rows = list(matching.values_list(*fields)[: MATCH_CAP + 1])
+        if len(rows) > MATCH_CAP:
             outcome.capped, outcome.cap = True, MATCH_CAP
-            first_ids = first_ids[:MATCH_CAP]
+            rows = rows[:MATCH_CAP]
+        first_ids = [row[0] for row in rows]
         if not first_ids:
             # Nothing matches: no count or facet query to run (and an empty id list
             # cannot be compiled into the facet query's SQL).
@@ -162,10 +167,13 @@ def run_search(user: Any, params: dict[str, Any]) -> SearchOutcome:
         match_ids = backend.listed_ids(first_ids)
         visible = Statement.objects.filter(pk__in=match_ids)
     else:
-        match_ids = None
+        match_ids, rows = None, []
 
     candidates = apply_filters(visible, params)
-    outcome.total, outcome.facets = facets(visible, params, match_ids)
+    if match_ids is not None and not has_filter:
+        outcome.total, outcome.facets = len(rows), facets_of_rows(rows, params, match_ids)
+    else:
+        outcome.total, outcome.facets = facets(visible, params, match_ids)
     outcome.pages = max(1, -(-outcome.total // PAGE_SIZE))
     outcome.page = min(int(params.get("page", 1)), outcome.pages)
     offset = (outcome.page - 1) * PAGE_SIZE
@@ -353,6 +361,62 @@ def facets(
         point_rows = [(p, lb, n, t) for p, lb, t, n in points]
     out.insert(4, _facet(params, "point", "Point of contention", point_rows))
     return total, out
+
+
+class FacetRow:
+    """What the facets count of one match, read with its id (values_list fields)."""
+
+    FIELDS = ("pk", "incident__conflict_id", "party_id", "actor_id", "statement_type", "issued_on")
+
+
+def facets_of_rows(rows: list[tuple], params: dict[str, Any], match_ids: RawSQL) -> list[Facet]:
+    """The facets of matches without any filter, counted from their rows (FacetRow),
+    as facets() counts them in SQL: same values, counts, order and cut. Only the
+    names of the conflicts, parties and speakers that can be shown are read (one
+    query), like points_of()."""
+    counted: dict[str, Counter] = {
+        "conflict": Counter(r[1] for r in rows),
+        "party": Counter(r[2] for r in rows),
+        "actor": Counter(r[3] for r in rows),
+        "type": Counter(r[4] for r in rows),
+        "year": Counter(r[5].year for r in rows),
+    }
+    named: dict[str, type[Conflict | Party | Actor]] = {
+        "conflict": Conflict,
+        "party": Party,
+        "actor": Actor,
+    }
+    backend = get_backend()
+    lookups = []
+    for name, model in named.items():
+        # Ties are ordered by name: every value counted as often as the last one shown.
+        lowest = sorted(counted[name].values(), reverse=True)[:FACET_LIMIT][-1:] or [0]
+        shown = [pk for pk, n in counted[name].items() if n >= lowest[0]]
+        lookups.append(
+            model.objects.filter(pk__in=backend.listed_ids(shown))
+            .order_by()
+            .values_list(Value(name), "pk", "slug", "name")
+        )
+    labels: dict[str, list[tuple[Any, str, int]]] = {name: [] for name in named}
+    for name, pk, slug, label in lookups[0].union(*lookups[1:], all=True):
+        labels[name].append((slug, label, counted[name][pk]))
+
+    type_labels = dict(Statement.Type.choices)
+    out = []
+    for name, title, _, _ in COLUMNS:
+        found: list[tuple[Any, str, int]]
+        if name in labels:
+            found = sorted(labels[name], key=lambda r: (-r[2], r[1]))
+        elif name == "type":
+            ordered = sorted(counted[name].items(), key=lambda r: (-r[1], r[0]))
+            found = [(v, type_labels.get(v, v), n) for v, n in ordered]
+        else:
+            found = [(y, str(y), n) for y, n in sorted(counted[name].items(), reverse=True)]
+        out.append(
+            _facet(params, name, title, [(v, lb, n, "") for v, lb, n in found][:FACET_LIMIT])
+        )
+    out.insert(4, _facet(params, "point", "Point of contention", points_of(match_ids)))
+    return out
 
 
 def points_of(match_ids: RawSQL) -> list[tuple[int, str, int, str]]:

@@ -1,7 +1,8 @@
 """Running a search: matches, visibility, facets and ranked, highlighted hits.
 
-The number of SQL queries is fixed (the count with five facets, the points of
-contention, the ranked page, its statements), whatever the number of results. All of it is
+The number of SQL queries is fixed (the first matching ids, the count with five facets
+or, without a filter, the names the facets show, the points of contention, the ranked
+page, its statements), whatever the number of results. All of it is
 computed over Statement.objects.visible_to(user): the public never finds, nor counts,
 a draft statement or a statement of an unpublished incident; annotations are not
 indexed at all.
@@ -39,6 +40,16 @@ INCIDENT_LIMIT = 5
 # Ids read from the full-text index per search, before visibility: twice the cap, so
 # that a visitor who may not see some matches still gets MATCH_CAP of them.
 INDEX_READ = 2 * (MATCH_CAP + 1)
+# What the facets count of a match, read with its id when there is no filter
+# (facets_of_rows).
+FACET_FIELDS = (
+    "pk",
+    "incident__conflict_id",
+    "party_id",
+    "actor_id",
+    "statement_type",
+    "issued_on",
+)
 
 
 @dataclass
@@ -145,9 +156,9 @@ def run_search(user: Any, params: dict[str, Any]) -> SearchOutcome:
         # most MATCH_CAP + 1 visible matching ids, and when there are more, work on the
         # first MATCH_CAP and tell the reader to narrow down. The ids come from the
         # full-text index alone, then are checked for visibility by primary key.
-        # Without a filter the same rows bring what the facets count (FacetRow): the
+        # Without a filter the same rows bring what the facets count (FACET_FIELDS): the
         # statements and incidents are looked up once, not again for the facets.
-        fields = FacetRow.FIELDS if not has_filter else ("pk",)
+        fields = FACET_FIELDS if not has_filter else ("pk",)
         from_index = visible.filter(pk__in=backend.first_ids(query, INDEX_READ)).order_by()
         rows = list(from_index.values_list(*fields)[: MATCH_CAP + 1])
         if len(rows) <= MATCH_CAP and backend.has_more(query, INDEX_READ):
@@ -363,14 +374,8 @@ def facets(
     return total, out
 
 
-class FacetRow:
-    """What the facets count of one match, read with its id (values_list fields)."""
-
-    FIELDS = ("pk", "incident__conflict_id", "party_id", "actor_id", "statement_type", "issued_on")
-
-
 def facets_of_rows(rows: list[tuple], params: dict[str, Any], match_ids: RawSQL) -> list[Facet]:
-    """The facets of matches without any filter, counted from their rows (FacetRow),
+    """The facets of matches without any filter, counted from their rows (FACET_FIELDS),
     as facets() counts them in SQL: same values, counts, order and cut. Only the
     names of the conflicts, parties and speakers that can be shown are read (one
     query), like points_of()."""

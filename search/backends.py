@@ -240,7 +240,11 @@ class PostgresBackend(SearchBackend):
         )
 
     def listed_ids(self, ids: list[int]) -> RawSQL:
-        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+        # An array literal written once, as text: passed as a list, the ids were
+        # converted one by one in Python (a regular expression per id) for each of the
+        # three or four queries that use them, ~3 ms of the app's time per search.
+        literal = "{" + ",".join(str(int(pk)) for pk in ids) + "}"
+        return RawSQL("SELECT unnest(%s::bigint[])", (literal,))
 
     def ranked(
         self, query: ParsedQuery, candidates: tuple[str, tuple], limit: int, offset: int

@@ -1,7 +1,8 @@
 """Running a search: matches, visibility, facets and ranked, highlighted hits.
 
-The number of SQL queries is fixed (the count with five facets, the points of
-contention, the ranked page, its statements), whatever the number of results. All of it is
+The number of SQL queries is fixed (the first matching ids, the count with five facets
+or, without a filter, the names the facets show, the points of contention, the ranked
+page, its statements), whatever the number of results. All of it is
 computed over Statement.objects.visible_to(user): the public never finds, nor counts,
 a draft statement or a statement of an unpublished incident; annotations are not
 indexed at all.
@@ -13,12 +14,13 @@ incident). Each hit says where its words were found.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import ExtractYear
 from django.utils.html import escape
@@ -26,8 +28,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from incidents.filters import filter_statements
-from incidents.models import Claim, Incident, PointOfContention, Statement
+from incidents.models import Actor, Claim, Conflict, Incident, Party, PointOfContention, Statement
 
+from . import title_index
 from .backends import Hit, ParsedQuery, get_backend, parse_query
 
 PAGE_SIZE = 20
@@ -37,6 +40,16 @@ INCIDENT_LIMIT = 5
 # Ids read from the full-text index per search, before visibility: twice the cap, so
 # that a visitor who may not see some matches still gets MATCH_CAP of them.
 INDEX_READ = 2 * (MATCH_CAP + 1)
+# What the facets count of a match, read with its id when there is no filter
+# (facets_of_rows).
+FACET_FIELDS = (
+    "pk",
+    "incident__conflict_id",
+    "party_id",
+    "actor_id",
+    "statement_type",
+    "issued_on",
+)
 
 
 @dataclass
@@ -103,13 +116,16 @@ class SearchOutcome:
         return (self.page - 1) * PAGE_SIZE + 1
 
 
-def build_url(params: dict[str, Any]) -> str:
+def build_url(params: dict[str, Any], path: str = "") -> str:
+    """The search page's URL with these parameters (`path`: the page's path, when the
+    caller has it already: a page has ~60 facet links, and reverse() cost more than the
+    rest of each link)."""
     from django.urls import reverse
 
     clean = {
         k: v for k, v in params.items() if v not in (None, "") and not (k == "page" and v == 1)
     }
-    return reverse("search:results") + ("?" + urlencode(clean) if clean else "")
+    return (path or reverse("search:results")) + ("?" + urlencode(clean) if clean else "")
 
 
 def apply_filters(qs: QuerySet[Statement], params: dict[str, Any], skip: str = "") -> QuerySet:
@@ -140,15 +156,19 @@ def run_search(user: Any, params: dict[str, Any]) -> SearchOutcome:
         # most MATCH_CAP + 1 visible matching ids, and when there are more, work on the
         # first MATCH_CAP and tell the reader to narrow down. The ids come from the
         # full-text index alone, then are checked for visibility by primary key.
+        # Without a filter the same rows bring what the facets count (FACET_FIELDS): the
+        # statements and incidents are looked up once, not again for the facets.
+        fields = FACET_FIELDS if not has_filter else ("pk",)
         from_index = visible.filter(pk__in=backend.first_ids(query, INDEX_READ)).order_by()
-        first_ids = list(from_index.values_list("pk", flat=True)[: MATCH_CAP + 1])
-        if len(first_ids) <= MATCH_CAP and backend.has_more(query, INDEX_READ):
+        rows = list(from_index.values_list(*fields)[: MATCH_CAP + 1])
+        if len(rows) <= MATCH_CAP and backend.has_more(query, INDEX_READ):
             # Most of the index's first matches are hidden from this visitor: all of them.
             matching = visible.filter(pk__in=backend.matching_ids(query)).order_by()
-            first_ids = list(matching.values_list("pk", flat=True)[: MATCH_CAP + 1])
-        if len(first_ids) > MATCH_CAP:
+            rows = list(matching.values_list(*fields)[: MATCH_CAP + 1])
+        if len(rows) > MATCH_CAP:
             outcome.capped, outcome.cap = True, MATCH_CAP
-            first_ids = first_ids[:MATCH_CAP]
+            rows = rows[:MATCH_CAP]
+        first_ids = [row[0] for row in rows]
         if not first_ids:
             # Nothing matches: no count or facet query to run (and an empty id list
             # cannot be compiled into the facet query's SQL).
@@ -158,10 +178,13 @@ def run_search(user: Any, params: dict[str, Any]) -> SearchOutcome:
         match_ids = backend.listed_ids(first_ids)
         visible = Statement.objects.filter(pk__in=match_ids)
     else:
-        match_ids = None
+        match_ids, rows = None, []
 
     candidates = apply_filters(visible, params)
-    outcome.total, outcome.facets = facets(visible, params, match_ids)
+    if match_ids is not None and not has_filter:
+        outcome.total, outcome.facets = len(rows), facets_of_rows(rows, params, match_ids)
+    else:
+        outcome.total, outcome.facets = facets(visible, params, match_ids)
     outcome.pages = max(1, -(-outcome.total // PAGE_SIZE))
     outcome.page = min(int(params.get("page", 1)), outcome.pages)
     offset = (outcome.page - 1) * PAGE_SIZE
@@ -169,7 +192,12 @@ def run_search(user: Any, params: dict[str, Any]) -> SearchOutcome:
         return outcome
 
     if query.is_searchable:
-        compiled = candidates.order_by().values("pk").query.sql_with_params()
+        if candidates is visible and match_ids is not None:
+            # No filter: the candidates are the listed visible matches themselves,
+            # ranked without looking each up in the statements again.
+            compiled = (match_ids.sql, tuple(match_ids.params))
+        else:
+            compiled = candidates.order_by().values("pk").query.sql_with_params()
         hits = backend.ranked(query, compiled, PAGE_SIZE, offset)
     else:
         ids = candidates.order_by("-issued_on", "-pk").values_list("pk", flat=True)
@@ -203,7 +231,11 @@ def run_search(user: Any, params: dict[str, Any]) -> SearchOutcome:
 
 def title_matches(query: ParsedQuery, field: str = "title") -> Q:
     """Incidents whose title has the words (whole words, any case): how a title is
-    searched (the search page's list of incidents, the API's incident filter)."""
+    searched (the search page's list of incidents, the API's incident filter).
+
+    `field` is the path to an incident's title, ending in "title". The regular
+    expressions decide; the title index (search.title_index) only spares trying them
+    on titles that cannot match."""
     # A word boundary in each database's regular expressions.
     edge = r"\y" if connection.vendor == "postgresql" else r"\b"
 
@@ -212,6 +244,10 @@ def title_matches(query: ParsedQuery, field: str = "title") -> Q:
         return Q(**{f"{field}__iregex": edge + r"\W+".join(term.words) + edge})
 
     found = Q()
+    candidates = title_index.title_candidates(query)
+    if candidates is not None:
+        # First, so that SQLite tries the expressions on the candidates only.
+        found &= Q(**{field.removesuffix("title") + "pk__in": candidates})
     for group in query.groups:
         either = Q()
         for term in group:
@@ -338,6 +374,56 @@ def facets(
     return total, out
 
 
+def facets_of_rows(rows: list[tuple], params: dict[str, Any], match_ids: RawSQL) -> list[Facet]:
+    """The facets of matches without any filter, counted from their rows (FACET_FIELDS),
+    as facets() counts them in SQL: same values, counts, order and cut. Only the
+    names of the conflicts, parties and speakers that can be shown are read (one
+    query), like points_of()."""
+    counted: dict[str, Counter] = {
+        "conflict": Counter(r[1] for r in rows),
+        "party": Counter(r[2] for r in rows),
+        "actor": Counter(r[3] for r in rows),
+        "type": Counter(r[4] for r in rows),
+        "year": Counter(r[5].year for r in rows),
+    }
+    named: dict[str, type[Conflict | Party | Actor]] = {
+        "conflict": Conflict,
+        "party": Party,
+        "actor": Actor,
+    }
+    backend = get_backend()
+    lookups = []
+    for name, model in named.items():
+        # Ties are ordered by name: every value counted as often as the last one shown.
+        lowest = sorted(counted[name].values(), reverse=True)[:FACET_LIMIT][-1:] or [0]
+        shown = [pk for pk, n in counted[name].items() if n >= lowest[0]]
+        lookups.append(
+            model.objects.filter(pk__in=backend.listed_ids(shown))
+            .order_by()
+            .values_list(Value(name), "pk", "slug", "name")
+        )
+    labels: dict[str, list[tuple[Any, str, int]]] = {name: [] for name in named}
+    for name, pk, slug, label in lookups[0].union(*lookups[1:], all=True):
+        labels[name].append((slug, label, counted[name][pk]))
+
+    type_labels = dict(Statement.Type.choices)
+    out = []
+    for name, title, _, _ in COLUMNS:
+        found: list[tuple[Any, str, int]]
+        if name in labels:
+            found = sorted(labels[name], key=lambda r: (-r[2], r[1]))
+        elif name == "type":
+            ordered = sorted(counted[name].items(), key=lambda r: (-r[1], r[0]))
+            found = [(v, type_labels.get(v, v), n) for v, n in ordered]
+        else:
+            found = [(y, str(y), n) for y, n in sorted(counted[name].items(), reverse=True)]
+        out.append(
+            _facet(params, name, title, [(v, lb, n, "") for v, lb, n in found][:FACET_LIMIT])
+        )
+    out.insert(4, _facet(params, "point", "Point of contention", points_of(match_ids)))
+    return out
+
+
 def points_of(match_ids: RawSQL) -> list[tuple[int, str, int, str]]:
     """The points of contention of the listed matches, most answered first: the claims
     are counted per point by index lookups on the ids, then the labels of the points
@@ -374,17 +460,20 @@ def _supports_materialized() -> bool:
 
 
 def _facet(params: dict[str, Any], name: str, title: str, rows: list[tuple]) -> Facet:
+    from django.urls import reverse
+
     chosen = params.get(name)
+    path = reverse("search:results")
     values = [
         FacetValue(
             value=str(value),
             label=label,
             count=count,
             selected=str(value) == str(chosen),
-            url=build_url({**params, name: value, "page": None}),
+            url=build_url({**params, name: value, "page": None}, path),
             detail=detail,
         )
         for value, label, count, detail in rows
     ]
-    clear = build_url({**params, name: None, "page": None}) if chosen else None
+    clear = build_url({**params, name: None, "page": None}, path) if chosen else None
     return Facet(name, title, values, clear)

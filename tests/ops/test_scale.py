@@ -131,6 +131,19 @@ def test_bench_command_reports_every_page():
         assert f"| {query} |" in report, query
 
 
+@pytest.mark.django_db
+def test_bench_only_search_times_the_curve_alone():
+    generate(SMALL)
+    out = io.StringIO()
+    call_command("bench", requests=2, warmup=1, only="search", stdout=out)
+    report = out.getvalue()
+    assert "Search by word frequency" in report and "Trivial view p50" in report
+    for query in SEARCH_WORDS:
+        assert f"| {query} |" in report, query
+    # Nothing else is timed.
+    assert "| incident list" not in report and "Cache hits" not in report
+
+
 # --- database failure ---------------------------------------------------------------
 
 

@@ -269,6 +269,64 @@ def test_the_points_facet_lists_the_most_answered_points_then_by_label(client, w
     ]
 
 
+def facet_rows(outcome) -> list[tuple[str, list[tuple[str, str, int]]]]:
+    return [(fc.name, [(v.value, v.label, v.count) for v in fc.values]) for fc in outcome.facets]
+
+
+@pytest.mark.parametrize("who", ["public", "analyst"])
+@pytest.mark.parametrize("cap", [1000, 7])
+def test_facets_counted_from_the_rows_equal_those_counted_in_sql(world, analyst, who, cap):
+    """Without a filter the facets are counted from the matches' rows in Python
+    (search.query.facets_of_rows); with filters, in SQL (facets). Both give the same
+    values, counts, order and cut: more speakers than a facet shows, ties by name,
+    drafts for an analyst only, and the first matches only when capped."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from search import query as search_query
+
+    w = world
+    # Names in another order than their slugs ("speaker-…"), to check ties by name.
+    names = [f"{('Speaker', 'speaker')[n % 2]} {chr(90 - n)}" for n in range(15)]
+    speakers = [f.actor(name, (w.north, w.south)[n % 2]) for n, name in enumerate(names)]
+    types = list(Statement.Type.values)
+    for n, speaker in enumerate(speakers):
+        for k in range(1 + n % 3):
+            f.statement(
+                w.incident,
+                speaker,
+                f"Ferry traffic report {n}-{k}.",
+                published=(n + k) % 5 != 0,
+                issued_on=date(2019 + (n + k) % 6, 1, 1),
+                statement_type=types[(n + k) % len(types)],
+            )
+    user = analyst if who == "analyst" else AnonymousUser()
+    sql_facets, row_facets = search_query.facets, search_query.facets_of_rows
+
+    def counted_in_sql(rows, params, match_ids):
+        # What facets() gives for the same matches.
+        matches = Statement.objects.filter(pk__in=match_ids)
+        return sql_facets(matches, params, match_ids)[1]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(search_query, "MATCH_CAP", cap)
+        outcomes = {}
+        for q in ("ferry", "report OR river", "traffic -northland"):
+            from_rows = search_query.run_search(user, {"q": q})
+            mp.setattr(search_query, "facets_of_rows", counted_in_sql)
+            in_sql = search_query.run_search(user, {"q": q})
+            mp.setattr(search_query, "facets_of_rows", row_facets)
+            assert facet_rows(from_rows) == facet_rows(in_sql), q
+            assert from_rows.total == in_sql.total > 0
+            outcomes[q] = from_rows
+    actors = dict(facet_rows(outcomes["ferry"]))["actor"]
+    if cap == 7:
+        # The first seven matches only, every speaker of them shown.
+        assert outcomes["ferry"].capped and outcomes["ferry"].total == 7
+        assert sum(n for *_, n in actors) == 7
+    else:
+        assert len(actors) == search_query.FACET_LIMIT
+
+
 # --- visibility --------------------------------------------------------------------------
 
 

@@ -2,7 +2,7 @@
 in the database (fill it with generate_data first; `make bench` does everything).
 
     python manage.py bench [--requests 40] [--output bench-results/latest.md] [--explain]
-                           [--only hits]
+                           [--only hits|search]
 
 For each page: p50 and p95 over repeated anonymous requests through the full
 middleware stack (django.test.Client), the SQL query count, the response size, and
@@ -23,7 +23,8 @@ statement of it is edited (EDITED_COMPARISON: an editor at work; each timed requ
 follows its own edit, which makes the page's data stale and changes one card).
 
 Search is timed at several word frequencies (SEARCH_WORDS, with their number of
-visible matches), uncached.
+visible matches), uncached. `--only search` times just that (with the trivial view
+for scale), in well under a minute.
 
 The benchmark never touches the site's cache: it uses its own cache alias ("bench",
 the default backend with its own key prefix), so no page rendered with the
@@ -130,8 +131,9 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--only",
-            choices=["hits"],
-            help="Only this table: hits = the cache hits against a bare Django view.",
+            choices=["hits", "search"],
+            help="Only this table: hits = the cache hits against a bare Django view; "
+            "search = the search curve (SEARCH_WORDS).",
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -178,6 +180,12 @@ class Command(BaseCommand):
             PUBLIC_PAGE_CACHE_ALIAS=BENCH_CACHE,
             ROOT_URLCONF="ops.bench.urls",
         )
+        if opts["only"] == "search":
+            with isolated, override_settings(PUBLIC_PAGE_CACHE=False, VALUE_CACHE=True):
+                trivial = self.measure("trivial Django view", reverse("bench_trivial"))
+                table = self.curve_table(self.search_curve(explain=opts["explain"]))
+            self.report(f"Trivial view p50 {trivial.pct(50):.2f} ms.\n\n" + table, opts)
+            return
         only_hits = opts["only"] == "hits"
         with isolated:
             if only_hits:
@@ -195,7 +203,7 @@ class Command(BaseCommand):
                     results = [
                         self.measure(name, url, explain=opts["explain"]) for name, url in pages
                     ]
-                    curve = self.search_curve()
+                    curve = self.search_curve(explain=opts["explain"])
                 # The comparison page right after a change to its incident: its values
                 # cold too, everything loaded and rendered on every request.
                 with override_settings(PUBLIC_PAGE_CACHE=False, VALUE_CACHE=False):
@@ -215,19 +223,22 @@ class Command(BaseCommand):
                         for r in results:
                             if r.name not in (COLD_COMPARISON, EDITED_COMPARISON):
                                 self.measure_cached(r, label)
-        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-        header = (
-            f"Load average at the end: {load:.2f} on {os.cpu_count()} CPUs. "
-            f"Data: {Incident.objects.count():,} incidents, {Statement.objects.count():,} "
-            f"statements; largest incident: {largest.n} statements, {n_annotations} "
-            f"annotations. Database: {connection.vendor}. {self.n} requests per page "
-            f"after {self.warmup} warm-up requests."
-        )
         if only_hits:
             table = self.hits_table(results, bare_for)
         else:
             table = self.table(trivial, results, bare) + "\n\n" + self.hits_table(results, bare_for)
             table += "\n\n" + self.curve_table(curve)
+        extra = f"Largest incident: {largest.n} statements, {n_annotations} annotations. "
+        self.report(table, opts, extra)
+
+    def report(self, table: str, opts: dict[str, Any], extra: str = "") -> None:
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        header = (
+            f"Load average at the end: {load:.2f} on {os.cpu_count()} CPUs. "
+            f"Data: {Incident.objects.count():,} incidents, {Statement.objects.count():,} "
+            f"statements. {extra}Database: {connection.vendor}. {self.n} requests per page "
+            f"after {self.warmup} warm-up requests."
+        )
         self.stdout.write(header + "\n\n" + table)
         if opts["output"]:
             path = Path(opts["output"])
@@ -424,7 +435,7 @@ class Command(BaseCommand):
         self.stdout.write(f"\n-- {result.name}: slowest query ({result.slowest[0][0]} s)\n")
         self.stdout.write(sql[:1500] + "\n" + plan + "\n")
 
-    def search_curve(self) -> list[tuple[int, Result]]:
+    def search_curve(self, explain: bool = False) -> list[tuple[int, Result]]:
         """Search timed by number of visible matches, for words of every frequency."""
         from search.backends import get_backend, parse_query
 
@@ -434,7 +445,7 @@ class Command(BaseCommand):
             matching = backend.matching_ids(parse_query(word))
             n = Statement.objects.publicly_visible().filter(pk__in=matching).count()
             url = self.url("search:results") + "?" + urlencode({"q": word})
-            curve.append((n, self.measure(f"search, {word}", url)))
+            curve.append((n, self.measure(f"search, {word}", url, explain=explain)))
         return sorted(curve, key=lambda c: c[0])
 
     def curve_table(self, curve: list[tuple[int, Result]]) -> str:

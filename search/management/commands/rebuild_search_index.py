@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
+from search import title_index
 from search.backends import SqliteFts5Backend, get_backend
 from search.models import StatementSearch, statements_for_indexing
 
@@ -29,4 +30,8 @@ class Command(BaseCommand):
                 t = SqliteFts5Backend.TABLE
                 with connection.cursor() as cursor:
                     cursor.execute(f"INSERT INTO {t}({t}) VALUES ('rebuild')")  # noqa: S608
+            if connection.vendor == "sqlite" and title_index.sqlite_table_exists(connection):
+                # The incidents' titles (search.title_index), from their rows too.
+                with connection.cursor() as cursor:
+                    cursor.execute(title_index.SQLITE_REBUILD)
         self.stdout.write(f"Indexed {written} statements ({backend.name}).")

@@ -67,10 +67,11 @@ CARD_VERSION_FIELDS = ("status", "version", "updated_at")
 # And the rest of what a closed card shows (templates/incidents/_statement_card.html,
 # with the editors' tools): the cards are rendered from these same objects.
 CARD_FIELDS = ("statement_type", "kind", "leaning", "quote_verified", "withdrawn_reason", "text")
+# A statement's own columns in the page's data (with the notes' count for the audience).
+STATEMENT_COLUMNS = (*PLACING_FIELDS, *CARD_VERSION_FIELDS, *CARD_FIELDS, "note_count")
 # The speaker's and the source's columns a card shows, read with the statements and
 # made into one object per speaker and per source (_placed_statements).
 SPEAKER_FIELDS = ("name", "role", "slug")
-STATEMENT_COLUMNS = (*PLACING_FIELDS, *CARD_VERSION_FIELDS, *CARD_FIELDS, "note_count")
 SOURCE_FIELDS = ("publisher", "title")
 # What the grid, its cards and the points' maps read of a claim and of its place.
 CLAIM_FIELDS = ("id", "statement_id", "point_id", "quote", "location_name", "location_id")

@@ -71,6 +71,7 @@ import logging
 import os
 import pickle  # noqa: S403 (values this process, or the database cache, stored)
 import re
+import sys
 import threading
 import time
 import uuid
@@ -762,7 +763,10 @@ def release() -> str:
     engines: list[dict[str, Any]] = settings.TEMPLATES
     roots |= {Path(d) for engine in engines for d in engine.get("DIRS", [])}
     roots |= {Path(d) for d in getattr(settings, "STATICFILES_DIRS", [])}
-    for root in sorted(r for r in roots if r.is_relative_to(base)):
+    # The project's own files: not installed packages, even in a virtualenv inside it.
+    installed = Path(sys.prefix)
+    project = (r for r in roots if r.is_relative_to(base) and not r.is_relative_to(installed))
+    for root in sorted(project):
         for path in sorted(root.rglob("*")):
             if path.suffix in (".py", ".html", ".css", ".js", ".svg") and path.is_file():
                 digest.update(str(path.relative_to(base)).encode())

@@ -24,7 +24,6 @@ def statements_for(
     *,
     claims: bool = False,
     notes: bool = False,
-    incident: bool = True,
 ) -> QuerySet[Statement]:
     """Statements the user may see, with everything a statement card shows.
 
@@ -34,12 +33,9 @@ def statements_for(
     The source's archived text is deferred: cards only link to the source, and one
     article quoted by fifty statements would otherwise be fetched fifty times.
     """
-    related = ["actor", "party", "leaning_towards", "source"]
-    if incident:
-        related.append("incident")
     qs = (
         Statement.objects.visible_to(user)
-        .select_related(*related)
+        .select_related("actor", "party", "leaning_towards", "source", "incident")
         .defer("source__archived_text")
         .annotate(note_count=note_count(user))
     )

@@ -143,6 +143,10 @@ def incident_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     return render(request, template, context)
 
 
+# Stands for a card's id in card_url_parts (letters only: not changed by urlencode).
+CARD_PLACEHOLDER = "CARDKEYPLACEHOLDER"
+
+
 def card_url_parts(request: HtmxHttpRequest, incident: Incident) -> tuple[str, str]:
     """This page's URL with ?card= set, as the text before and after the card's id:
     what {% querystring card=key %} gives, worked out once for the page's cards
@@ -151,10 +155,6 @@ def card_url_parts(request: HtmxHttpRequest, incident: Incident) -> tuple[str, s
     query["card"] = CARD_PLACEHOLDER
     head, _, tail = f"{incident.get_absolute_url()}?{query.urlencode()}".partition(CARD_PLACEHOLDER)
     return head, tail
-
-
-# Stands for a card's id in card_url_parts (letters only: not changed by urlencode).
-CARD_PLACEHOLDER = "CARDKEYPLACEHOLDER"
 
 
 def comparison_cards(

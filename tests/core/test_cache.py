@@ -67,6 +67,39 @@ def fresh_cache():
     clear_all()
 
 
+class RecordingStore:
+    """The scheme's cache, noting the keys each read asks for and each write writes."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.read: list[list[str]] = []
+        self.written: list[list[str]] = []
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def get_many(self, keys):
+        self.read.append(sorted(keys))
+        return self.inner.get_many(keys)
+
+    def get(self, key, default=None):
+        self.read.append([key])
+        return self.inner.get(key, default)
+
+    def set_many(self, values, timeout=None):
+        self.written.append(sorted(values))
+        return self.inner.set_many(values, timeout=timeout)
+
+
+@pytest.fixture
+def recorded(monkeypatch) -> RecordingStore:
+    from core import cache as page_cache
+
+    recording = RecordingStore(page_cache.store())
+    monkeypatch.setattr(page_cache, "store", lambda: recording)
+    return recording
+
+
 @pytest.fixture
 def world(transactional_db, fresh_cache) -> World:
     # Transactional: invalidation happens when a transaction commits.
@@ -279,32 +312,14 @@ def test_remember_follows_its_scopes(transactional_db, fresh_cache):
 
 @cache_on
 def test_remembered_values_are_read_from_the_workers_memory(
-    transactional_db, fresh_cache, monkeypatch
+    transactional_db, fresh_cache, recorded
 ):
     """remember() keeps its pickled value as a page's body: under its digest, in the
     worker's memory too. A read fetches only the entry and its generations; the read
     right after a change (a stale entry) does not fetch the old value either."""
     from core import cache as page_cache
 
-    asked: list[list[str]] = []
-    real_store = page_cache.store
-
-    class Recording:
-        def __init__(self, inner):
-            self.inner = inner
-
-        def __getattr__(self, name):
-            return getattr(self.inner, name)
-
-        def get_many(self, keys):
-            asked.append(list(keys))
-            return self.inner.get_many(keys)
-
-        def get(self, key, default=None):
-            asked.append([key])
-            return self.inner.get(key, default)
-
-    monkeypatch.setattr(page_cache, "store", lambda: Recording(real_store()))
+    asked = recorded.read
     big = {"rows": ["words " * 50] * 400}
 
     def fetched_bodies() -> list[str]:
@@ -372,29 +387,10 @@ def test_memo_parts_computes_only_the_parts_whose_digest_changed(transactional_d
 
 
 @cache_on
-def test_memo_parts_writes_only_the_parts_computed(transactional_db, fresh_cache, monkeypatch):
+def test_memo_parts_writes_only_the_parts_computed(transactional_db, fresh_cache, recorded):
     from core import cache as page_cache
 
-    written: list[list[str]] = []
-    read: list[list[str]] = []
-    real_store = page_cache.store
-
-    class Recording:
-        def __init__(self, inner):
-            self.inner = inner
-
-        def __getattr__(self, name):
-            return getattr(self.inner, name)
-
-        def get_many(self, keys):
-            read.append(sorted(keys))
-            return self.inner.get_many(keys)
-
-        def set_many(self, values, timeout=None):
-            written.append(sorted(values))
-            return self.inner.set_many(values, timeout=timeout)
-
-    monkeypatch.setattr(page_cache, "store", lambda: Recording(real_store()))
+    written, read = recorded.written, recorded.read
 
     def compute(parts):
         return {p: (digests[p], f"html of {p}") for p in parts}
